@@ -1,0 +1,49 @@
+# PIM Connect — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8080
+HOST ?= 127.0.0.1
+export FLASK_APP := app
+
+.PHONY: run test install install-dev browser db-upgrade seed bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Browser tests drive Debian's Chromium (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium package (sudo apt-get install chromium) to run the browser tests."; exit 1; fi; }
+
+db-upgrade: install
+	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask db-upgrade
+
+seed: db-upgrade
+	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask seed-demo
+
+## make run: the PIM with demo data on http://127.0.0.1:8080 (embedded SQLite database)
+run: seed
+	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask run --host $(HOST) --port $(PORT)
+
+## make test: the whole suite (SQLite, or PostgreSQL with PIM_TEST_DATABASE_URL)
+test: install-dev browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	$(PY) bench/catalog.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,4 @@
+"""WSGI entry point: ``flask --app app run`` or ``gunicorn app:app``."""
+from pimconnect import create_app
+
+app = create_app()

@@ -1,0 +1,49 @@
+"""Command-line tools: ``flask --app app db-upgrade``, ``seed-demo``, ``pim generate`` …"""
+import click
+from flask import current_app
+
+from pimconnect.db import db
+
+
+def init_app(app):
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply the pending database migrations."""
+        from pimconnect import migrate
+
+        with db.connection_context():
+            applied = migrate.upgrade(db.obj)
+        click.echo("\n".join(f"applied: {name}" for name in applied) or "Database is up to date.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--products", default=None, type=int, help="Number of demo products (default 1000).")
+    def seed_demo(products):
+        """Seed the demo catalog and users if the database is empty (first start)."""
+        from pimconnect.services import demo
+
+        count = products if products is not None else current_app.config["PIM_DEMO_PRODUCTS"]
+        with db.connection_context():
+            result = demo.seed_if_empty(current_app.config, products=count)
+        if result is None:
+            click.echo("The database already holds a catalog; nothing seeded.")
+            return
+        click.echo(f"Seeded the demo catalog with {result.products} products.")
+        for username, password in result.generated_passwords.items():
+            click.echo(f"\n  Account created: username {username}, password {password}")
+        if result.generated_passwords:
+            click.echo("  (shown once; set PIM_ADMIN_PASSWORD / PIM_DEMO_USER_PASSWORD to choose them)\n")
+
+    pim = click.Group("pim", help="PIM catalog tools.")
+    app.cli.add_command(pim)
+
+    @pim.command("generate")
+    @click.option("--products", default=10000, type=int, help="How many products to add.")
+    @click.option("--batch", default=1000, type=int, help="Products per transaction.")
+    def generate(products, batch):
+        """Add a large generated catalog of products to the current database."""
+        from pimconnect.services import generator
+
+        with db.connection_context():
+            with click.progressbar(length=products, label="Generating products") as bar:
+                rate = generator.generate(products, batch=batch, progress=bar.update)
+        click.echo(f"Generated {products} products ({rate:,.0f} products/s).")

@@ -1,0 +1,71 @@
+"""Configuration: defaults, then PIM_* environment variables, then the test overrides."""
+import os
+import secrets
+from pathlib import Path
+
+DEV_ENVS = {"development", "test"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot start a safe server."""
+
+
+def _bool(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path, env=os.environ):
+    """Build the settings dict from the environment; nothing here touches the app."""
+    mode = env.get("PIM_ENV", "production")
+    config = {
+        "PIM_ENV": mode,
+        "PIM_URL": env.get("PIM_URL", "http://127.0.0.1:8080").rstrip("/"),
+        "PIM_EDITION": env.get("PIM_EDITION", "ee").lower(),
+        "PIM_VERSION": env.get("PIM_VERSION", "7.0.0"),
+        "DATABASE_URL": env.get("DATABASE_URL")
+        or "sqlite:///" + str(Path(instance_path) / "pimconnect.sqlite3"),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "PIM_ADMIN_PASSWORD": env.get("PIM_ADMIN_PASSWORD"),
+        "PIM_DEMO_USER_PASSWORD": env.get("PIM_DEMO_USER_PASSWORD"),
+        "PIM_MAX_CONNECTIONS": int(env.get("PIM_MAX_CONNECTIONS", "50")),
+        "PIM_LOGIN_MAX_FAILURES": int(env.get("PIM_LOGIN_MAX_FAILURES", "5")),
+        "PIM_LOGIN_LOCK_SECONDS": int(env.get("PIM_LOGIN_LOCK_SECONDS", "300")),
+        "PIM_SEED_DEMO": _bool(env.get("PIM_SEED_DEMO", "0")),
+        "PIM_DEMO_PRODUCTS": int(env.get("PIM_DEMO_PRODUCTS", "1000")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    }
+    secure = config["PIM_URL"].startswith("https://")
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["REMEMBER_COOKIE_SECURE"] = secure
+    if secure:
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+    return config
+
+
+def ensure_secret_key(config, instance_path):
+    """Refuse to run without a strong SECRET_KEY, except in development and tests.
+
+    In development a random key is generated once and kept in the instance folder, so that
+    sessions survive a restart of ``make run``.
+    """
+    key = config.get("SECRET_KEY")
+    if key:
+        if len(key) < 32 and config["PIM_ENV"] not in DEV_ENVS:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long.")
+        return key
+    if config["PIM_ENV"] not in DEV_ENVS:
+        raise ConfigError(
+            "SECRET_KEY is not set. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'` and export it."
+        )
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,44 @@
+"""Error answers: a full page, an htmx fragment, or JSON, depending on what the request expects."""
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from pimconnect.htmx import is_htmx
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do this. Ask an administrator for the permission.",
+    404: "The page you are looking for does not exist.",
+    405: "This action is not available here.",
+    413: "The request is too large.",
+    500: "Something went wrong on our side. The error has been logged.",
+}
+
+
+def wants_json():
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status, message=None):
+    message = message or MESSAGES.get(status, "Error")
+    if wants_json():
+        return jsonify(code=status, message=message), status
+    template = "errors/_fragment.html" if is_htmx() else "errors/page.html"
+    response = render_template(template, status=status, message=message)
+    return response, status
+
+
+def init_app(app):
+    @app.errorhandler(HTTPException)
+    def _http_error(exc):
+        message = exc.description if exc.code not in MESSAGES else None
+        if exc.code == 400 and "CSRF" in (exc.description or ""):
+            message = "Your session expired or the form was tampered with. Reload the page and try again."
+        return error_response(exc.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500)

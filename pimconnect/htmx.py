@@ -1,0 +1,34 @@
+"""The htmx contract in one place: page or fragment, Vary, redirects."""
+from flask import make_response, redirect, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx():
+    """True for an htmx request that wants a fragment (not boosted, not a history restore)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(template, block="content", status=200, **context):
+    """Render the full page, or only ``block`` of it when htmx asks for a fragment."""
+    from flask import render_template
+
+    if is_htmx():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_to(url, status=303):
+    """Redirect a plain request, or tell htmx to navigate (HX-Redirect only on a 2xx)."""
+    if is_htmx():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, status)

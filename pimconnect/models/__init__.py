@@ -1,0 +1,52 @@
+"""Every model, in dependency order; ``ALL_MODELS`` is what migrations and tests create."""
+from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole
+from pimconnect.models.catalog import (
+    AssociationType,
+    Attribute,
+    AttributeGroup,
+    AttributeOption,
+    AttributeRequirement,
+    Category,
+    Channel,
+    ChannelCurrency,
+    ChannelLocale,
+    Currency,
+    Family,
+    FamilyAttribute,
+    Locale,
+    MeasurementFamily,
+    MeasurementUnit,
+    MediaFile,
+)
+from pimconnect.models.product import Product, ProductCategory, ProductCompleteness, ProductValue
+
+ALL_MODELS = [
+    Locale,
+    Currency,
+    MeasurementFamily,
+    MeasurementUnit,
+    Category,
+    Channel,
+    ChannelLocale,
+    ChannelCurrency,
+    AttributeGroup,
+    Attribute,
+    AttributeOption,
+    Family,
+    FamilyAttribute,
+    AttributeRequirement,
+    AssociationType,
+    MediaFile,
+    Product,
+    ProductCategory,
+    ProductValue,
+    ProductCompleteness,
+    Role,
+    UserGroup,
+    User,
+    UserRole,
+    UserGroupMember,
+    LoginThrottle,
+]
+
+__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

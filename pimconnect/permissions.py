@@ -1,0 +1,132 @@
+"""The one registry of role permission codes, shown in the role editor's Permissions tab.
+
+Deny by default: a code that is not in a role's list is refused, and every UI route declares
+the code it needs (see ``require``).
+"""
+import functools
+from dataclasses import dataclass
+
+from flask import abort
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label: str
+    section: str
+
+
+# Sections appear in this order in the role editor.
+SECTIONS = ["System", "Settings", "Products", "Users", "API"]
+
+_REGISTRY = [
+    # The user documentation: System -> Roles -> a role -> Permissions tab -> System -> Manage apps.
+    Permission("akeneo_connectivity_connection_manage_apps", "Manage apps", "System"),
+    Permission("akeneo_connectivity_connection_open_apps", "Open apps", "System"),
+    Permission("akeneo_connectivity_connection_manage_test_apps", "Create and delete custom apps", "System"),
+    Permission("akeneo_connectivity_connection_manage_settings", "Manage connections settings", "System"),
+    Permission("pimee_enrich_category_edit_permissions", "Manage category permissions", "System"),
+    Permission("pimee_enrich_locale_edit_permissions", "Manage locale permissions", "System"),
+    Permission("pimee_enrich_attribute_group_edit_permissions", "Manage attribute group permissions", "System"),
+    Permission("pim_user_role_index", "List roles", "Users"),
+    Permission("pim_user_role_edit", "Create and edit roles", "Users"),
+    Permission("pim_user_user_index", "List users", "Users"),
+    Permission("pim_user_user_edit", "Create and edit users", "Users"),
+    Permission("pim_user_group_index", "List user groups", "Users"),
+    Permission("pim_user_group_edit", "Create and edit user groups", "Users"),
+    Permission("pim_enrich_locale_index", "List locales", "Settings"),
+    Permission("pim_enrich_locale_edit", "Enable and disable locales", "Settings"),
+    Permission("pim_enrich_currency_index", "List currencies", "Settings"),
+    Permission("pim_enrich_currency_edit", "Enable and disable currencies", "Settings"),
+    Permission("pim_enrich_channel_index", "List channels", "Settings"),
+    Permission("pim_enrich_channel_edit", "Create and edit channels", "Settings"),
+    Permission("pim_enrich_attributegroup_index", "List attribute groups", "Settings"),
+    Permission("pim_enrich_attributegroup_edit", "Create and edit attribute groups", "Settings"),
+    Permission("pim_enrich_attribute_index", "List attributes", "Settings"),
+    Permission("pim_enrich_attribute_edit", "Create and edit attributes and options", "Settings"),
+    Permission("pim_enrich_family_index", "List families", "Settings"),
+    Permission("pim_enrich_family_edit", "Create and edit families", "Settings"),
+    Permission("pim_enrich_category_index", "List categories", "Settings"),
+    Permission("pim_enrich_category_edit", "Create and edit categories", "Settings"),
+    Permission("pim_enrich_measurement_index", "List measurement families", "Settings"),
+    Permission("pim_enrich_product_index", "List products", "Products"),
+    Permission("pim_enrich_product_create", "Create a product", "Products"),
+    Permission("pim_enrich_product_edit_attributes", "Edit product attributes", "Products"),
+    Permission("pim_enrich_product_categories_view", "Classify products", "Products"),
+    Permission("pim_enrich_product_remove", "Remove a product", "Products"),
+    Permission("pim_api_overall_access", "Overall Web API access", "API"),
+]
+
+PERMISSIONS = {p.code: p for p in _REGISTRY}
+ALL_CODES = [p.code for p in _REGISTRY]
+
+# What the demo's catalog manager gets: everything but the System entry and user management.
+CATALOG_MANAGER_CODES = [p.code for p in _REGISTRY if p.section in {"Settings", "Products"}]
+
+
+def by_section():
+    """[(section, [Permission, …]), …] in display order."""
+    return [(s, [p for p in _REGISTRY if p.section == s]) for s in SECTIONS]
+
+
+def user_permissions(user):
+    """The union of the permission codes of every role of ``user``."""
+    from pimconnect.models import Role, UserRole
+
+    if not getattr(user, "is_authenticated", False) or not user.enabled:
+        return frozenset()
+    roles = Role.select(Role.permissions).join(UserRole).where(UserRole.user == user.id)
+    return frozenset(code for role in roles for code in (role.permissions or []) if code in PERMISSIONS)
+
+
+def can(code, user=None):
+    """Whether the user (the current one by default) holds the permission ``code``."""
+    from flask import g
+
+    user = user or current_user
+    if user is current_user or user == current_user:
+        if "permissions" not in g:
+            g.permissions = user_permissions(current_user)
+        return code in g.permissions
+    return code in user_permissions(user)
+
+
+def require(*codes):
+    """View decorator: 403 unless the current user holds every code (login is checked first)."""
+    unknown = [c for c in codes if c not in PERMISSIONS]
+    if unknown:
+        raise ValueError(f"Unknown permission codes: {unknown}")
+
+    def decorator(view):
+        view.required_permissions = codes
+
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from flask import current_app
+
+                return current_app.login_manager.unauthorized()
+            if not all(can(c) for c in codes):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def login_only(view):
+    """Mark a view that any logged-in user may see (no specific permission)."""
+    view.required_permissions = ()
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            from flask import current_app
+
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    wrapped.required_permissions = ()
+    return wrapped

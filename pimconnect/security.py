@@ -1,0 +1,64 @@
+"""Login manager, CSRF and the security headers every response carries."""
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from pimconnect.htmx import is_htmx
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to access this page."
+login_manager.login_message_category = "info"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@login_manager.user_loader
+def _load_user(session_id):
+    """Sessions name the user and their session version; a bumped version logs them out."""
+    from pimconnect.models import User
+
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = User.get_or_none(User.id == user_id)
+    if user is None or user.session_version != version or not user.enabled or user.type != "user":
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from flask import jsonify, redirect, request, url_for
+
+    from pimconnect.errors import wants_json
+
+    if wants_json():
+        return jsonify(code=401, message="Authentication is required"), 401
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx():
+        response = jsonify(code=401, message="Authentication is required")
+        response.status_code = 401
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def init_app(app):
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["PIM_URL"].startswith("https://"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

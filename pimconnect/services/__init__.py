@@ -1,0 +1,1 @@
+"""Use cases with no access to the request, the session or ``g``."""

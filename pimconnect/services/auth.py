@@ -1,0 +1,67 @@
+"""Logging in: credential check with a throttle shared by every worker through the database."""
+import datetime
+
+from pimconnect.db import write_txn
+from pimconnect.models import LoginThrottle, User
+from pimconnect.models.catalog import utcnow
+from pimconnect.services.passwords import verify_password
+
+WINDOW_SECONDS = 900
+LOGIN_FAILED = "Invalid username or password."
+LOCKED = "Too many failed attempts. Try again in a few minutes."
+
+
+class LoginRefused(Exception):
+    pass
+
+
+def _throttle_keys(username, remote_addr):
+    return [f"user:{username.lower()}", f"ip:{remote_addr or 'unknown'}"]
+
+
+def _locked(keys, now):
+    return (
+        LoginThrottle.select()
+        .where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
+        .exists()
+    )
+
+
+def _record_failure(keys, now, max_failures, lock_seconds):
+    with write_txn():
+        for key in keys:
+            row, _ = LoginThrottle.get_or_create(key=key, defaults={"window_start": now})
+            if row.window_start < now - datetime.timedelta(seconds=WINDOW_SECONDS):
+                row.failures, row.window_start = 0, now
+            row.failures += 1
+            # The IP counter tolerates a few users behind one address.
+            limit = max_failures if key.startswith("user:") else max_failures * 4
+            if row.failures >= limit:
+                row.locked_until = now + datetime.timedelta(seconds=lock_seconds)
+            row.save()
+
+
+def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=300):
+    """Return the user for valid credentials, or raise LoginRefused with a message that reveals nothing."""
+    now = utcnow()
+    keys = _throttle_keys(username, remote_addr)
+    if _locked(keys, now):
+        raise LoginRefused(LOCKED)
+    user = User.get_or_none((User.username == username) & (User.type == "user"))
+    ok, new_hash = verify_password(user.password_hash if user else None, password)
+    if not ok or not user.enabled:
+        _record_failure(keys, now, max_failures, lock_seconds)
+        raise LoginRefused(LOGIN_FAILED)
+    with write_txn():
+        LoginThrottle.delete().where(LoginThrottle.key == keys[0]).execute()
+        fields = {User.last_login: now}
+        if new_hash:
+            fields[User.password_hash] = new_hash
+        User.update(fields).where(User.id == user.id).execute()
+    return user
+
+
+def end_sessions(user):
+    """Invalidate every session of the user (logout everywhere, password change, disable)."""
+    with write_txn():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()

@@ -1,0 +1,19 @@
+"""Blueprint registration and what every template can use."""
+from flask_login import current_user
+
+from pimconnect import permissions
+
+
+def init_app(app):
+    from pimconnect.blueprints import auth, connect, home, products, settings, system
+
+    for module in (auth, home, settings, system, products, connect):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "can": lambda code: current_user.is_authenticated and permissions.can(code),
+            "pim_edition": app.config["PIM_EDITION"],
+            "pim_version": app.config["PIM_VERSION"],
+        }

@@ -1,0 +1,140 @@
+"""Fixtures: a fresh database per test (temp-file SQLite, or a PostgreSQL schema when
+PIM_TEST_DATABASE_URL is set), the app, its test client, and logged-in helpers."""
+import os
+import re
+import uuid
+from urllib.parse import quote
+
+import pytest
+
+from pimconnect import create_app, migrate
+from pimconnect.db import db, write_txn
+
+PG_URL = os.environ.get("PIM_TEST_DATABASE_URL")
+ADMIN_PASSWORD = "admin-test-password"
+JULIA_PASSWORD = "julia-test-password"
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of this test's own, dropped afterwards."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options={quote(f'-c search_path={schema}')}"
+    if db.obj is not None and not db.is_closed():
+        db.close()
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on an empty, fully migrated database."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "PIM_ENV": "test",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret-key-" + "x" * 32,
+            "PIM_STRICT_TEMPLATES": True,
+            "PIM_URL": "http://localhost",
+            "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "PIM_DEMO_USER_PASSWORD": JULIA_PASSWORD,
+        }
+    )
+    from jinja2 import StrictUndefined
+
+    app.jinja_env.undefined = StrictUndefined
+    with db.connection_context():
+        migrate.upgrade(db.obj)
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def conn(app):
+    """An open database connection for test code that reads or writes models directly."""
+    db.connect(reuse_if_open=True)
+    yield db
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def catalog(app):
+    """The demo catalog structure with users admin and julia, but no products."""
+    from pimconnect.services import demo
+
+    with db.connection_context():
+        with write_txn():
+            demo.seed_structure()
+            demo.seed_users(ADMIN_PASSWORD, JULIA_PASSWORD)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client, path="/login"):
+    """The CSRF token of the client's session, read from a rendered page."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="admin", password=None):
+        password = password or {"admin": ADMIN_PASSWORD, "julia": JULIA_PASSWORD}.get(username, "")
+        token = csrf_token(self.client)
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+
+    def token(self):
+        return csrf_token(self.client, "/")
+
+    def post(self, path, data=None, htmx=False, **kwargs):
+        """POST with the session's CSRF token in the form (or in the htmx header)."""
+        token = self.token()
+        headers = kwargs.pop("headers", {})
+        data = dict(data or {})
+        if htmx:
+            headers.update({"HX-Request": "true", "X-CSRFToken": token})
+        else:
+            data.setdefault("csrf_token", token)
+        return self.client.post(path, data=data, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def admin(catalog, auth):
+    """A client logged in as admin (every permission)."""
+    response = auth.login("admin")
+    assert response.status_code == 303
+    return auth
+
+
+@pytest.fixture
+def julia(catalog, client):
+    """A client logged in as julia (catalog manager, no apps permissions)."""
+    other = Auth(client)
+    assert other.login("julia").status_code == 303
+    return other
