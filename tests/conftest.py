@@ -1,5 +1,6 @@
 """Fixtures: a fresh database per test (temp-file SQLite, or a PostgreSQL schema when
 PIM_TEST_DATABASE_URL is set), the app, its test client, and logged-in helpers."""
+import contextlib
 import os
 import re
 import uuid
@@ -15,11 +16,11 @@ ADMIN_PASSWORD = "admin-test-password"
 JULIA_PASSWORD = "julia-test-password"
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """A database of this test's own, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_database_url(directory):
+    """A database of its own: a SQLite file in ``directory``, or a new PostgreSQL schema."""
     if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        yield f"sqlite:///{directory / 'test.sqlite3'}"
         return
     import psycopg
 
@@ -27,28 +28,42 @@ def database_url(tmp_path):
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-c search_path={schema}')}"
-    if db.obj is not None and not db.is_closed():
-        db.close()
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        yield f"{PG_URL}{sep}options={quote(f'-c search_path={schema}')}"
+    finally:
+        if db.obj is not None and not db.is_closed():
+            db.close()
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def make_test_config(database_url, **overrides):
+    """The configuration every test app starts from."""
+    config = {
+        "TESTING": True,
+        "PIM_ENV": "test",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "PIM_STRICT_TEMPLATES": True,
+        "PIM_URL": "http://localhost",
+        "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PIM_DEMO_USER_PASSWORD": JULIA_PASSWORD,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of this test's own, dropped afterwards."""
+    with fresh_database_url(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
 def app(database_url):
     """The app on an empty, fully migrated database."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "PIM_ENV": "test",
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret-key-" + "x" * 32,
-            "PIM_STRICT_TEMPLATES": True,
-            "PIM_URL": "http://localhost",
-            "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,
-            "PIM_DEMO_USER_PASSWORD": JULIA_PASSWORD,
-        }
-    )
+    app = create_app(make_test_config(database_url))
     from jinja2 import StrictUndefined
 
     app.jinja_env.undefined = StrictUndefined
