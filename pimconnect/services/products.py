@@ -1,11 +1,22 @@
-"""Product writes: validate a REST-shaped document, then write the product and its index rows at once.
+"""Product writes: validate a REST-shaped document, then write the product and everything indexed about it
+in one transaction (the product row, its categories, its ProductValue rows and its completeness)."""
+import uuid as uuid_module
 
-(Interface first; the implementation follows in the next commits.)
-"""
+from peewee import IntegrityError
+
+from pimconnect.db import write_txn
+from pimconnect.models import Category, MediaFile, Product, ProductCategory, ProductCompleteness, ProductValue
+from pimconnect.models.catalog import utcnow
+from pimconnect.services import completeness
+from pimconnect.services.values import Structure, ValueError_, check_context, index_rows, normalize_data, php_type
+
+FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "values"}
+IDENTIFIER_FORBIDDEN = (" ", ",", ";")
+completeness_for = completeness.completeness_for
 
 
 class ValidationFailed(Exception):
-    """The reference's 422 "Validation failed." with its ``errors`` list."""
+    """The reference's 422 "Validation failed." with its ``errors`` list (§2.1)."""
 
     def __init__(self, errors, message="Validation failed."):
         super().__init__(message)
@@ -17,16 +28,256 @@ class StaleProduct(Exception):
     """The product changed since the caller read it (optimistic concurrency)."""
 
 
+class _Errors(list):
+    def add(self, prop, message, **extra):
+        error = {"property": prop, "message": message, **extra}
+        if error not in self:  # the reference collapses duplicate violations
+            self.append(error)
+
+    def value(self, code, locale, scope, message, currency=None):
+        extra = {"attribute": code, "locale": locale, "scope": scope}
+        if currency is not None:
+            extra["currency"] = currency
+        self.add("values", message, **extra)
+
+
+def _check_fields(data, errors):
+    for key in data:
+        if key not in FIELDS:
+            errors.add(key, f'Property "{key}" does not exist.')
+    if "enabled" in data and not isinstance(data["enabled"], bool):
+        errors.add("enabled", f'Property "enabled" expects a boolean as data, "{php_type(data["enabled"])}" given.')
+    if "family" in data and data["family"] is not None and not isinstance(data["family"], str):
+        errors.add("family", f'Property "family" expects a string as data, "{php_type(data["family"])}" given.')
+
+
+def _family(data, product, structure, errors):
+    if "family" not in data:
+        return product.family.code if product and product.family_id else None
+    code = data["family"]
+    if code in (None, ""):
+        return None
+    if isinstance(code, str) and code not in structure.families:
+        errors.add("family", f'Property "family" expects a valid family code. The family does not exist, "{code}" given.')
+    return code
+
+
+def _categories(data, product, errors):
+    """The category ids the product ends with, or None when ``categories`` is absent (untouched)."""
+    if "categories" not in data:
+        return None
+    codes = data["categories"]
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        errors.add("categories", f'Property "categories" expects an array as data, "{php_type(codes)}" given.')
+        return None
+    found = dict(Category.select(Category.code, Category.id).where(Category.code.in_(codes)).tuples()) if codes else {}
+    for code in codes:
+        if code not in found:
+            errors.add("categories", 'Property "categories" expects a valid category code. '
+                                     f'The category does not exist, "{code}" given.')
+    return sorted(set(found.values()))
+
+
+def _entries(code, entries, errors):
+    """The (locale, scope, data) triples of one attribute's list, or [] after recording a shape error."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "data" in e for e in entries):
+        errors.add("values", f'Property "{code}" expects an array of objects with the keys "locale", "scope" '
+                             'and "data".', attribute=code, locale=None, scope=None)
+        return []
+    return [(e.get("locale"), e.get("scope"), e["data"]) for e in entries]
+
+
+def _merge_values(data, current, structure, errors):
+    """The merged, normalized values document (§6.4: merged per (attribute, locale, scope))."""
+    values = {code: list(entries) for code, entries in (current or {}).items()}
+    incoming = data.get("values", {})
+    if not isinstance(incoming, dict):
+        errors.add("values", f'Property "values" expects an array as data, "{php_type(incoming)}" given.')
+        return values
+    for code, entries in incoming.items():
+        attribute = structure.attributes.get(code)
+        if attribute is None:
+            errors.add("values", f"The {code} attribute does not exist in your PIM.", attribute=code,
+                       locale=None, scope=None)
+            continue
+        for locale, scope, raw in _entries(code, entries, errors):
+            problem = check_context(attribute, locale, scope, structure)
+            if problem:
+                errors.value(code, locale, scope, problem)
+                continue
+            try:
+                stored = normalize_data(attribute, raw, structure)
+            except ValueError_ as exc:
+                errors.value(code, locale, scope, exc.message, exc.currency)
+                continue
+            kept = [e for e in values.get(code, []) if (e.get("locale"), e.get("scope")) != (locale, scope)]
+            if stored is not None:
+                kept.append({"locale": locale, "scope": scope, "data": stored})
+            values[code] = kept
+    return {code: entries for code, entries in values.items() if entries}
+
+
+def _identifier(data, values, structure, product_uuid, errors):
+    """Check the identifier (top-level ``identifier`` wins, mirrored into the values) and return it."""
+    code = structure.identifier
+    if "identifier" in data:
+        ident = data["identifier"]
+        if isinstance(ident, str) and ident.strip():
+            values[code] = [{"locale": None, "scope": None, "data": ident}]
+    entries = values.get(code) or []
+    ident = entries[0]["data"] if entries else None
+    if not isinstance(ident, str) or not ident.strip():
+        errors.add("identifier", "The identifier must not be empty.")
+        return None
+    if len(ident) > 255:
+        errors.add("identifier", "This value is too long. It should have 255 characters or less.")
+    if any(ch in ident for ch in IDENTIFIER_FORBIDDEN) or ident != ident.strip():
+        errors.add("identifier", "The identifier must not contain spaces, commas or semicolons.")
+    clash = Product.select().where(Product.identifier == ident)
+    if product_uuid is not None:
+        clash = clash.where(Product.uuid != product_uuid)
+    if clash.exists():
+        errors.add("identifier", "The same identifier is already set on another product.")
+    return ident
+
+
+def _check_media(values, incoming, structure, errors):
+    """Every image/file value sent must name an existing MediaFile with an allowed extension."""
+    wanted = {}
+    for code in incoming if isinstance(incoming, dict) else ():
+        attribute = structure.attributes.get(code)
+        if attribute and attribute.type in ("pim_catalog_image", "pim_catalog_file"):
+            for entry in values.get(code, []):
+                wanted.setdefault(entry["data"], []).append((attribute, entry))
+    if not wanted:
+        return
+    found = dict(MediaFile.select(MediaFile.code, MediaFile.extension).where(MediaFile.code.in_(list(wanted))).tuples())
+    for media_code, uses in wanted.items():
+        for attribute, entry in uses:
+            if media_code not in found:
+                message = f'The media file "{media_code}" does not exist.'
+            elif attribute.allowed_extensions and (found[media_code] or "").lower() not in attribute.allowed_extensions:
+                message = (f'The {found[media_code]} file extension is not allowed for the {attribute.code} attribute. '
+                           f'Allowed extensions: {", ".join(attribute.allowed_extensions)}.')
+            else:
+                continue
+            errors.value(attribute.code, entry["locale"], entry["scope"], message)
+
+
+def _check_unique(values, incoming, structure, product_uuid, errors):
+    """Unique attributes (other than the identifier) may not repeat another product's value."""
+    for code in incoming if isinstance(incoming, dict) else ():
+        attribute = structure.attributes.get(code)
+        if not attribute or not attribute.unique or code == structure.identifier:
+            continue
+        for entry in values.get(code, []):
+            for row in index_rows(product_uuid, {code: [entry]}, structure):
+                same = (ProductValue.text == row["text"]) if row["text"] is not None else (
+                    ProductValue.number == row["number"])
+                query = ProductValue.select().where(
+                    ProductValue.attribute == attribute.id, ProductValue.locale == row["locale"],
+                    ProductValue.scope == row["scope"], ProductValue.key == row["key"], same)
+                if product_uuid is not None:
+                    query = query.where(ProductValue.product != product_uuid)
+                if query.exists():
+                    errors.value(code, entry["locale"], entry["scope"],
+                                 f"The value {entry['data']} is already set on another product for the unique "
+                                 f"attribute {code}.")
+
+
+def _plan(data, product, structure):
+    """Validate everything; return the new state or raise ValidationFailed (nothing written yet)."""
+    errors = _Errors()
+    if not isinstance(data, dict):
+        raise ValidationFailed([{"property": "product", "message": "The product must be an object."}])
+    _check_fields(data, errors)
+    product_uuid = product.uuid if product is not None else None
+    family = _family(data, product, structure, errors)
+    category_ids = _categories(data, product, errors)
+    values = _merge_values(data, product.values if product else {}, structure, errors)
+    identifier = _identifier(data, values, structure, product_uuid, errors)
+    incoming = data.get("values", {})
+    _check_media(values, incoming, structure, errors)
+    _check_unique(values, incoming, structure, product_uuid, errors)
+    if errors:
+        raise ValidationFailed(list(errors))
+    return {"identifier": identifier, "family": family, "category_ids": category_ids, "values": values,
+            "enabled": data.get("enabled", product.enabled if product else True)}
+
+
+def _new_uuid(data):
+    if "uuid" not in data:
+        return uuid_module.uuid4()
+    try:
+        value = uuid_module.UUID(str(data["uuid"]))
+    except ValueError:
+        raise ValidationFailed([{"property": "uuid", "message": "The uuid must be a valid UUID."}]) from None
+    if Product.select().where(Product.uuid == value).exists():
+        raise ValidationFailed([{"property": "uuid",
+                                 "message": f"The {value} uuid is already used for another product."}])
+    return value
+
+
+def _write_row(product, plan, structure, expected_version):
+    """Insert or compare-and-set update the product row; returns the saved Product."""
+    family_id = structure.families[plan["family"]].id if plan["family"] else None
+    fields = {"identifier": plan["identifier"], "enabled": plan["enabled"], "family": family_id,
+              "values": plan["values"], "updated": utcnow()}
+    if product is None:
+        return Product.create(uuid=plan["uuid"], **fields)
+    version = product.version
+    if expected_version is not None and expected_version != version:
+        raise StaleProduct(product.uuid)
+    changed = (Product.update(version=version + 1, **fields)
+               .where(Product.uuid == product.uuid, Product.version == version).execute())
+    if changed != 1:
+        raise StaleProduct(product.uuid)
+    return Product.get_by_id(product.uuid)
+
+
+def _write_index(product, plan, structure):
+    if plan["category_ids"] is not None:
+        ProductCategory.delete().where(ProductCategory.product == product.uuid).execute()
+        if plan["category_ids"]:
+            ProductCategory.insert_many([{"product": product.uuid, "category": c} for c in plan["category_ids"]]).execute()
+    ProductValue.delete().where(ProductValue.product == product.uuid).execute()
+    rows = index_rows(product.uuid, plan["values"], structure)
+    for start in range(0, len(rows), 200):
+        ProductValue.insert_many(rows[start:start + 200]).execute()
+    rows = completeness.completeness_rows(product.uuid, plan["family"], plan["values"], structure)
+    completeness.replace_rows([product.uuid], rows)
+
+
 def save_product(data, product=None, expected_version=None):
-    """Create (``product`` None) or update a product from the REST API product shape."""
-    raise NotImplementedError
+    """Create (``product`` None) or update a product from the REST API product shape.
+
+    Validates everything first (ValidationFailed, nothing written), then writes the row, categories,
+    value index and completeness in one write transaction. ``expected_version`` (or, when None, the
+    version read inside the transaction) guards against lost updates with StaleProduct.
+    """
+    try:
+        with write_txn():
+            structure = Structure.load()
+            if product is not None:
+                fresh = Product.get_or_none(Product.uuid == product.uuid)
+                if fresh is None:
+                    raise StaleProduct(product.uuid)
+                product = fresh
+            plan = _plan(data, product, structure)
+            plan["uuid"] = _new_uuid(data) if product is None else product.uuid
+            saved = _write_row(product, plan, structure, expected_version)
+            _write_index(saved, plan, structure)
+    except IntegrityError:
+        # Lost a race with another writer on a unique key: report it like the validator would.
+        raise ValidationFailed([{"property": "identifier",
+                                 "message": "The same identifier is already set on another product."}]) from None
+    return saved
 
 
 def delete_product(product):
-    """Delete a product and everything indexed about it."""
-    raise NotImplementedError
-
-
-def completeness_for(product):
-    """[{"scope", "locale", "data": ratio, "missing": [codes]}] for a product with a family."""
-    raise NotImplementedError
+    """Delete a product and everything indexed about it (rows cascade)."""
+    with write_txn():
+        ProductCompleteness.delete().where(ProductCompleteness.product == product.uuid).execute()
+        ProductValue.delete().where(ProductValue.product == product.uuid).execute()
+        ProductCategory.delete().where(ProductCategory.product == product.uuid).execute()
+        Product.delete().where(Product.uuid == product.uuid).execute()

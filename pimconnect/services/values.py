@@ -1,0 +1,435 @@
+"""Product values: the structure snapshot, the per-type rules of §6.3/§6.4, and the SQL index rows.
+
+Everything here is pure (no request, no writes) so that the product service, the generator and the
+REST API share one definition of what a valid value is.
+"""
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from pimconnect.models import (
+    Attribute,
+    AttributeOption,
+    AttributeRequirement,
+    Channel,
+    ChannelCurrency,
+    ChannelLocale,
+    Currency,
+    Family,
+    FamilyAttribute,
+    Locale,
+    MeasurementFamily,
+    MeasurementUnit,
+)
+
+IDENTIFIER = "pim_catalog_identifier"
+TEXT_TYPES = {IDENTIFIER, "pim_catalog_text", "pim_catalog_textarea"}
+MEDIA_TYPES = {"pim_catalog_image", "pim_catalog_file"}
+DEFAULT_MAX_CHARACTERS = {"pim_catalog_text": 255, IDENTIFIER: 255, "pim_catalog_textarea": 65535}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+
+
+@dataclass
+class AttributeInfo:
+    id: int
+    code: str
+    type: str
+    localizable: bool
+    scopable: bool
+    unique: bool
+    available_locales: list
+    max_characters: int | None = None
+    validation_rule: str | None = None
+    validation_regexp: str | None = None
+    number_min: str | None = None
+    number_max: str | None = None
+    decimals_allowed: bool | None = None
+    negative_allowed: bool | None = None
+    metric_family: str | None = None
+    date_min: str | None = None
+    date_max: str | None = None
+    allowed_extensions: list = field(default_factory=list)
+    options: dict = field(default_factory=dict)  # lower-cased code -> code
+
+
+@dataclass
+class ChannelInfo:
+    id: int
+    code: str
+    locales: list
+    currencies: list
+
+
+@dataclass
+class FamilyInfo:
+    id: int
+    code: str
+    attributes: set
+    requirements: dict  # channel code -> [attribute codes]
+
+
+class Structure:
+    """A read-only snapshot of the catalog structure, loaded with a handful of queries."""
+
+    def __init__(self, attributes, channels, locales, currencies, units, families):
+        self.attributes = attributes  # code -> AttributeInfo
+        self.channels = channels  # code -> ChannelInfo
+        self.locales = locales  # enabled locale code -> id
+        self.currencies = currencies  # enabled currency codes
+        self.units = units  # measurement family code -> {unit code: operations}
+        self.families = families  # code -> FamilyInfo
+        self.identifier = next((a.code for a in attributes.values() if a.type == IDENTIFIER), "sku")
+        self.attributes_by_id = {a.id: a for a in attributes.values()}
+
+    @classmethod
+    def load(cls):
+        attributes = {a.code: _attribute_info(a) for a in Attribute.select()}
+        by_id = {a.id: a for a in attributes.values()}
+        for option in AttributeOption.select(AttributeOption.attribute, AttributeOption.code):
+            by_id[option.attribute_id].options[option.code.lower()] = option.code
+        channels = {c.code: ChannelInfo(c.id, c.code, [], []) for c in Channel.select()}
+        channel_codes = {c.id: c.code for c in channels.values()}
+        for row in ChannelLocale.select(ChannelLocale.channel, Locale.code).join(Locale).order_by(Locale.code).tuples():
+            channels[channel_codes[row[0]]].locales.append(row[1])
+        query = ChannelCurrency.select(ChannelCurrency.channel, Currency.code).join(Currency).order_by(Currency.code)
+        for row in query.tuples():
+            channels[channel_codes[row[0]]].currencies.append(row[1])
+        locales = dict(Locale.select(Locale.code, Locale.id).where(Locale.enabled).tuples())
+        currencies = {c for (c,) in Currency.select(Currency.code).where(Currency.enabled).tuples()}
+        units = {}
+        query = MeasurementUnit.select(MeasurementFamily.code, MeasurementUnit.code,
+                                       MeasurementUnit.convert_from_standard).join(MeasurementFamily)
+        for family_code, unit, operations in query.tuples():
+            units.setdefault(family_code, {})[unit] = operations or []
+        return cls(attributes, channels, locales, currencies, units, _families(by_id, channel_codes))
+
+    def family_attribute_codes(self, family_code):
+        family = self.families.get(family_code)
+        return family.attributes if family else set()
+
+
+def _attribute_info(a):
+    return AttributeInfo(
+        id=a.id, code=a.code, type=a.type, localizable=a.localizable, scopable=a.scopable, unique=a.unique,
+        available_locales=list(a.available_locales or []), max_characters=a.max_characters,
+        validation_rule=a.validation_rule, validation_regexp=a.validation_regexp, number_min=a.number_min,
+        number_max=a.number_max, decimals_allowed=a.decimals_allowed, negative_allowed=a.negative_allowed,
+        metric_family=a.metric_family, date_min=a.date_min, date_max=a.date_max,
+        allowed_extensions=[e.lower() for e in (a.allowed_extensions or [])],
+    )
+
+
+def _families(attributes_by_id, channel_codes):
+    families = {f.code: FamilyInfo(f.id, f.code, set(), {}) for f in Family.select(Family.id, Family.code)}
+    by_id = {f.id: f for f in families.values()}
+    for family_id, attribute_id in FamilyAttribute.select(FamilyAttribute.family, FamilyAttribute.attribute).tuples():
+        by_id[family_id].attributes.add(attributes_by_id[attribute_id].code)
+    query = AttributeRequirement.select(AttributeRequirement.family, AttributeRequirement.channel,
+                                        AttributeRequirement.attribute)
+    for family_id, channel_id, attribute_id in query.tuples():
+        required = by_id[family_id].requirements.setdefault(channel_codes[channel_id], [])
+        required.append(attributes_by_id[attribute_id].code)
+    for family in families.values():
+        for codes in family.requirements.values():
+            codes.sort()
+    return families
+
+
+# ---------------------------------------------------------------- validation of one value
+
+class ValueError_(Exception):
+    """One value's violation; carries the reference's message (and the currency for prices)."""
+
+    def __init__(self, message, currency=None):
+        super().__init__(message)
+        self.message = message
+        self.currency = currency
+
+
+def php_type(data):
+    """The reference's type word for a JSON value, as in 'expects a string as data, "array" given'."""
+    if data is None:
+        return "NULL"
+    if isinstance(data, bool):
+        return "boolean"
+    if isinstance(data, int):
+        return "integer"
+    if isinstance(data, float):
+        return "double"
+    if isinstance(data, str):
+        return "string"
+    return "array"
+
+
+def is_empty(data):
+    """Empty data erases a value (§6.4): null, a blank string, an empty list."""
+    if data is None or data == [] or data == {}:
+        return True
+    return isinstance(data, str) and not data.strip()
+
+
+def _expects(attribute, kind, data):
+    return ValueError_(f'Property "{attribute.code}" expects {kind} as data, "{php_type(data)}" given.')
+
+
+def _text(attribute, data):
+    if not isinstance(data, str):
+        raise _expects(attribute, "a string", data)
+    limit = attribute.max_characters or DEFAULT_MAX_CHARACTERS[attribute.type]
+    if len(data) > limit:
+        raise ValueError_(f"This value is too long. It should have {limit} characters or less.")
+    if attribute.type == "pim_catalog_textarea":
+        return data
+    if "\n" in data:
+        raise ValueError_("This value should not contain line breaks.")
+    rule = attribute.validation_rule
+    if rule == "email" and not EMAIL.match(data):
+        raise ValueError_("This value is not a valid email address.")
+    if rule == "url" and not URL.match(data):
+        raise ValueError_("This value is not a valid URL.")
+    if rule == "regexp" and attribute.validation_regexp and not _matches(attribute.validation_regexp, data):
+        raise ValueError_(f"The {attribute.code} attribute must match the following regular expression: "
+                          f"{attribute.validation_regexp}.")
+    return data
+
+
+def _matches(pattern, data):
+    try:
+        return re.search(pattern, data) is not None
+    except re.error:
+        return True  # a broken admin-entered pattern must not block every save
+
+
+def _decimal(attribute, data, name=None):
+    """Parse a number (int, float or numeric string) and apply the sign/decimals/range rules."""
+    if isinstance(data, bool) or not isinstance(data, (int, float, str)):
+        raise _expects(attribute, "a numeric", data) if name is None else ValueError_(
+            f'Property "{attribute.code}" expects a numeric as {name}, "{php_type(data)}" given.')
+    try:
+        number = Decimal(str(data).strip())
+    except InvalidOperation:
+        raise ValueError_("This value should be a valid number.") from None
+    if not number.is_finite():
+        raise ValueError_("This value should be a valid number.")
+    if not attribute.decimals_allowed and number != number.to_integral_value():
+        raise ValueError_("This value should not be a decimal.")
+    if attribute.negative_allowed is False and number < 0:
+        raise ValueError_("This value should be greater than or equal to 0.")
+    if attribute.number_min not in (None, "") and number < Decimal(attribute.number_min):
+        raise ValueError_(f"This value should be {attribute.number_min} or more.")
+    if attribute.number_max not in (None, "") and number > Decimal(attribute.number_max):
+        raise ValueError_(f"This value should be {attribute.number_max} or less.")
+    return number
+
+
+def _amount(attribute, number, places):
+    """Integers stay integers; decimal amounts are strings with fixed decimals, like the reference."""
+    if not attribute.decimals_allowed:
+        return int(number)
+    return f"{number:.{places}f}"
+
+
+def _number(attribute, data, structure):
+    return _amount(attribute, _decimal(attribute, data), 4)
+
+
+def _metric(attribute, data, structure):
+    if not isinstance(data, dict) or "amount" not in data or "unit" not in data:
+        raise ValueError_(f'Property "{attribute.code}" expects an array with the keys "amount" and "unit".')
+    if is_empty(data["amount"]):
+        return None
+    units = structure.units.get(attribute.metric_family, {})
+    if not isinstance(data["unit"], str) or data["unit"] not in units:
+        raise ValueError_(f'Please specify a valid metric unit: "{data["unit"]}" is not a unit of the '
+                          f'{attribute.metric_family} measurement family.')
+    return {"amount": _amount(attribute, _decimal(attribute, data["amount"], "amount"), 4), "unit": data["unit"]}
+
+
+def _prices(attribute, data, structure):
+    if not isinstance(data, list) or not all(isinstance(p, dict) for p in data):
+        raise _expects(attribute, "an array", data)
+    prices = {}
+    for price in data:
+        currency = price.get("currency")
+        if "amount" not in price or "currency" not in price:
+            raise ValueError_(f'Property "{attribute.code}" expects an array with the keys "amount" and "currency".')
+        if currency not in structure.currencies:
+            raise ValueError_(f'The currency "{currency}" does not exist or is not activated.', currency=currency)
+        if currency in prices:
+            raise ValueError_(f"The same currency {currency} is set twice.", currency=currency)
+        if is_empty(price["amount"]):
+            continue
+        try:
+            prices[currency] = _amount(attribute, _decimal(attribute, price["amount"], "amount"), 2)
+        except ValueError_ as exc:
+            exc.currency = currency
+            raise
+    return [{"amount": prices[c], "currency": c} for c in sorted(prices)] or None
+
+
+def _boolean(attribute, data, structure):
+    if not isinstance(data, bool):
+        raise _expects(attribute, "a boolean", data)
+    return data
+
+
+def _date(attribute, data, structure):
+    if not isinstance(data, str):
+        raise _expects(attribute, "a string", data)
+    try:
+        day = datetime.date.fromisoformat(data[:10])
+        if len(data) > 10:
+            datetime.datetime.fromisoformat(data.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError_(f'Property "{attribute.code}" expects a string with the format "yyyy-mm-dd" as data, '
+                          f'"{data}" given.') from None
+    if attribute.date_min and day.isoformat() < attribute.date_min:
+        raise ValueError_(f"The date must be {attribute.date_min} or after.")
+    if attribute.date_max and day.isoformat() > attribute.date_max:
+        raise ValueError_(f"The date must be {attribute.date_max} or before.")
+    return f"{day.isoformat()}T00:00:00+00:00"
+
+
+def _option(attribute, code):
+    if not isinstance(code, str):
+        raise ValueError_(f'Property "{attribute.code}" expects a string as data, "{php_type(code)}" given.')
+    known = attribute.options.get(code.lower())
+    if known is None:
+        raise ValueError_(f"The {code} value is not in the {attribute.code} attribute option list.")
+    return known
+
+
+def _simpleselect(attribute, data, structure):
+    return _option(attribute, data)
+
+
+def _multiselect(attribute, data, structure):
+    if not isinstance(data, list):
+        raise _expects(attribute, "an array", data)
+    codes = []
+    unknown = [c for c in data if isinstance(c, str) and c.lower() not in attribute.options]
+    if len(unknown) > 1:
+        raise ValueError_(f"The {', '.join(unknown)} values are not in the {attribute.code} attribute option list.")
+    for code in data:
+        option = _option(attribute, code)
+        if option not in codes:
+            codes.append(option)
+    return sorted(codes) or None
+
+
+def _media(attribute, data, structure):
+    if not isinstance(data, str):
+        raise _expects(attribute, "a string", data)
+    return data  # existence and extension are checked against MediaFile by the caller, in one query
+
+
+NORMALIZERS = {
+    IDENTIFIER: lambda a, d, s: _text(a, d),
+    "pim_catalog_text": lambda a, d, s: _text(a, d),
+    "pim_catalog_textarea": lambda a, d, s: _text(a, d),
+    "pim_catalog_number": _number,
+    "pim_catalog_metric": _metric,
+    "pim_catalog_price_collection": _prices,
+    "pim_catalog_boolean": _boolean,
+    "pim_catalog_date": _date,
+    "pim_catalog_simpleselect": _simpleselect,
+    "pim_catalog_multiselect": _multiselect,
+    "pim_catalog_image": _media,
+    "pim_catalog_file": _media,
+}
+
+
+def normalize_data(attribute, data, structure):
+    """The stored form of ``data`` (None means: erase), or raise ValueError_ with the reference's message."""
+    if is_empty(data):
+        return None
+    normalizer = NORMALIZERS.get(attribute.type)
+    if normalizer is None:
+        raise ValueError_(f'The attribute type "{attribute.type}" is not supported.')
+    return normalizer(attribute, data, structure)
+
+
+def check_context(attribute, locale, scope, structure):
+    """The locale/scope rules of §6.3; returns a message or None."""
+    if attribute.localizable and locale is None:
+        return f'Attribute "{attribute.code}" expects a locale, none given.'
+    if not attribute.localizable and locale is not None:
+        return f'Attribute "{attribute.code}" does not expect a locale, "{locale}" given.'
+    if attribute.scopable and scope is None:
+        return f'Attribute "{attribute.code}" expects a channel code, none given.'
+    if not attribute.scopable and scope is not None:
+        return f'Attribute "{attribute.code}" does not expect a channel, "{scope}" given.'
+    if scope is not None and scope not in structure.channels:
+        return f'Attribute "{attribute.code}" expects an existing scope, "{scope}" given.'
+    if locale is not None:
+        if locale not in structure.locales:
+            return f'Attribute "{attribute.code}" expects an existing and activated locale, "{locale}" given.'
+        if attribute.available_locales and locale not in attribute.available_locales:
+            return (f'Attribute "{attribute.code}" is locale specific and expects one of its available locales: '
+                    f'{", ".join(attribute.available_locales)}, "{locale}" given.')
+        if scope is not None and locale not in structure.channels[scope].locales:
+            return f'Attribute "{attribute.code}" expects a valid locale, "{locale}" is not bound to channel "{scope}".'
+    return None
+
+
+# ---------------------------------------------------------------- index rows
+
+def to_standard(amount, operations):
+    """Apply a unit's ``convert_from_standard`` operations in order (Akeneo's measure converter)."""
+    value = Decimal(str(amount))
+    for operation in operations:
+        operand = Decimal(str(operation.get("value", "1")))
+        op = operation.get("operator")
+        if op == "mul":
+            value *= operand
+        elif op == "div" and operand != 0:
+            value /= operand
+        elif op == "add":
+            value += operand
+        elif op == "sub":
+            value -= operand
+    return float(value)
+
+
+def _row(product_id, attribute, locale, scope, key="", text=None, number=None, boolean=None, date=None):
+    return {"product": product_id, "attribute": attribute.id, "locale": locale or "", "scope": scope or "",
+            "key": key, "text": text, "number": number, "boolean": boolean, "date": date}
+
+
+def _rows_for(product_id, attribute, locale, scope, data, structure):
+    kind = attribute.type
+    if kind in TEXT_TYPES or kind in MEDIA_TYPES:
+        return [_row(product_id, attribute, locale, scope, text=data.lower()[:255])]
+    if kind == "pim_catalog_simpleselect":
+        return [_row(product_id, attribute, locale, scope, text=data)]
+    if kind == "pim_catalog_multiselect":
+        return [_row(product_id, attribute, locale, scope, key=code, text=code) for code in data]
+    if kind == "pim_catalog_number":
+        return [_row(product_id, attribute, locale, scope, number=float(data))]
+    if kind == "pim_catalog_price_collection":
+        return [_row(product_id, attribute, locale, scope, key=p["currency"], number=float(p["amount"]))
+                for p in data]
+    if kind == "pim_catalog_metric":
+        operations = structure.units.get(attribute.metric_family, {}).get(data["unit"], [])
+        number = to_standard(data["amount"], operations)
+        return [_row(product_id, attribute, locale, scope, key=data["unit"], number=number)]
+    if kind == "pim_catalog_boolean":
+        return [_row(product_id, attribute, locale, scope, boolean=data)]
+    if kind == "pim_catalog_date":
+        return [_row(product_id, attribute, locale, scope, date=datetime.date.fromisoformat(data[:10]))]
+    return []
+
+
+def index_rows(product_id, values, structure):
+    """The ProductValue rows (as dicts for ``insert_many``) of a stored values document."""
+    rows = []
+    for code, entries in values.items():
+        attribute = structure.attributes.get(code)
+        if attribute is None:
+            continue
+        for entry in entries:
+            rows.extend(_rows_for(product_id, attribute, entry.get("locale"), entry.get("scope"),
+                                  entry["data"], structure))
+    return rows
