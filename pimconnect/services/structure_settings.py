@@ -1,0 +1,339 @@
+"""Settings writes for locales, currencies, channels and category trees (no request access here).
+
+Every write runs in one ``write_txn()``; refusals raise ``SettingsError`` with a message for the user
+(and, for forms, ``errors``: {field: message}).
+"""
+import re
+from functools import reduce
+from operator import or_
+
+from peewee import JOIN, Value, fn
+
+from pimconnect.db import write_txn
+from pimconnect.models import (
+    Attribute,
+    Category,
+    Channel,
+    ChannelCurrency,
+    ChannelLocale,
+    Currency,
+    Family,
+    Locale,
+    MeasurementFamily,
+    MeasurementUnit,
+    ProductCategory,
+)
+from pimconnect.models.catalog import utcnow
+
+CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
+BLANK = "This value should not be blank."
+
+LANGUAGES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "nl": "Dutch",
+    "pt": "Portuguese", "sv": "Swedish", "da": "Danish", "fi": "Finnish", "nb": "Norwegian", "pl": "Polish",
+    "cs": "Czech", "ru": "Russian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean", "tr": "Turkish",
+}
+TERRITORIES = {
+    "US": "United States", "GB": "United Kingdom", "CA": "Canada", "AU": "Australia", "FR": "France",
+    "BE": "Belgium", "CH": "Switzerland", "DE": "Germany", "AT": "Austria", "ES": "Spain", "MX": "Mexico",
+    "IT": "Italy", "NL": "Netherlands", "PT": "Portugal", "BR": "Brazil", "SE": "Sweden", "DK": "Denmark",
+    "FI": "Finland", "NO": "Norway", "PL": "Poland", "CZ": "Czechia", "RU": "Russia", "JP": "Japan",
+    "CN": "China", "TW": "Taiwan", "KR": "South Korea", "TR": "Turkey",
+}
+
+
+class SettingsError(Exception):
+    """A refused settings change; ``errors`` maps form fields to messages."""
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+def locale_label(code):
+    """A human name for a locale code: ``en_US`` -> "English (United States)"."""
+    language, _, territory = code.partition("_")
+    name = LANGUAGES.get(language, language)
+    return f"{name} ({TERRITORIES.get(territory, territory)})" if territory else name
+
+
+# -- Locales and currencies ---------------------------------------------------------------------
+
+def search_locales(enabled_only=False, query=""):
+    """Locales by code; ``query`` matches the code or the human name (in SQL, through the name tables)."""
+    select = Locale.select().order_by(Locale.code)
+    if enabled_only:
+        select = select.where(Locale.enabled == True)  # noqa: E712
+    query = (query or "").strip()
+    if query:
+        needle = query.lower()
+        terms = [Locale.code.contains(query)]
+        terms += [Locale.code.startswith(f"{k}_") for k, v in LANGUAGES.items() if needle in v.lower()]
+        terms += [Locale.code.endswith(f"_{k}") for k, v in TERRITORIES.items() if needle in v.lower()]
+        select = select.where(reduce(or_, terms))
+    return select
+
+
+def _channels_using(through, field, value):
+    query = Channel.select(Channel.code).join(through).where(field == value).order_by(Channel.code)
+    return [c.code for c in query]
+
+
+def set_locale_enabled(code, enabled):
+    """Enable or disable a locale; a locale used by a channel stays enabled."""
+    with write_txn():
+        locale = Locale.get_or_none(Locale.code == code)
+        if locale is None:
+            raise SettingsError(f"The locale {code} does not exist.")
+        if not enabled:
+            channels = _channels_using(ChannelLocale, ChannelLocale.locale, locale.id)
+            if channels:
+                raise SettingsError(f"The locale {code} is used by the channel {', '.join(channels)} "
+                                    "and cannot be disabled.")
+        locale.enabled = bool(enabled)
+        locale.save()
+    return locale
+
+
+def set_currency_enabled(code, enabled):
+    """Enable or disable a currency; a currency used by a channel stays enabled."""
+    with write_txn():
+        currency = Currency.get_or_none(Currency.code == code)
+        if currency is None:
+            raise SettingsError(f"The currency {code} does not exist.")
+        if not enabled:
+            channels = _channels_using(ChannelCurrency, ChannelCurrency.currency, currency.id)
+            if channels:
+                raise SettingsError(f"The currency {code} is used by the channel {', '.join(channels)} "
+                                    "and cannot be disabled.")
+        currency.enabled = bool(enabled)
+        currency.save()
+    return currency
+
+
+def measurement_families():
+    """Measurement families with their unit count, by code."""
+    return (MeasurementFamily.select(MeasurementFamily, fn.COUNT(MeasurementUnit.id).alias("unit_count"))
+            .join(MeasurementUnit, JOIN.LEFT_OUTER).group_by(MeasurementFamily.id).order_by(MeasurementFamily.code))
+
+
+def measurement_units(family):
+    return family.units.order_by(MeasurementUnit.sort_order, MeasurementUnit.code)
+
+
+def enabled_locale_codes():
+    return [lo.code for lo in Locale.select(Locale.code).where(Locale.enabled == True)]  # noqa: E712
+
+
+def clean_labels(labels, locales=None):
+    """Keep the non-empty labels of enabled locales."""
+    allowed = set(locales if locales is not None else enabled_locale_codes())
+    return {k: v.strip()[:255] for k, v in (labels or {}).items() if k in allowed and v and v.strip()}
+
+
+# -- Channels -----------------------------------------------------------------------------------
+
+def channel_form_options():
+    """What the channel form offers: enabled locales and currencies, trees, metric attributes with units."""
+    metrics = Attribute.select().where(Attribute.type == "pim_catalog_metric").order_by(Attribute.code)
+    families = {f.code: f for f in MeasurementFamily.select().where(
+        MeasurementFamily.code.in_([a.metric_family for a in metrics]))}
+    return {
+        "locales": list(Locale.select().where(Locale.enabled == True)),  # noqa: E712
+        "currencies": list(Currency.select().where(Currency.enabled == True).order_by(Currency.code)),  # noqa: E712
+        "trees": list(Category.select().where(Category.parent.is_null()).order_by(Category.code)),
+        "metrics": [(a, list(measurement_units(families[a.metric_family])) if a.metric_family in families else [])
+                    for a in metrics],
+    }
+
+
+def channel_data(channel):
+    """A channel as the form's data dict."""
+    return {
+        "code": channel.code, "labels": dict(channel.labels or {}),
+        "category_tree": channel.category_tree.code,
+        "locales": [cl.locale.code for cl in channel.channel_locales.join(Locale)],
+        "currencies": [cc.currency.code for cc in channel.channel_currencies.join(Currency)],
+        "conversion_units": dict(channel.conversion_units or {}),
+    }
+
+
+def _validate_channel(data, channel):
+    errors = {}
+    code = data.get("code", "").strip()
+    if channel is None:
+        if not code:
+            errors["code"] = BLANK
+        elif not CODE_RE.match(code) or len(code) > 100:
+            errors["code"] = "Channel code may contain only letters, numbers and underscores."
+        elif Channel.select().where(Channel.code == code).exists():
+            errors["code"] = "This value is already used."
+    tree = Category.get_or_none(Category.code == data.get("category_tree", ""))
+    if tree is None or tree.parent_id is not None:
+        errors["category_tree"] = "The category tree must be an existing root category."
+    locales = list(Locale.select().where(Locale.code.in_(data.get("locales") or []), Locale.enabled == True))  # noqa: E712
+    if not locales or len(locales) != len(set(data.get("locales") or [])):
+        errors["locales"] = "Select at least one locale; every locale must exist and be enabled."
+    currencies = list(Currency.select().where(Currency.code.in_(data.get("currencies") or []),
+                                              Currency.enabled == True))  # noqa: E712
+    if not currencies or len(currencies) != len(set(data.get("currencies") or [])):
+        errors["currencies"] = "Select at least one currency; every currency must exist and be enabled."
+    units = {k: v for k, v in (data.get("conversion_units") or {}).items() if v}
+    allowed = {a.code: {u.code for u in us} for a, us in channel_form_options()["metrics"]}
+    for attribute, unit in units.items():
+        if unit not in allowed.get(attribute, ()):
+            errors[f"conversion_units.{attribute}"] = (
+                f'The unit "{unit}" is not a unit of the measurement family of the attribute "{attribute}".')
+    if errors:
+        raise SettingsError("The channel could not be saved. Check the highlighted fields.", errors)
+    return code, tree, locales, currencies, units
+
+
+def save_channel(data, channel=None):
+    """Create a channel (``channel`` None) or update one; the code never changes once created."""
+    with write_txn():
+        code, tree, locales, currencies, units = _validate_channel(data, channel)
+        labels = clean_labels(data.get("labels"))
+        if channel is None:
+            channel = Channel.create(code=code, labels=labels, category_tree=tree, conversion_units=units)
+            before = (set(), set())
+        else:
+            old = channel_data(channel)
+            before = (set(old["locales"]), set(old["currencies"]))
+            channel.labels, channel.category_tree, channel.conversion_units = labels, tree, units
+            channel.updated = utcnow()
+            channel.save()
+        ChannelLocale.delete().where(ChannelLocale.channel == channel).execute()
+        ChannelLocale.insert_many([{"channel": channel, "locale": lo} for lo in locales]).execute()
+        ChannelCurrency.delete().where(ChannelCurrency.channel == channel).execute()
+        ChannelCurrency.insert_many([{"channel": channel, "currency": cu} for cu in currencies]).execute()
+        if before != ({lo.code for lo in locales}, {cu.code for cu in currencies}):
+            _recompute_completeness()
+    return channel
+
+
+def delete_channel(channel):
+    """Delete a channel, unless it is the last one."""
+    with write_txn():
+        if Channel.select().count() <= 1:
+            raise SettingsError(f"The channel {channel.code} is the last channel and cannot be deleted.")
+        channel.delete_instance()
+
+
+def _recompute_completeness():
+    """Channel locales or currencies changed: every family's completeness must be computed again."""
+    try:
+        from pimconnect.services.products import recompute_family
+    except ImportError:  # the products service lands separately; nothing to recompute without it
+        return
+    for family in Family.select():
+        recompute_family(family)
+
+
+# -- Category trees -----------------------------------------------------------------------------
+
+def category_trees():
+    """Root categories with their number of classified products (distinct, across the tree)."""
+    counts = (ProductCategory.select(Category.root.alias("tree_id"),
+                                     fn.COUNT(fn.DISTINCT(ProductCategory.product)).alias("n"))
+              .join(Category).group_by(Category.root))
+    by_tree = {row["tree_id"]: row["n"] for row in counts.dicts()}
+    trees = Category.select().where(Category.parent.is_null()).order_by(Category.sort_order, Category.code)
+    return [(tree, by_tree.get(tree.id, 0)) for tree in trees]
+
+
+def _children_counts(ids):
+    query = (Category.select(Category.parent.alias("pid"), fn.COUNT(Category.id).alias("n"))
+             .where(Category.parent.in_(ids)).group_by(Category.parent))
+    return {row["pid"]: row["n"] for row in query.dicts()} if ids else {}
+
+
+def subtree(node, depth=3):
+    """The nested nodes under ``node`` down to ``depth`` levels: [{category, children, child_count}]."""
+    rows = list(Category.select().where(Category.path.startswith(node.path), Category.id != node.id,
+                                        Category.level <= node.level + depth)
+                .order_by(Category.level, Category.sort_order, Category.code))
+    counts = _children_counts([node.id] + [r.id for r in rows])
+    items = {node.id: {"category": node, "children": [], "child_count": counts.get(node.id, 0)}}
+    for row in rows:
+        items[row.id] = {"category": row, "children": [], "child_count": counts.get(row.id, 0)}
+        items[row.parent_id]["children"].append(items[row.id])
+    return items[node.id]["children"]
+
+
+def _check_code(code):
+    if not code:
+        raise SettingsError(BLANK, {"code": BLANK})
+    if not CODE_RE.match(code) or len(code) > 100:
+        message = "Category code may contain only letters, numbers and underscores."
+        raise SettingsError(message, {"code": message})
+    if Category.select().where(Category.code == code).exists():
+        raise SettingsError("This value is already used.", {"code": "This value is already used."})
+
+
+def _next_position(parent):
+    condition = Category.parent.is_null() if parent is None else Category.parent == parent
+    last = Category.select(fn.MAX(Category.sort_order)).where(condition).scalar()
+    return 0 if last is None else last + 1
+
+
+def create_category(code, labels, parent=None):
+    """Create a tree (no ``parent``) or a child category; keeps ``path = /<ancestor ids>/<id>/``."""
+    code = (code or "").strip()
+    with write_txn():
+        _check_code(code)
+        category = Category.create(code=code, parent=parent, level=parent.level + 1 if parent else 0,
+                                   sort_order=_next_position(parent), labels=clean_labels(labels))
+        category.root = parent.root_id if parent else category.id
+        category.path = f"{parent.path if parent else '/'}{category.id}/"
+        category.save()
+    return category
+
+
+def update_category_labels(category, labels):
+    with write_txn():
+        category.labels = clean_labels(labels)
+        category.updated = utcnow()
+        category.save()
+    return category
+
+
+def move_category(category, parent_code):
+    """Move a category and its subtree under ``parent_code`` (same or another tree), in one transaction."""
+    with write_txn():
+        category = Category.get_by_id(category.id)
+        parent = Category.get_or_none(Category.code == (parent_code or "").strip())
+        if parent is None:
+            raise SettingsError(f'The category "{parent_code}" does not exist.', {"parent": "Unknown category."})
+        if category.parent_id is None:
+            raise SettingsError("A category tree cannot be moved under another category.")
+        if parent.path.startswith(category.path):
+            raise SettingsError(f"The category {category.code} cannot be moved under itself or one of its "
+                                "descendants.", {"parent": "Choose a category outside this branch."})
+        old_path, new_path = category.path, f"{parent.path}{category.id}/"
+        shift = parent.level + 1 - category.level
+        (Category.update(path=Value(new_path).concat(fn.SUBSTR(Category.path, len(old_path) + 1)),
+                         level=Category.level + shift, root=parent.root_id)
+         .where(Category.path.startswith(old_path)).execute())
+        Category.update(parent=parent, sort_order=_next_position(parent), updated=utcnow()).where(
+            Category.id == category.id).execute()
+    return Category.get_by_id(category.id)
+
+
+def delete_category(category):
+    """Delete a category without children or products; a tree used by a channel stays."""
+    with write_txn():
+        if Category.select().where(Category.parent == category).exists():
+            raise SettingsError(f"The category {category.code} has children and cannot be deleted.")
+        products = ProductCategory.select().where(ProductCategory.category == category).count()
+        if products:
+            raise SettingsError(f"The category {category.code} is used by {products} product(s) "
+                                "and cannot be deleted.")
+        channels = [c.code for c in Channel.select(Channel.code).where(Channel.category_tree == category)]
+        if channels:
+            raise SettingsError(f"The category tree {category.code} is used by the channel {', '.join(channels)} "
+                                "and cannot be deleted.")
+        if category.parent_id is None:
+            Category.update(root=None).where(Category.id == category.id).execute()
+        Category.delete().where(Category.id == category.id).execute()
