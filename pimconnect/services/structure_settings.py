@@ -153,8 +153,8 @@ def channel_data(channel):
     return {
         "code": channel.code, "labels": dict(channel.labels or {}),
         "category_tree": channel.category_tree.code,
-        "locales": [cl.locale.code for cl in channel.channel_locales.join(Locale)],
-        "currencies": [cc.currency.code for cc in channel.channel_currencies.join(Currency)],
+        "locales": [cl.locale.code for cl in channel.channel_locales.join(Locale).order_by(Locale.code)],
+        "currencies": [cc.currency.code for cc in channel.channel_currencies.join(Currency).order_by(Currency.code)],
         "conversion_units": dict(channel.conversion_units or {}),
     }
 
@@ -208,8 +208,11 @@ def save_channel(data, channel=None):
         ChannelLocale.insert_many([{"channel": channel, "locale": lo} for lo in locales]).execute()
         ChannelCurrency.delete().where(ChannelCurrency.channel == channel).execute()
         ChannelCurrency.insert_many([{"channel": channel, "currency": cu} for cu in currencies]).execute()
-        if before != ({lo.code for lo in locales}, {cu.code for cu in currencies}):
-            _recompute_completeness()
+        changed = before != ({lo.code for lo in locales}, {cu.code for cu in currencies})
+    if changed:
+        # After the commit: recompute_family works in chunks of its own transactions, and a long
+        # recompute must not hold the channel's write lock.
+        _recompute_completeness()
     return channel
 
 
@@ -223,10 +226,8 @@ def delete_channel(channel):
 
 def _recompute_completeness():
     """Channel locales or currencies changed: every family's completeness must be computed again."""
-    try:
-        from pimconnect.services.products import recompute_family
-    except ImportError:  # the products service lands separately; nothing to recompute without it
-        return
+    from pimconnect.services.completeness import recompute_family
+
     for family in Family.select():
         recompute_family(family)
 
