@@ -1,14 +1,129 @@
-"""Products: the grid and the product page (placeholder until the products work lands)."""
-from flask import Blueprint
+"""Products: the grid, product creation, and the product page (edit, classify, delete)."""
+from flask import Blueprint, abort, flash, request, url_for
+from flask_login import current_user
 
-from pimconnect.htmx import render
-from pimconnect.permissions import require
+from pimconnect.db import write_txn
+from pimconnect.htmx import is_htmx, redirect_to, render
+from pimconnect.models import Channel, Family, Locale, Product
+from pimconnect.permissions import can, require
+from pimconnect.services import product_form, product_grid
+from pimconnect.services.products import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 
 
-@bp.route("/")
+def _invalid_status():
+    """Validation errors: 200 for htmx (so it swaps the form), 422 for a plain form post."""
+    return 200 if is_htmx() else 422
+
+
+@bp.get("/")
 @require("pim_enrich_product_index")
 def index():
-    """Show the product grid."""
-    return render("products/index.html")
+    """Show the product grid; an htmx request gets only the results."""
+    filters = product_grid.parse_filters(request.args, current_user.catalog_locale, current_user.catalog_scope)
+    after = request.args.get("after") or None
+    rows, next_cursor = product_grid.grid_page(filters, after=after)
+    return render("products/index.html", block="results", filters=filters, rows=rows, after=after,
+                  next_cursor=next_cursor, choices=product_grid.filter_choices(current_user.catalog_locale))
+
+
+def _families():
+    return [(f.code, product_grid.family_label(f, current_user.catalog_locale)) for f in Family.select().order_by(Family.code)]
+
+
+@bp.get("/new")
+@require("pim_enrich_product_create")
+def new():
+    """Show the create-product form."""
+    return render("products/new.html", families=_families(), form={}, errors=[])
+
+
+@bp.post("/new")
+@require("pim_enrich_product_create")
+def create():
+    """Create a product from an identifier and an optional family, then open it."""
+    form = request.form
+    data = {"identifier": form.get("identifier", "").strip(), "family": form.get("family") or None}
+    try:
+        with write_txn():
+            product = save_product(data)
+    except ValidationFailed as exc:
+        return render("products/new.html", block="create_form", status=_invalid_status(),
+                      families=_families(), form=form, errors=exc.errors)
+    flash("Product created.", "success")
+    return redirect_to(url_for(".show", product_uuid=product.uuid))
+
+
+def _product_or_404(product_uuid):
+    product = Product.get_or_none(Product.uuid == product_uuid)
+    if product is None:
+        abort(404)
+    return product
+
+
+def _context(args):
+    """The (locale code, Channel) the page edits: from the request, else the user's defaults."""
+    locale = args.get("locale") or current_user.catalog_locale
+    if not Locale.select().where((Locale.code == locale) & (Locale.enabled == True)).exists():  # noqa: E712
+        locale = current_user.catalog_locale
+    channel = Channel.get_or_none(Channel.code == (args.get("scope") or current_user.catalog_scope))
+    channel = channel or Channel.get_or_none(Channel.code == current_user.catalog_scope) or Channel.select().first()
+    return locale, channel
+
+
+def _page(product, locale, channel, groups, status=200, errors=(), submitted=None):
+    """Render the product page (or only its form region for htmx)."""
+    ui_locale = current_user.catalog_locale
+    return render(
+        "products/show.html", block="product_form", status=status, product=product, locale=locale,
+        channel=channel, groups=groups, errors=list(errors), submitted=submitted,
+        families=_families(), trees=product_form.category_trees(product, ui_locale),
+        completeness=completeness_for(product) if product.family_id else [],
+        locales=[loc.code for loc in Locale.select().where(Locale.enabled == True)],  # noqa: E712
+        channels=list(Channel.select().order_by(Channel.code)), ui_locale=ui_locale,
+    )
+
+
+@bp.get("/<uuid:product_uuid>")
+@require("pim_enrich_product_index")
+def show(product_uuid):
+    """Show a product's values for one locale and channel."""
+    product = _product_or_404(product_uuid)
+    locale, channel = _context(request.args)
+    groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
+    return _page(product, locale, channel, groups)
+
+
+@bp.post("/<uuid:product_uuid>")
+@require("pim_enrich_product_edit_attributes")
+def save(product_uuid):
+    """Save the shown values (plus enabled, family and, when allowed, categories)."""
+    product = _product_or_404(product_uuid)
+    form = request.form
+    locale, channel = _context(form)
+    groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
+    data = product_form.product_patch(groups, form, with_categories=can("pim_enrich_product_categories_view"))
+    try:
+        with write_txn():
+            save_product(data, product, expected_version=product_form.as_int(form.get("version")))
+    except StaleProduct:
+        return render("products/conflict.html", block="product_form", status=200 if is_htmx() else 409,
+                      product=product, locale=locale, channel=channel)
+    except ValidationFailed as exc:
+        product_form.show_submitted(groups, data)
+        general = product_form.attach_errors(groups, exc.errors)
+        return _page(product, locale, channel, groups, status=_invalid_status(), errors=general, submitted=data)
+    flash("Product saved.", "success")
+    return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
+
+
+@bp.post("/<uuid:product_uuid>/delete")
+@require("pim_enrich_product_remove")
+def delete(product_uuid):
+    """Delete a product (the page asks for confirmation first), then go back to the grid."""
+    product = _product_or_404(product_uuid)
+    with write_txn():
+        delete_product(product)
+    flash(f"Product {product.identifier} deleted.", "success")
+    return redirect_to(url_for(".index"))
