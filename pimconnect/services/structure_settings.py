@@ -153,8 +153,9 @@ def channel_data(channel):
     return {
         "code": channel.code, "labels": dict(channel.labels or {}),
         "category_tree": channel.category_tree.code,
-        "locales": [cl.locale.code for cl in channel.channel_locales.join(Locale).order_by(Locale.code)],
-        "currencies": [cc.currency.code for cc in channel.channel_currencies.join(Currency).order_by(Currency.code)],
+        "locales": [cl.locale.code for cl in channel.channel_locales.select(ChannelLocale, Locale).join(Locale).order_by(Locale.code)],
+        "currencies": [cc.currency.code for cc in channel.channel_currencies.select(ChannelCurrency, Currency)
+                       .join(Currency).order_by(Currency.code)],
         "conversion_units": dict(channel.conversion_units or {}),
     }
 
