@@ -118,6 +118,22 @@ def test_edit_without_password_keeps_it(admin, app):
     assert other.client.get("/").status_code == 200
 
 
+def test_edit_keeps_links_the_form_does_not_show(admin):
+    """Saving the form keeps app roles and app groups, which the form does not show."""
+    with db.connection_context():
+        app_role = Role.create(code="ROLE_APP_Y", label="App Y", type="app", permissions=[])
+        app_group = UserGroup.create(name="app_y", type="app")
+        UserRole.create(user=User.get(username="julia"), role=app_role)
+        UserGroupMember.create(user=User.get(username="julia"), group=app_group)
+    data = dict(NEW_USER, username="julia", email="julia@example.com", password="", password_repeat="",
+                roles=_ids(Role, Role.code, "ROLE_USER"))
+    assert admin.post(f"/system/users/{_user('julia').id}", data).status_code == 303
+    with db.connection_context():
+        julia = _user("julia")
+        assert sorted(ur.role.code for ur in julia.user_roles) == ["ROLE_APP_Y", "ROLE_USER"]
+        assert sorted(m.group.name for m in julia.memberships) == ["All", "app_y"]
+
+
 def test_password_change_ends_sessions(admin, app):
     """Changing a user's password logs them out everywhere."""
     other = Auth(app.test_client())

@@ -82,9 +82,10 @@ def user_form(user=None):
     return {
         "username": user.username, "email": user.email, "first_name": user.first_name,
         "last_name": user.last_name, "enabled": user.enabled,
-        "roles": [ur.role_id for ur in UserRole.select(UserRole.role).where(UserRole.user == user)],
-        "groups": [m.group_id for m in UserGroupMember.select(UserGroupMember.group)
-                   .where(UserGroupMember.user == user)],
+        "roles": [ur.role_id for ur in UserRole.select(UserRole.role).join(Role)
+                  .where(UserRole.user == user, Role.type == "default")],
+        "groups": [m.group_id for m in UserGroupMember.select(UserGroupMember.group).join(UserGroup)
+                   .where(UserGroupMember.user == user, UserGroup.type == "default")],
     }
 
 
@@ -143,8 +144,12 @@ def save_user(user, data):
 
 
 def _replace_links(user, data):
-    UserRole.delete().where(UserRole.user == user).execute()
-    UserGroupMember.delete().where(UserGroupMember.user == user).execute()
+    # Only the links this form shows are replaced: app roles and groups are managed elsewhere.
+    shown_roles = Role.select(Role.id).where(Role.type == "default")
+    shown_groups = UserGroup.select(UserGroup.id).where(UserGroup.type == "default")
+    UserRole.delete().where(UserRole.user == user, UserRole.role.in_(shown_roles)).execute()
+    UserGroupMember.delete().where(UserGroupMember.user == user,
+                                   UserGroupMember.group.in_(shown_groups)).execute()
     for role_id in sorted(set(data["roles"])):
         UserRole.create(user=user, role=role_id)
     everyone = UserGroup.get_or_none(UserGroup.name == ALL_GROUP)
