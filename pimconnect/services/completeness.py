@@ -6,14 +6,10 @@ from pimconnect.services.values import Structure
 CHUNK = 500
 
 
-def _entry(values, attribute, channel, locale):
+def _entry(lookup, attribute, channel, locale):
     """The value of ``attribute`` that counts for (channel, locale), or None."""
-    want_locale = locale if attribute.localizable else None
-    want_scope = channel if attribute.scopable else None
-    for entry in values.get(attribute.code) or []:
-        if entry.get("locale") == want_locale and entry.get("scope") == want_scope:
-            return entry.get("data")
-    return None
+    return lookup.get((attribute.code, locale if attribute.localizable else None,
+                       channel if attribute.scopable else None))
 
 
 def _is_filled(attribute, data, currencies):
@@ -30,6 +26,14 @@ def _is_filled(attribute, data, currencies):
 def required_attributes(family, channel, locale, structure):
     """Codes required for (channel, locale): the family's requirements, the identifier always, minus
     locale-specific attributes not available in that locale."""
+    cache = structure.__dict__.setdefault("_required", {})
+    key = (family.code, channel.code, locale)
+    if key not in cache:
+        cache[key] = _required(family, channel, locale, structure)
+    return cache[key]
+
+
+def _required(family, channel, locale, structure):
     codes = set(family.requirements.get(channel.code, [])) | {structure.identifier}
     required = []
     for code in sorted(codes):
@@ -46,13 +50,15 @@ def completeness_rows(product_id, family_code, values, structure):
     if family is None:
         return []
     rows = []
+    lookup = {(code, e.get("locale"), e.get("scope")): e.get("data") for code, entries in values.items()
+              for e in entries or []}
     for channel in structure.channels.values():
         for locale in channel.locales:
             if locale not in structure.locales:
                 continue
             required = required_attributes(family, channel, locale, structure)
             missing = [a.code for a in required
-                       if not _is_filled(a, _entry(values, a, channel.code, locale), channel.currencies)]
+                       if not _is_filled(a, _entry(lookup, a, channel.code, locale), channel.currencies)]
             total = len(required)
             ratio = 100 if total == 0 else (100 * (total - len(missing))) // total
             rows.append({"product": product_id, "channel": channel.id, "locale": structure.locales[locale],
