@@ -1,0 +1,55 @@
+"""The write-transaction helper under concurrency, and atomicity of a failed write."""
+import threading
+
+import pytest
+
+from pimconnect.db import db, write_txn
+from pimconnect.models import Currency
+
+
+def test_concurrent_read_then_write_transactions(app, conn):
+    """Eight threads doing read-then-write transactions all succeed (BEGIN IMMEDIATE on SQLite)."""
+    with write_txn():
+        Currency.create(code="CHF", enabled=True)
+    db.close()
+    errors, rounds = [], 15
+
+    def worker(n):
+        try:
+            with db.connection_context():
+                for i in range(rounds):
+                    with write_txn():
+                        count = Currency.select().count()  # read, then write in the same transaction
+                        Currency.create(code=f"{chr(65 + n)}{i:02d}", enabled=count > 0)
+        except Exception as exc:  # collected and asserted below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.connect(reuse_if_open=True)
+    assert errors == []
+    assert Currency.select().count() == 1 + 8 * rounds
+
+
+def test_failed_write_rolls_back_everything(app, conn):
+    """An error inside write_txn leaves none of its rows behind."""
+    with pytest.raises(RuntimeError):
+        with write_txn():
+            Currency.create(code="AAA")
+            Currency.create(code="BBB")
+            raise RuntimeError("boom")
+    assert Currency.select().where(Currency.code.in_(["AAA", "BBB"])).count() == 0
+
+
+def test_nested_write_txn_is_a_savepoint(app, conn):
+    """A nested write_txn rolls back alone; the outer transaction keeps its rows."""
+    with write_txn():
+        Currency.create(code="OUT")
+        with pytest.raises(ValueError):
+            with write_txn():
+                Currency.create(code="INN")
+                raise ValueError
+    assert {c.code for c in Currency.select()} == {"OUT"}
