@@ -1,0 +1,160 @@
+"""Families: their attributes, label/image attributes and per-channel requirements (no request access)."""
+from peewee import IntegrityError, fn
+
+from pimconnect.db import write_txn
+from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, FamilyAttribute, Product
+from pimconnect.models.catalog import utcnow
+from pimconnect.services.structure_attributes import IDENTIFIER, Invalid, enabled_locales, parse_code, parse_labels
+
+LABEL_TYPES = (IDENTIFIER, "pim_catalog_text")
+IMAGE_TYPES = ("pim_catalog_image",)
+
+
+def search_families(q="", page=1, per_page=50):
+    """Families whose code or label contains ``q``, with ``attribute_count``; (rows, has_next)."""
+    count = (FamilyAttribute.select(fn.COUNT(FamilyAttribute.id))
+             .where(FamilyAttribute.family == Family.id))
+    query = Family.select(Family, count.alias("attribute_count"))
+    if q:
+        query = query.where(Family.code.contains(q) | fn.LOWER(Family.labels.cast("text")).contains(q.lower()))
+    rows = list(query.order_by(Family.code).paginate(page, per_page + 1))
+    return rows[:per_page], len(rows) > per_page
+
+
+def identifier_attribute():
+    return Attribute.get_or_none(Attribute.type == IDENTIFIER)
+
+
+def family_attributes(family):
+    """The family's attributes, in group then attribute order (the identifier when new)."""
+    if family is None:
+        identifier = identifier_attribute()
+        return [identifier] if identifier else []
+    return list(Attribute.select(Attribute, AttributeGroup).join(AttributeGroup)
+                .switch(Attribute).join(FamilyAttribute)
+                .where(FamilyAttribute.family == family)
+                .order_by(AttributeGroup.sort_order, Attribute.sort_order, Attribute.code))
+
+
+def candidate_attributes(family):
+    """Attributes that can be added: those not in the family yet."""
+    query = Attribute.select(Attribute, AttributeGroup).join(AttributeGroup)
+    if family is not None:
+        query = query.where(Attribute.id.not_in(
+            FamilyAttribute.select(FamilyAttribute.attribute).where(FamilyAttribute.family == family)))
+    return list(query.where(Attribute.type != IDENTIFIER)
+                .order_by(AttributeGroup.sort_order, Attribute.sort_order, Attribute.code))
+
+
+def required_pairs(family):
+    """{(channel code, attribute code)} the family requires."""
+    if family is None:
+        identifier = identifier_attribute()
+        return {(c.code, identifier.code) for c in Channel.select()} if identifier else set()
+    rows = (AttributeRequirement.select(Channel.code, Attribute.code.alias("attribute_code"))
+            .join(Channel).switch(AttributeRequirement).join(Attribute)
+            .where(AttributeRequirement.family == family).tuples())
+    return set(rows)
+
+
+def save_family(family, form):
+    """Create (``family`` None) or update a family in one transaction; recompute completeness after."""
+    errors = {}
+    code = family.code if family else parse_code(
+        form, errors, Family.select().where(Family.code == (form.get("code") or "").strip()), "family")
+    labels = parse_labels(form, errors, enabled_locales())
+    attributes = _chosen_attributes(form, errors)
+    label_attribute = _pick(form, errors, attributes, "attribute_as_label", LABEL_TYPES, required=True)
+    image_attribute = _pick(form, errors, attributes, "attribute_as_image", IMAGE_TYPES, required=False)
+    channels = list(Channel.select().order_by(Channel.code))
+    requirements = _requirements(form, attributes, channels)
+    if errors:
+        raise Invalid(errors)
+    try:
+        with write_txn():
+            family = _write(family, code, labels, label_attribute, image_attribute, attributes, requirements)
+    except IntegrityError:
+        raise Invalid({"code": f'The family "{code}" could not be saved: its code is already used.'}) from None
+    _recompute(family)
+    return family
+
+
+def _chosen_attributes(form, errors):
+    """{code: Attribute} kept plus added, always with the identifier."""
+    codes = {c for c in form.getlist("attributes") + form.getlist("add_attributes") if c}
+    identifier = identifier_attribute()
+    if identifier:
+        codes.add(identifier.code)
+    found = {a.code: a for a in Attribute.select().where(Attribute.code.in_(list(codes)))} if codes else {}
+    unknown = sorted(codes - set(found))
+    if unknown:
+        errors["attributes"] = f"Unknown attributes: {', '.join(unknown)}."
+    return found
+
+
+def _pick(form, errors, attributes, name, types, required):
+    code = (form.get(name) or "").strip()
+    what = "label" if name == "attribute_as_label" else "image"
+    if not code:
+        if required:
+            errors[name] = "Choose the attribute used as label."
+        return None
+    attribute = attributes.get(code)
+    if attribute is None or attribute.type not in types:
+        kinds = "an identifier or text" if what == "label" else "an image"
+        errors[name] = f"The attribute used as {what} must be {kinds} attribute of the family."
+        return None
+    return attribute
+
+
+def _requirements(form, attributes, channels):
+    """[(channel, attribute)]: the checked cells of family attributes, plus the identifier everywhere."""
+    pairs = []
+    for channel in channels:
+        codes = {c for c in form.getlist(f"required-{channel.code}") if c in attributes}
+        codes |= {code for code, a in attributes.items() if a.type == IDENTIFIER}
+        pairs += [(channel, attributes[code]) for code in sorted(codes)]
+    return pairs
+
+
+def _write(family, code, labels, label_attribute, image_attribute, attributes, requirements):
+    if family is None:
+        family = Family.create(code=code, labels=labels, attribute_as_label=label_attribute,
+                               attribute_as_image=image_attribute)
+    else:
+        family.labels, family.updated = labels, utcnow()
+        family.attribute_as_label, family.attribute_as_image = label_attribute, image_attribute
+        family.save()
+    ids = [a.id for a in attributes.values()]
+    FamilyAttribute.delete().where((FamilyAttribute.family == family) & FamilyAttribute.attribute.not_in(ids)).execute()
+    present = {row.attribute_id for row in FamilyAttribute.select(FamilyAttribute.attribute)
+               .where(FamilyAttribute.family == family)}
+    missing = [{"family": family.id, "attribute": i} for i in ids if i not in present]
+    if missing:
+        FamilyAttribute.insert_many(missing).execute()
+    AttributeRequirement.delete().where(AttributeRequirement.family == family).execute()
+    if requirements:
+        AttributeRequirement.insert_many(
+            [{"family": family.id, "channel": c.id, "attribute": a.id} for c, a in requirements]).execute()
+    return family
+
+
+def _recompute(family):
+    """Recompute the completeness of the family's products after its requirements changed."""
+    from pimconnect.services import products  # imported here: the products core imports the structure
+
+    recompute = getattr(products, "recompute_family", None)
+    if recompute is None:  # the products core keeps it in its completeness module
+        from pimconnect.services.completeness import recompute_family as recompute
+    recompute(family)
+
+
+def delete_family(family):
+    """Delete a family that no product uses."""
+    if Product.select().where(Product.family == family).exists():
+        raise Invalid({"family": f'The family "{family.code}" is used by products and cannot be deleted.'})
+    try:
+        with write_txn():
+            family.delete_instance()
+    except IntegrityError:
+        raise Invalid({"family": f'The family "{family.code}" is used by products and cannot be deleted.'}) from None
