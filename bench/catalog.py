@@ -1,0 +1,168 @@
+"""Catalog benchmark: generation speed, grid page time at growing sizes, product save time.
+
+    .venv/bin/python bench/catalog.py [--sizes 10000,100000] [--database-url postgresql://…] [--runs 20]
+
+Runs on a temporary SQLite file (and on a temporary PostgreSQL schema with ``--database-url``),
+prints figures and a PASS/FAIL line for "a filtered grid page at the largest size costs at most
+2× the smallest" (the grid must not degrade with the catalog). It never asserts: it reports.
+"""
+import argparse
+import contextlib
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from urllib.parse import quote
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from pimconnect import create_app, migrate  # noqa: E402
+from pimconnect.db import db, is_sqlite, write_txn  # noqa: E402
+
+ADMIN_PASSWORD = "bench-admin-password"
+GRID_ARGS = {"family": "hats", "category": "master", "enabled": "yes"}
+MAX_RATIO = 2.0
+
+
+@contextlib.contextmanager
+def sqlite_url():
+    with tempfile.TemporaryDirectory(prefix="pim-bench-") as directory:
+        yield f"sqlite:///{directory}/bench.sqlite3"
+
+
+@contextlib.contextmanager
+def postgres_url(base_url):
+    """A throw-away schema in the given PostgreSQL database, dropped afterwards."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options={quote(f'-c search_path={schema}')}"
+    finally:
+        if db.obj is not None and not db.is_closed():
+            db.close()
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def build_app(url):
+    """The app on a migrated database holding the demo structure and users, no products."""
+    from pimconnect.services import demo
+
+    app = create_app({"TESTING": True, "PIM_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": "bench-" + "k" * 40,
+                      "PIM_URL": "http://localhost", "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    with db.connection_context():
+        migrate.upgrade(db.obj)
+        with write_txn():
+            demo.seed_structure()
+            demo.seed_users(ADMIN_PASSWORD, ADMIN_PASSWORD + "-julia")
+    return app
+
+
+def admin_client(app):
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token})
+    assert response.status_code == 303, "bench login failed"
+    return client
+
+
+def median_ms(action, runs):
+    action()  # warm-up: caches and the first-query plan are not what a user waits for
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def query_plan(filters):
+    """The database's plan for the filtered grid query, one line per step."""
+    from pimconnect.services.product_grid import grid_query
+
+    sql, params = grid_query(filters).sql()
+    if is_sqlite():
+        return [row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    return [row[0] for row in db.execute_sql("EXPLAIN " + sql, params)]
+
+
+def measure_grid(client, runs):
+    """(service ms, HTTP ms, rows on the page, plan) for the filtered grid's first page."""
+    from pimconnect.services.product_grid import grid_page, parse_filters
+
+    filters = parse_filters(GRID_ARGS)
+    with db.connection_context():
+        rows, _ = grid_page(filters)
+        service = median_ms(lambda: grid_page(filters), runs)
+        plan = query_plan(filters)
+    http = median_ms(lambda: client.get("/products/", query_string=GRID_ARGS), runs)
+    return service, http, len(rows), plan
+
+
+def measure_saves(runs):
+    """Median ms of ``runs`` save_product updates (a name change on different products)."""
+    from pimconnect.models import Product
+    from pimconnect.services.products import save_product
+
+    with db.connection_context():
+        products = list(Product.select().where(Product.family.is_null(False)).order_by(Product.identifier).limit(runs))
+        times = []
+        for n, product in enumerate(products):
+            data = {"values": {"name": [{"locale": "en_US", "scope": None, "data": f"Bench name {n}"}]}}
+            started = time.perf_counter()
+            save_product(data, product)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run_backend(label, url, sizes, runs):
+    from pimconnect.models import Product
+    from pimconnect.services import generator
+
+    print(f"\n== {label} ==")
+    app = build_app(url)
+    client = admin_client(app)
+    grid = {}
+    for size in sizes:
+        with db.connection_context():
+            missing = size - Product.select().count()
+            rate = generator.generate(missing) if missing > 0 else float("nan")
+        service, http, count, plan = measure_grid(client, runs)
+        grid[size] = service, http
+        print(f"{size:>8} products: generated {missing} at {rate:,.0f} products/s")
+        print(f"{'':>8} grid page ({count} rows, {GRID_ARGS}): grid_page median {service:.2f} ms, "
+              f"HTTP median {http:.2f} ms (of {runs})")
+        print(f"{'':>8} plan: " + " | ".join(plan))
+    if len(sizes) > 1:
+        small, large = grid[sizes[0]], grid[sizes[-1]]
+        for name, index in (("grid_page", 0), ("HTTP", 1)):
+            ratio = large[index] / small[index]
+            verdict = "PASS" if ratio <= MAX_RATIO else "FAIL"
+            print(f"{name} {sizes[-1]}/{sizes[0]} ratio: {ratio:.2f}× (limit {MAX_RATIO}×) {verdict}")
+    print(f"product save: median {measure_saves(50):.2f} ms (of 50 save_product updates)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated catalog sizes, ascending")
+    parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per grid measure")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    with sqlite_url() as url:
+        run_backend("SQLite", url, sizes, args.runs)
+    if args.database_url:
+        with postgres_url(args.database_url) as url:
+            run_backend("PostgreSQL", url, sizes, args.runs)
+
+
+if __name__ == "__main__":
+    main()
