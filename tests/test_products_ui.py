@@ -126,7 +126,9 @@ def test_create_requires_permission_and_csrf(app, catalog):
 def test_product_page_and_fragment(admin, hat):
     """The product page shows values per group; htmx gets only the form region."""
     html = admin.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
-    assert "<html" in html and "Straw hat" in html and "Ecommerce" in html and "Completeness" in html
+    assert "<html" in html and "Straw hat" in html and "Ecommerce" in html
+    assert "mobile · en_US: 66%" in html and "Missing: price" in html  # completeness badges
+    assert 'method="post"' in html and 'name="csrf_token"' in html  # works without JavaScript
     assert 'name="v__price__USD"' in html and 'name="v__price__EUR"' in html
     assert 'name="v__weight__unit"' in html and 'value="master_hats" checked' in html
     fragment = admin.client.get(f"/products/{hat.uuid}", headers={"HX-Request": "true"}).get_data(as_text=True)
