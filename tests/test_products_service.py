@@ -94,6 +94,10 @@ def test_top_level_type_errors(catalog, conn):
     assert 'Property "enabled" expects a boolean as data, "string" given.' in messages
     assert 'Property "categories" expects an array as data, "string" given.' in messages
     assert 'Property "colour" does not exist.' in messages
+    with pytest.raises(ValidationFailed) as caught:
+        save_product({"identifier": 12})
+    assert caught.value.errors == [{"property": "identifier",
+                                    "message": 'Property "identifier" expects a string as data, "integer" given.'}]
 
 
 def test_failing_save_writes_nothing(catalog, conn):

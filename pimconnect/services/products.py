@@ -13,6 +13,7 @@ from pimconnect.services.values import Structure, ValueError_, check_context, in
 FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "values"}
 IDENTIFIER_FORBIDDEN = (" ", ",", ";")
 completeness_for = completeness.completeness_for
+recompute_family = completeness.recompute_family
 
 
 class ValidationFailed(Exception):
@@ -122,8 +123,10 @@ def _identifier(data, values, structure, product_uuid, errors):
     code = structure.identifier
     if "identifier" in data:
         ident = data["identifier"]
-        if isinstance(ident, str) and ident.strip():
-            values[code] = [{"locale": None, "scope": None, "data": ident}]
+        if not isinstance(ident, str):
+            errors.add("identifier", f'Property "identifier" expects a string as data, "{php_type(ident)}" given.')
+            return None
+        values[code] = [{"locale": None, "scope": None, "data": ident}]
     entries = values.get(code) or []
     ident = entries[0]["data"] if entries else None
     if not isinstance(ident, str) or not ident.strip():
