@@ -27,3 +27,36 @@ def test_admin_sees_apps_entries(page, live_server):
     login(page, live_server, "admin")
     page.get_by_role("link", name="Connect", exact=True).hover()
     expect(page.get_by_role("link", name="Connected apps")).to_be_visible()
+
+
+def _wait_for_htmx(page):
+    """Wait until htmx has swapped and settled the last response."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def test_edit_hat_french_description_raises_completeness(page, live_server):
+    """Filling Hat's fr_FR description on the ecommerce channel takes its fr_FR completeness to 100%."""
+    login(page, live_server, "admin")
+    page.get_by_role("link", name="Products", exact=True).click()
+    with page.expect_response(lambda r: "search=hat" in r.url):
+        page.locator("input[type=search]").press_sequentially("hat")
+    hat = page.get_by_role("link", name="Open hat", exact=True)
+    for _ in range(10):  # keyset pages ordered by identifier; follow "Next page" until Hat shows
+        _wait_for_htmx(page)
+        if hat.count():
+            break
+        with page.expect_response(lambda r: "after=" in r.url):
+            page.get_by_role("link", name="Next page").click()
+    hat.click()
+    page.select_option("select[name=locale]", "fr_FR")
+    page.select_option("select[name=scope]", "ecommerce")
+    page.get_by_role("button", name="Show").click()
+    badges = page.locator(".completeness-list")
+    expect(badges).to_contain_text("ecommerce · fr_FR: 83%")
+    page.fill("textarea[name=v__description]", "Un chapeau de paille léger pour les jours de soleil.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".completeness-list")).to_contain_text("ecommerce · fr_FR: 100%")
+    page.reload()
+    expect(page.locator("textarea[name=v__description]")).to_have_value(
+        "Un chapeau de paille léger pour les jours de soleil."
+    )
