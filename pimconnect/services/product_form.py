@@ -63,9 +63,9 @@ def _attributes_for(product, family):
     if family is not None:
         ids = {fa.attribute_id for fa in FamilyAttribute.select(FamilyAttribute.attribute).where(FamilyAttribute.family == family)}
     held = list((product.values or {}).keys()) if product is not None else []
+    shown = Attribute.id.in_(ids) | Attribute.code.in_(held)
     query = (Attribute.select(Attribute, AttributeGroup).join(AttributeGroup)
-             .where(Attribute.id.in_(ids) | Attribute.code.in_(held) if held else Attribute.id.in_(ids))
-             .where(Attribute.type != IDENTIFIER_TYPE)
+             .where(shown & (Attribute.type != IDENTIFIER_TYPE))
              .order_by(AttributeGroup.sort_order, Attribute.sort_order))
     return list(query)
 
