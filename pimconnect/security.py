@@ -39,7 +39,8 @@ def _unauthorized():
 
     if wants_json():
         return jsonify(code=401, message="Authentication is required"), 401
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    next_path = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("auth.login", next=next_path)
     if is_htmx():
         response = jsonify(code=401, message="Authentication is required")
         response.status_code = 401
