@@ -213,7 +213,7 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'product'
-            indexes = ((('family', 'enabled', 'identifier'), False),)
+            indexes = ((('family', 'enabled', 'identifier'), False), (('family', 'identifier'), False), (('enabled', 'identifier'), False))
     db.create_tables([Product])
 
     class ProductCategory(Model):

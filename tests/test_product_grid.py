@@ -1,7 +1,7 @@
 """The product grid query: every filter in SQL, keyset pagination, labels and completeness."""
 import pytest
 
-from pimconnect.services.product_grid import GridFilters, grid_page, grid_query, parse_filters
+from pimconnect.services.product_grid import GridFilters, grid_page, grid_query, parse_filters, ratios_query
 from pimconnect.services.products import save_product
 
 
@@ -123,13 +123,39 @@ def test_parse_filters_ignores_bad_values(catalog):
     assert parse_filters({"completeness_op": "<=", "completeness": "40"}).completeness == 40
 
 
-def test_filtered_query_is_index_driven(products):
-    """On SQLite the filtered grid query walks the (family, enabled, identifier) index, not the whole table."""
+def sqlite_plan(sql, params):
     from pimconnect.db import db, is_sqlite
 
     if not is_sqlite():
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-    sql, params = grid_query(GridFilters(family="hats", enabled="yes", category="master")).sql()
-    plan = " | ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
-    assert "SCAN product " not in plan + " "
-    assert "USE TEMP B-TREE FOR ORDER BY" not in plan
+    return [row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+@pytest.mark.parametrize("args", [
+    {"family": "hats", "enabled": "yes", "category": "master"},
+    {"family": "hats"},
+    {"enabled": "no"},
+    {"family": "hats", "completeness_op": ">=", "completeness": "50"},
+])
+def test_filtered_query_reads_an_index_range(products, args):
+    """Family/enabled filters read an index range in identifier order: no catalog sort, no table scan."""
+    plan = sqlite_plan(*grid_query(parse_filters(args)).sql())
+    assert plan[0].startswith("SEARCH t1 USING INDEX product_"), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_unfiltered_query_walks_the_identifier_index(products):
+    """Without family/enabled the grid walks the identifier index (keyset order), never sorts."""
+    plan = sqlite_plan(*grid_query(parse_filters({"search": "hat", "category": "master"})).sql())
+    assert plan[0] == "SCAN t1 USING INDEX product_identifier", plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_page_completeness_lookup_uses_the_unique_key(products):
+    """The page's completeness column is looked up per product, not by scanning a channel's ratios."""
+    from pimconnect.models import Channel, Locale, Product
+
+    uuids = [p.uuid for p in Product.select(Product.uuid)]
+    query = ratios_query(uuids, Channel.get(code="ecommerce").id, Locale.get(code="en_US").id)
+    plan = sqlite_plan(*query.sql())
+    assert "productcompleteness_product_id_channel_id_locale_id" in plan[0], plan

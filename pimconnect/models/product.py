@@ -30,7 +30,13 @@ class Product(BaseModel):
     version = IntegerField(default=1)  # optimistic concurrency: forms and If-Match carry it
 
     class Meta:
-        indexes = ((("family", "enabled", "identifier"), False),)
+        # The grid pages in identifier order: one index per filter combination it offers on
+        # these columns, so a filtered page is an index range read, never a sort of the catalog.
+        indexes = (
+            (("family", "enabled", "identifier"), False),
+            (("family", "identifier"), False),
+            (("enabled", "identifier"), False),
+        )
 
 
 class ProductCategory(BaseModel):

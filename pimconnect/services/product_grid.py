@@ -184,16 +184,27 @@ def _rows(products, filters):
 
 
 def _ratios(uuids, channel_code, locale_code):
-    if not uuids:
+    """{uuid: ratio} for the page's products on one channel and locale."""
+    channel_id = Channel.select(Channel.id).where(Channel.code == channel_code).scalar()
+    locale_id = Locale.select(Locale.id).where(Locale.code == locale_code).scalar()
+    if not uuids or channel_id is None or locale_id is None:
         return {}
-    query = (
-        ProductCompleteness.select(ProductCompleteness.product, ProductCompleteness.ratio)
-        .join(Channel, on=(ProductCompleteness.channel == Channel.id))
-        .switch(ProductCompleteness)
-        .join(Locale, on=(ProductCompleteness.locale == Locale.id))
-        .where(ProductCompleteness.product.in_(uuids) & (Channel.code == channel_code) & (Locale.code == locale_code))
+    return {row.product_id: row.ratio for row in ratios_query(uuids, channel_id, locale_id)}
+
+
+def ratios_query(uuids, channel_id, locale_id):
+    """Completeness rows looked up by the unique (product, channel, locale) key.
+
+    Ids, not codes: joined to Channel/Locale by code, SQLite walked the (channel, locale, ratio)
+    index over every product of the catalog. ``required`` is selected on purpose: with only
+    (product, ratio) that index is "covering" and SQLite prefers scanning it too.
+    """
+    columns = (ProductCompleteness.product, ProductCompleteness.ratio, ProductCompleteness.required)
+    return ProductCompleteness.select(*columns).where(
+        ProductCompleteness.product.in_(uuids)
+        & (ProductCompleteness.channel == channel_id)
+        & (ProductCompleteness.locale == locale_id)
     )
-    return {row.product_id: row.ratio for row in query}
 
 
 def product_label(product, label_code, locale):
