@@ -267,3 +267,14 @@ def test_save_keeps_prices_of_other_channels_currencies(admin, catalog):
     assert response.status_code == 303
     prices = {p["currency"]: p["amount"] for p in fetch(product).values["price"][0]["data"]}
     assert set(prices) == {"USD", "EUR"} and float(prices["USD"]) == 10
+
+
+def test_version_conflict_with_htmx_swaps_the_message(admin, hat):
+    """With htmx the conflict message replaces the form region (htmx does not swap a 409)."""
+    stale = form_for(hat, v__name="Mine")
+    with db.connection_context():
+        save_product({"enabled": False}, Product.get_by_id(hat.uuid))
+    response = admin.post(f"/products/{hat.uuid}", stale, htmx=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert "Someone else saved this product" in html and "Reload the product" in html
