@@ -27,6 +27,7 @@ def from_environment(instance_path, env=os.environ):
         "SECRET_KEY": env.get("SECRET_KEY"),
         "PIM_ADMIN_PASSWORD": env.get("PIM_ADMIN_PASSWORD"),
         "PIM_DEMO_USER_PASSWORD": env.get("PIM_DEMO_USER_PASSWORD"),
+        "PIM_DB_BUSY_TIMEOUT_MS": int(env.get("PIM_DB_BUSY_TIMEOUT_MS", "10000")),
         "PIM_MAX_CONNECTIONS": int(env.get("PIM_MAX_CONNECTIONS", "50")),
         "PIM_LOGIN_MAX_FAILURES": int(env.get("PIM_LOGIN_MAX_FAILURES", "5")),
         "PIM_LOGIN_LOCK_SECONDS": int(env.get("PIM_LOGIN_LOCK_SECONDS", "300")),
@@ -38,6 +39,8 @@ def from_environment(instance_path, env=os.environ):
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # Host header allow-list (Flask 3.1): links and the issuer never come from an unchecked Host.
+        "TRUSTED_HOSTS": [h.strip() for h in env["PIM_TRUSTED_HOSTS"].split(",")] if env.get("PIM_TRUSTED_HOSTS") else None,
     }
     secure = config["PIM_URL"].startswith("https://")
     config["SESSION_COOKIE_SECURE"] = secure

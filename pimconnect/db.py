@@ -11,7 +11,6 @@ SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
     ("synchronous", "full"),  # revocations must survive power loss (checklist F6, D11)
     ("foreign_keys", 1),
-    ("busy_timeout", 10000),
     ("cache_size", -32000),
 )
 
@@ -22,12 +21,13 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def make_database(url):
+def make_database(url, busy_timeout_ms=10000):
     """Open a database from a ``sqlite:///path`` or ``postgresql://`` URL."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ":memory:"
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        pragmas = SQLITE_PRAGMAS + (("busy_timeout", busy_timeout_ms),)
+        return peewee.SqliteDatabase(path, pragmas=pragmas, timeout=busy_timeout_ms / 1000)
     if parsed.scheme in {"postgres", "postgresql"}:
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         return peewee.PostgresqlDatabase(
@@ -64,7 +64,7 @@ def write_txn():
 
 def init_app(app):
     """Bind the proxy to the configured database and open/close a connection per request."""
-    database = make_database(app.config["DATABASE_URL"])
+    database = make_database(app.config["DATABASE_URL"], app.config["PIM_DB_BUSY_TIMEOUT_MS"])
     db.initialize(database)
     app.extensions["database"] = database
 

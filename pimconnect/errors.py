@@ -1,4 +1,5 @@
 """Error answers: a full page, an htmx fragment, or JSON, depending on what the request expects."""
+import peewee
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -10,6 +11,7 @@ MESSAGES = {
     404: "The page you are looking for does not exist.",
     405: "This action is not available here.",
     413: "The request is too large.",
+    503: "The PIM is busy right now. Please try again in a moment.",
     500: "Something went wrong on our side. The error has been logged.",
 }
 
@@ -37,6 +39,18 @@ def init_app(app):
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             message = "Your session expired or the form was tampered with. Reload the page and try again."
         return error_response(exc.code or 500, message)
+
+    @app.errorhandler(peewee.OperationalError)
+    def _busy(exc):
+        """SQLite waited longer than its busy timeout for the write lock: a clean 503, not a 500."""
+        text = str(exc).lower()
+        if "locked" not in text and "busy" not in text:
+            return _unexpected(exc)
+        app.logger.warning("Database busy on %s %s", request.method, request.path)
+        response, status = error_response(503)
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

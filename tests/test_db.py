@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from pimconnect.db import db, write_txn
+from pimconnect.db import db, is_sqlite, write_txn
 from pimconnect.models import Currency
 
 
@@ -53,3 +53,34 @@ def test_nested_write_txn_is_a_savepoint(app, conn):
                 Currency.create(code="INN")
                 raise ValueError
     assert {c.code for c in Currency.select()} == {"OUT"}
+
+
+def test_write_lock_timeout_answers_503(database_url):
+    """When another writer holds SQLite's lock past the busy timeout, the user gets a 503 with Retry-After."""
+    import sqlite3
+
+    from pimconnect import create_app, migrate
+    from pimconnect.services import demo
+    from tests.conftest import ADMIN_PASSWORD, JULIA_PASSWORD, Auth, make_test_config
+
+    app = create_app(make_test_config(database_url, PIM_DB_BUSY_TIMEOUT_MS=50))
+    if not is_sqlite():
+        pytest.skip("SQLite only: PostgreSQL locks rows, not the whole database")
+    with db.connection_context():
+        migrate.upgrade(db.obj)
+        with write_txn():
+            demo.seed_structure()
+            demo.seed_users(ADMIN_PASSWORD, JULIA_PASSWORD)
+    auth = Auth(app.test_client())
+    assert auth.login("admin").status_code == 303
+    token = auth.token()
+    blocker = sqlite3.connect(db.obj.database, timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        response = auth.client.post("/settings/locales/es_ES", data={"csrf_token": token, "action": "enable"})
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert b"busy" in response.data
