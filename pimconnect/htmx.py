@@ -25,6 +25,11 @@ def render(template, block="content", status=200, **context):
     return response
 
 
+def refused_status():
+    """The status of a refused form: 200 under htmx (it swaps only 2xx answers), 422 for a plain post."""
+    return 200 if is_htmx() else 422
+
+
 def redirect_to(url, status=303):
     """Redirect a plain request, or tell htmx to navigate (HX-Redirect only on a 2xx)."""
     if is_htmx():

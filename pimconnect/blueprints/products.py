@@ -3,18 +3,13 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from pimconnect.db import write_txn
-from pimconnect.htmx import is_htmx, redirect_to, render
+from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale, Product
 from pimconnect.permissions import can, require
 from pimconnect.services import product_form, product_grid
 from pimconnect.services.products import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
 
 bp = Blueprint("products", __name__, url_prefix="/products")
-
-
-def _invalid_status():
-    """Validation errors: 200 for htmx (so it swaps the form), 422 for a plain form post."""
-    return 200 if is_htmx() else 422
 
 
 @bp.get("/")
@@ -49,7 +44,7 @@ def create():
         with write_txn():
             product = save_product(data)
     except ValidationFailed as exc:
-        return render("products/new.html", block="create_form", status=_invalid_status(),
+        return render("products/new.html", block="create_form", status=refused_status(),
                       families=_families(), form=form, errors=exc.errors)
     flash("Product created.", "success")
     return redirect_to(url_for(".show", product_uuid=product.uuid))
@@ -113,7 +108,7 @@ def save(product_uuid):
     except ValidationFailed as exc:
         product_form.show_submitted(groups, data)
         general = product_form.attach_errors(groups, exc.errors)
-        return _page(product, locale, channel, groups, status=_invalid_status(), errors=general, submitted=data)
+        return _page(product, locale, channel, groups, status=refused_status(), errors=general, submitted=data)
     flash("Product saved.", "success")
     return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
 

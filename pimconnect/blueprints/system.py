@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_user
 
 from pimconnect import permissions
-from pimconnect.htmx import is_htmx, redirect_to, render
+from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
 from pimconnect.services import users as service
 
@@ -15,11 +15,6 @@ def _found(obj):
     if obj is None:
         abort(404)
     return obj
-
-
-def _invalid_status():
-    """htmx swaps only 2xx answers, so a refused htmx form is a 200; a plain form gets 422."""
-    return 200 if is_htmx() else 422
 
 
 @bp.route("/")
@@ -64,7 +59,7 @@ def edit_user(user_id=None):
     try:
         saved = service.save_user(user, data)
     except service.Invalid as refused:
-        return _user_page(user, data, refused.errors, _invalid_status())
+        return _user_page(user, data, refused.errors, refused_status())
     if saved.id == current_user.id and saved.enabled:
         login_user(service.get_user(saved.id))  # keep this session; the others were ended
     flash(f"User {saved.username} saved.", "success")
@@ -111,7 +106,7 @@ def new_role():
         else:
             flash(f"Role {role.label} created. Choose its permissions.", "success")
             return redirect_to(url_for("system.role", role_id=role.id, tab="permissions"))
-    status = _invalid_status() if errors else 200
+    status = refused_status() if errors else 200
     return render("system/role_new.html", status=status, label=label, errors=errors)
 
 
@@ -142,7 +137,7 @@ def rename_role(role_id):
     try:
         service.rename_role(role, label)
     except service.Invalid as refused:
-        return _role_page(role, "general", permissions.SECTIONS[0], refused.errors, label, _invalid_status())
+        return _role_page(role, "general", permissions.SECTIONS[0], refused.errors, label, refused_status())
     flash("Role saved.", "success")
     return redirect_to(url_for("system.role", role_id=role.id))
 
@@ -157,7 +152,7 @@ def role_permissions(role_id):
         service.save_section_permissions(role, section, request.form.getlist("permissions"))
     except service.Invalid as refused:
         shown = section if section in permissions.SECTIONS else permissions.SECTIONS[0]
-        return _role_page(role, "permissions", shown, refused.errors, status=_invalid_status())
+        return _role_page(role, "permissions", shown, refused.errors, status=refused_status())
     flash(f"Permissions of the {section} section saved.", "success")
     return redirect_to(url_for("system.role", role_id=role.id, tab="permissions", section=section))
 
@@ -193,7 +188,7 @@ def create_group():
     try:
         group = service.create_group(name)
     except service.Invalid as refused:
-        return render("system/groups.html", status=_invalid_status(), groups=service.groups(),
+        return render("system/groups.html", status=refused_status(), groups=service.groups(),
                       name=name, errors=refused.errors)
     flash(f"User group {group.name} created.", "success")
     return redirect_to(url_for("system.groups"))
@@ -215,7 +210,7 @@ def edit_group(group_id):
     try:
         service.rename_group(group, name)
     except service.Invalid as refused:
-        return _group_page(group, name, refused.errors, _invalid_status())
+        return _group_page(group, name, refused.errors, refused_status())
     flash("User group saved.", "success")
     return redirect_to(url_for("system.edit_group", group_id=group.id))
 

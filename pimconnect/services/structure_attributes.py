@@ -13,6 +13,7 @@ from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeOption, Locale, MeasurementFamily, MeasurementUnit
 from pimconnect.models import ProductValue
 from pimconnect.models.catalog import utcnow
+from pimconnect.services.errors import Invalid  # noqa: F401 (re-exported for the views)
 
 IDENTIFIER = "pim_catalog_identifier"
 SELECT_TYPES = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
@@ -50,14 +51,6 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 EXTENSION_RE = re.compile(r"^[a-z0-9]{1,10}$")
 RESERVED_CODES = {"id", "uuid", "associations", "categories", "category", "completeness", "enabled", "family",
                   "groups", "parent", "scope", "values", "attributes", "entity_type", "label", "products"}
-
-
-class Invalid(Exception):
-    """A form that cannot be saved; ``errors`` maps each field to a clear message."""
-
-    def __init__(self, errors):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def applies(prop, type_):

@@ -11,20 +11,13 @@ from pimconnect import permissions
 from pimconnect.db import write_txn
 from pimconnect.models import Role, User, UserGroup, UserGroupMember, UserRole
 from pimconnect.services.passwords import hash_password, password_problem
+from pimconnect.services.errors import Invalid  # noqa: F401 (re-exported for the views)
 
 ROLE_EDIT = "pim_user_role_edit"
 ALL_GROUP = "All"
 LOCKOUT = ("This change would leave no enabled user able to edit roles. "
            "Give the Create and edit roles permission to another user first.")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class Invalid(Exception):
-    """A refused change; ``errors`` maps a field (or ``""`` for the whole form) to a message."""
-
-    def __init__(self, errors):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def _refuse(message, field=""):

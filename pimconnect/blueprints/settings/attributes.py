@@ -3,16 +3,11 @@ from flask import abort, flash, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from pimconnect.blueprints.settings import bp
-from pimconnect.htmx import is_htmx, redirect_to, render
+from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Attribute, AttributeGroup, AttributeOption
 from pimconnect.permissions import require
 from pimconnect.services import structure_attributes as service
 from pimconnect.services.structure_attributes import Invalid
-
-
-def invalid_status():
-    """Validation errors: 200 for htmx (it swaps the form in), 422 for a plain form post."""
-    return 200 if is_htmx() else 422
 
 
 def as_form(values):
@@ -59,7 +54,7 @@ def attribute_group_create():
     try:
         group = service.save_group(None, request.form)
     except Invalid as exc:
-        return _group_form(None, request.form, exc.errors, invalid_status())
+        return _group_form(None, request.form, exc.errors, refused_status())
     flash(f'Attribute group "{group.code}" created.', "success")
     return redirect_to(url_for("settings.attribute_group_edit", code=group.code))
 
@@ -80,7 +75,7 @@ def attribute_group_update(code):
     try:
         service.save_group(group, request.form)
     except Invalid as exc:
-        return _group_form(group, request.form, exc.errors, invalid_status())
+        return _group_form(group, request.form, exc.errors, refused_status())
     flash(f'Attribute group "{group.code}" saved.', "success")
     return redirect_to(url_for("settings.attribute_group_edit", code=group.code))
 
@@ -103,7 +98,7 @@ def attribute_group_delete(code):
     try:
         service.delete_group(group)
     except Invalid as exc:
-        return _groups_page(exc.errors, status=invalid_status(), block="group_list" if is_htmx() else "content")
+        return _groups_page(exc.errors, status=refused_status(), block="group_list" if is_htmx() else "content")
     flash(f'Attribute group "{code}" deleted.', "success")
     return redirect_to(url_for("settings.attribute_groups"))
 
@@ -146,7 +141,7 @@ def attribute_create():
     try:
         attribute = service.save_attribute(None, request.form, type_)
     except Invalid as exc:
-        return _attribute_form(None, type_, request.form, exc.errors, invalid_status())
+        return _attribute_form(None, type_, request.form, exc.errors, refused_status())
     flash(f'Attribute "{attribute.code}" created.', "success")
     return redirect_to(url_for("settings.attribute_edit", code=attribute.code))
 
@@ -171,7 +166,7 @@ def attribute_update(code):
     try:
         service.save_attribute(attribute, request.form)
     except Invalid as exc:
-        return _attribute_form(attribute, attribute.type, request.form, exc.errors, invalid_status())
+        return _attribute_form(attribute, attribute.type, request.form, exc.errors, refused_status())
     flash(f'Attribute "{attribute.code}" saved.', "success")
     return redirect_to(url_for("settings.attribute_edit", code=attribute.code))
 
@@ -217,7 +212,7 @@ def option_create(code):
     try:
         service.add_option(attribute, request.form)
     except Invalid as exc:
-        return _options_answer(attribute, request.form, exc.errors, invalid_status())
+        return _options_answer(attribute, request.form, exc.errors, refused_status())
     return _options_answer(attribute)
 
 
@@ -242,7 +237,7 @@ def option_edit(code, option_code):
     try:
         service.update_option(option, request.form)
     except Invalid as exc:
-        return _option_form(attribute, option, request.form, exc.errors, invalid_status())
+        return _option_form(attribute, option, request.form, exc.errors, refused_status())
     flash(f'Option "{option.code}" saved.', "success")
     return redirect_to(url_for("settings.attribute_edit", code=attribute.code) + "#options")
 
@@ -264,5 +259,5 @@ def option_delete(code, option_code):
     try:
         service.delete_option(_option_or_404(attribute, option_code))
     except Invalid as exc:
-        return _options_answer(attribute, None, exc.errors, invalid_status())
+        return _options_answer(attribute, None, exc.errors, refused_status())
     return _options_answer(attribute)

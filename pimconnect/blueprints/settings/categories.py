@@ -2,7 +2,7 @@
 from flask import abort, flash, request, url_for
 
 from pimconnect.blueprints.settings import bp
-from pimconnect.htmx import is_htmx, redirect_to, render
+from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Category
 from pimconnect.permissions import require
 from pimconnect.services import structure_settings as settings
@@ -17,10 +17,6 @@ def _labels_from_form():
 
 def _category_or_404(code):
     return Category.get_or_none(Category.code == code) or abort(404)
-
-
-def _error_status():
-    return 200 if is_htmx() else 422
 
 
 def _trees_page(status=200, error=None, errors=None, form_code=""):
@@ -43,7 +39,7 @@ def category_create_tree():
     try:
         tree = settings.create_category(code, _labels_from_form())
     except settings.SettingsError as refused:
-        return _trees_page(_error_status(), refused.message, refused.errors, code)
+        return _trees_page(refused_status(), refused.message, refused.errors, code)
     flash(f"The category tree {tree.code} has been created.", "success")
     return redirect_to(url_for("settings.category", code=tree.code))
 
@@ -91,7 +87,7 @@ def category_create_child(code):
     try:
         child = settings.create_category(child_code, _labels_from_form(), parent)
     except settings.SettingsError as refused:
-        return _category_page(parent, _error_status(), refused.message, refused.errors, child_code)
+        return _category_page(parent, refused_status(), refused.message, refused.errors, child_code)
     flash(f"The category {child.code} has been created.", "success")
     return redirect_to(url_for("settings.category", code=child.code))
 
@@ -104,7 +100,7 @@ def category_move(code):
     try:
         category = settings.move_category(category, request.form.get("parent", ""))
     except settings.SettingsError as refused:
-        return _category_page(category, _error_status(), refused.message, refused.errors)
+        return _category_page(category, refused_status(), refused.message, refused.errors)
     flash(f"The category {category.code} has been moved under {category.parent.code}.", "success")
     return redirect_to(url_for("settings.category", code=category.code))
 
@@ -118,6 +114,6 @@ def category_delete(code):
     try:
         settings.delete_category(category)
     except settings.SettingsError as refused:
-        return _category_page(category, _error_status(), refused.message)
+        return _category_page(category, refused_status(), refused.message)
     flash(f"The category {code} has been deleted.", "success")
     return redirect_to(url_for("settings.category", code=parent.code) if parent else url_for("settings.categories"))

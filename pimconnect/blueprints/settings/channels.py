@@ -2,7 +2,7 @@
 from flask import abort, flash, request, url_for
 
 from pimconnect.blueprints.settings import bp
-from pimconnect.htmx import is_htmx, redirect_to, render
+from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Channel
 from pimconnect.permissions import can, require
 from pimconnect.services import structure_settings as settings
@@ -41,7 +41,7 @@ def _save(channel, created_message):
         saved = settings.save_channel(data, channel)
     except settings.SettingsError as refused:
         return _form(data, channel, refused.message, refused.errors,
-                     status=200 if is_htmx() else 422)
+                     status=refused_status())
     flash(created_message.format(code=saved.code), "success")
     return redirect_to(url_for("settings.channel_edit", code=saved.code))
 

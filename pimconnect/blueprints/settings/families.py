@@ -3,8 +3,8 @@ from flask import abort, flash, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from pimconnect.blueprints.settings import bp
-from pimconnect.blueprints.settings.attributes import as_form, invalid_status
-from pimconnect.htmx import redirect_to, render
+from pimconnect.blueprints.settings.attributes import as_form
+from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Channel, Family
 from pimconnect.permissions import require
 from pimconnect.services import structure_families as service
@@ -62,7 +62,7 @@ def family_create():
     try:
         family = service.save_family(None, request.form)
     except Invalid as exc:
-        return _family_form(None, request.form, exc.errors, invalid_status())
+        return _family_form(None, request.form, exc.errors, refused_status())
     flash(f'Family "{family.code}" created.', "success")
     return redirect_to(url_for("settings.family_edit", code=family.code))
 
@@ -87,7 +87,7 @@ def family_update(code):
     try:
         service.save_family(family, request.form)
     except Invalid as exc:
-        return _family_form(family, request.form, exc.errors, invalid_status())
+        return _family_form(family, request.form, exc.errors, refused_status())
     flash(f'Family "{family.code}" saved.', "success")
     return redirect_to(url_for("settings.family_edit", code=family.code))
 
@@ -100,6 +100,6 @@ def family_delete(code):
     try:
         service.delete_family(family)
     except Invalid as exc:
-        return _family_form(family, family_as_form(family), exc.errors, invalid_status())
+        return _family_form(family, family_as_form(family), exc.errors, refused_status())
     flash(f'Family "{code}" deleted.', "success")
     return redirect_to(url_for("settings.families"))
