@@ -283,6 +283,19 @@ def up(migrator, db):
             table_name = 'user'
     db.create_tables([User])
 
+    class SecurityEvent(Model):
+        created = DateTimeField()
+        event = CharField(max_length=64)
+        user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+        username = CharField(default='')
+        remote_addr = CharField(max_length=64, default='')
+        detail = JSONField(default=dict)
+        class Meta:
+            database = db
+            table_name = 'security_event'
+            indexes = ((('event', 'created'), False), (('user', 'created'), False))
+    db.create_tables([SecurityEvent])
+
     class UserGroup(Model):
         name = CharField(unique=True)
         type = CharField(max_length=20, default='default')
@@ -314,6 +327,7 @@ def down(migrator, db):
     migrator.migrate(migrator.drop_table('user_role'))
     migrator.migrate(migrator.drop_table('user_group_member'))
     migrator.migrate(migrator.drop_table('user_group'))
+    migrator.migrate(migrator.drop_table('security_event'))
     migrator.migrate(migrator.drop_table('user'))
     migrator.migrate(migrator.drop_table('role'))
     migrator.migrate(migrator.drop_table('product_value'))

@@ -1,4 +1,4 @@
-"""Command-line tools: ``flask --app app db-upgrade``, ``seed-demo``, ``pim generate`` …"""
+"""Command-line tools: ``flask --app app db-upgrade``, ``seed-demo``, ``audit-purge``, ``pim generate`` …"""
 import click
 from flask import current_app
 
@@ -47,3 +47,14 @@ def init_app(app):
             with click.progressbar(length=products, label="Generating products") as bar:
                 rate = generator.generate(products, batch=batch, progress=bar.update)
         click.echo(f"Generated {products} products ({rate:,.0f} products/s).")
+
+    @app.cli.command("audit-purge")
+    @click.option("--days", default=365, type=click.IntRange(min=0), show_default=True,
+                  help="Keep the security events of the last DAYS days.")
+    def audit_purge(days):
+        """Delete the security audit events older than --days days."""
+        from pimconnect.services import audit
+
+        with db.connection_context():
+            deleted = audit.purge(older_than_days=days)
+        click.echo(f"Deleted {deleted} security events older than {days} days.")

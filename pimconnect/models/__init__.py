@@ -1,5 +1,6 @@
 """Every model, in dependency order; ``ALL_MODELS`` is what migrations and tests create."""
 from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole
+from pimconnect.models.audit import SecurityEvent
 from pimconnect.models.catalog import (
     AssociationType,
     Attribute,
@@ -47,6 +48,7 @@ ALL_MODELS = [
     UserRole,
     UserGroupMember,
     LoginThrottle,
+    SecurityEvent,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]
