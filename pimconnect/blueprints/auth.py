@@ -49,6 +49,6 @@ def login():
 def logout():
     """Log out and invalidate this user's other copies of the session cookie."""
     if current_user.is_authenticated:
-        auth_service.end_sessions(current_user)
+        auth_service.logout(current_user, request.remote_addr)
         logout_user()
     return redirect(url_for("auth.login"), 303)

@@ -4,6 +4,7 @@ import datetime
 from pimconnect.db import write_txn
 from pimconnect.models import LoginThrottle, User
 from pimconnect.models.catalog import utcnow
+from pimconnect.services import audit
 from pimconnect.services.passwords import verify_password
 
 WINDOW_SECONDS = 900
@@ -46,11 +47,16 @@ def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=3
     now = utcnow()
     keys = _throttle_keys(username, remote_addr)
     if _locked(keys, now):
+        audit.record("login.failure", username=username, remote_addr=remote_addr, reason="locked")
         raise LoginRefused(LOCKED)
     user = User.get_or_none((User.username == username) & (User.type == "user"))
     ok, new_hash = verify_password(user.password_hash if user else None, password)
     if not ok or not user.enabled:
-        _record_failure(keys, now, max_failures, lock_seconds)
+        with write_txn():
+            _record_failure(keys, now, max_failures, lock_seconds)
+            # The audit says "disabled" to administrators; the user still reads LOGIN_FAILED.
+            audit.record("login.failure", user=user, username=username, remote_addr=remote_addr,
+                         reason="disabled" if ok else "bad credentials")
         raise LoginRefused(LOGIN_FAILED)
     with write_txn():
         LoginThrottle.delete().where(LoginThrottle.key == keys[0]).execute()
@@ -58,7 +64,15 @@ def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=3
         if new_hash:
             fields[User.password_hash] = new_hash
         User.update(fields).where(User.id == user.id).execute()
+        audit.record("login.success", user=user, remote_addr=remote_addr)
     return user
+
+
+def logout(user, remote_addr):
+    """Log the user out: end every session of theirs and record it."""
+    with write_txn():
+        end_sessions(user)
+        audit.record("logout", user=user, remote_addr=remote_addr)
 
 
 def end_sessions(user):

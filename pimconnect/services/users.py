@@ -10,6 +10,7 @@ from peewee import JOIN, IntegrityError, fn
 from pimconnect import permissions
 from pimconnect.db import write_txn
 from pimconnect.models import Role, User, UserGroup, UserGroupMember, UserRole
+from pimconnect.services import audit
 from pimconnect.services.passwords import hash_password, password_problem
 from pimconnect.services.errors import Invalid  # noqa: F401 (re-exported for the views)
 
@@ -114,7 +115,7 @@ def _validate_user(data, user):
         raise Invalid(errors)
 
 
-def save_user(user, data):
+def save_user(user, data, actor=audit.NOBODY):
     """Create (``user`` None) or update a user; ends their sessions when access changes."""
     _validate_user(data, user)
     with write_txn():
@@ -133,7 +134,28 @@ def save_user(user, data):
         _check_no_lockout()
         if before and (data["password"] or not data["enabled"] or set(before["roles"]) != set(data["roles"])):
             _end_sessions(user)
+        _audit_user_saved(actor, user, before, data)
     return user
+
+
+def _audit_user_saved(actor, user, before, data):
+    """user.created, or user.updated naming the changed fields (a password only as "changed")."""
+    after, target = user_form(user), {"target_user_id": user.id, "target_username": user.username}
+    if before is None:
+        audit.record("user.created", actor=actor, roles=_role_codes(after["roles"]), **target)
+        return
+    changed = [f for f in ("username", "email", "first_name", "last_name", "enabled") if before[f] != after[f]]
+    changed += [f for f in ("roles", "groups") if set(before[f]) != set(after[f])]
+    changed += ["password"] if data["password"] else []
+    if "roles" in changed:  # a change of roles is a change of permissions: say which
+        target["roles_added"] = _role_codes(set(after["roles"]) - set(before["roles"]))
+        target["roles_removed"] = _role_codes(set(before["roles"]) - set(after["roles"]))
+    if changed:
+        audit.record("user.updated", actor=actor, changed=sorted(changed), **target)
+
+
+def _role_codes(role_ids):
+    return [r.code for r in Role.select(Role.code).where(Role.id.in_(list(role_ids))).order_by(Role.code)]
 
 
 def _replace_links(user, data):
@@ -156,13 +178,15 @@ def _end_sessions(user):
     User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
 
 
-def set_enabled(user, enabled):
+def set_enabled(user, enabled, actor=audit.NOBODY):
     """Enable or disable a user; disabling ends their sessions and may not lock everyone out."""
     with write_txn():
         User.update(enabled=enabled).where(User.id == user.id).execute()
         if not enabled:
             _check_no_lockout()
             _end_sessions(user)
+        audit.record("user.enabled" if enabled else "user.disabled", actor=actor,
+                     target_user_id=user.id, target_username=user.username)
     user.enabled = enabled
 
 
@@ -195,7 +219,7 @@ def _clean_label(label, field="label", what="Label"):
     return label
 
 
-def create_role(label):
+def create_role(label, actor=audit.NOBODY):
     """Create a role without permissions; its code is derived from the label (ROLE_…)."""
     label = _clean_label(label)
     base = "ROLE_" + (re.sub(r"[^A-Z0-9]+", "_", label.upper()).strip("_") or "CUSTOM")[:80]
@@ -206,7 +230,9 @@ def create_role(label):
         while Role.select().where(Role.code == code).exists():
             n += 1
             code = f"{base}_{n}"
-        return Role.create(code=code, label=label, permissions=[])
+        role = Role.create(code=code, label=label, permissions=[])
+        audit.record("role.created", actor=actor, role=code)
+        return role
 
 
 def rename_role(role, label):
@@ -224,7 +250,7 @@ def section_codes(section):
     return [p.code for p in dict(permissions.by_section())[section]]
 
 
-def save_section_permissions(role, section, codes):
+def save_section_permissions(role, section, codes, actor=audit.NOBODY):
     """Replace the role's codes of one section only; the other sections' codes are kept."""
     try:
         shown = set(section_codes(section))
@@ -240,15 +266,19 @@ def save_section_permissions(role, section, codes):
         Role.update(permissions=updated).where(Role.id == role.id).execute()
         # Permissions are read from the database on every request: no session needs ending.
         _check_no_lockout()
+        added, removed = sorted(set(updated) - set(current)), sorted(set(current) - set(updated))
+        if added or removed:
+            audit.record("role.permissions_changed", actor=actor, role=role.code, added=added, removed=removed)
     role.permissions = updated
     return updated
 
 
-def delete_role(role):
+def delete_role(role, actor=audit.NOBODY):
     with write_txn():
         if UserRole.select().where(UserRole.role == role.id).exists():
             _refuse("This role cannot be deleted while users have it.")
         Role.delete().where(Role.id == role.id).execute()
+        audit.record("role.deleted", actor=actor, role=role.code)
 
 
 # -- user groups -------------------------------------------------------------------------------
@@ -279,9 +309,11 @@ def _unique_group_name(name, group=None):
     return name
 
 
-def create_group(name):
+def create_group(name, actor=audit.NOBODY):
     with write_txn():
-        return UserGroup.create(name=_unique_group_name(name))
+        group = UserGroup.create(name=_unique_group_name(name))
+        audit.record("group.created", actor=actor, group=group.name)
+        return group
 
 
 def rename_group(group, name):
@@ -293,8 +325,9 @@ def rename_group(group, name):
     group.name = name
 
 
-def delete_group(group):
+def delete_group(group, actor=audit.NOBODY):
     if group.name == ALL_GROUP:
         _refuse('The "All" group cannot be deleted.')
     with write_txn():
         UserGroup.delete().where(UserGroup.id == group.id).execute()
+        audit.record("group.deleted", actor=actor, group=group.name)
