@@ -2,14 +2,19 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
+from pimconnect.blueprints import media as media_blueprint
 from pimconnect.db import write_txn
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale, Product
 from pimconnect.permissions import can, require
 from pimconnect.services import product_form, product_grid
+from pimconnect.services.media import save_with_uploads
 from pimconnect.services.products import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
 
 bp = Blueprint("products", __name__, url_prefix="/products")
+# The media route serves the files the product page shows; it is registered along with the products
+# blueprint so that the two always ship together (web.py's list could name it directly instead).
+bp.record_once(lambda state: state.app.register_blueprint(media_blueprint.bp))
 
 
 @bp.get("/")
@@ -93,15 +98,15 @@ def show(product_uuid):
 @bp.post("/<uuid:product_uuid>")
 @require("pim_enrich_product_edit_attributes")
 def save(product_uuid):
-    """Save the shown values (plus enabled, family and, when allowed, categories)."""
+    """Save the shown values and uploaded files (plus enabled, family and, when allowed, categories)."""
     product = _product_or_404(product_uuid)
     form = request.form
     locale, channel = _context(form)
     groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
     data = product_form.product_patch(groups, form, with_categories=can("pim_enrich_product_categories_view"))
+    uploads = product_form.media_uploads(groups, request.files)
     try:
-        with write_txn():
-            save_product(data, product, expected_version=product_form.as_int(form.get("version")))
+        save_with_uploads(data, product, uploads, expected_version=product_form.as_int(form.get("version")))
     except StaleProduct:
         return render("products/conflict.html", block="product_form", status=200 if is_htmx() else 409,
                       product=product, locale=locale, channel=channel)

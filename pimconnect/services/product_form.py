@@ -19,8 +19,9 @@ from pimconnect.models import (
     MeasurementUnit,
     ProductCategory,
 )
+from pimconnect.services.media import Upload, display_name
 
-# Types whose value is a media-file code: shown, not editable until uploads exist.
+# Types whose value is a media-file code: changed by an upload or the Remove box, not by a text field.
 MEDIA_TYPES = {"pim_catalog_image", "pim_catalog_file"}
 IDENTIFIER_TYPE = "pim_catalog_identifier"
 
@@ -45,6 +46,23 @@ class Field:
     @property
     def type(self):
         return self.attribute.type.removeprefix("pim_catalog_")
+
+    @property
+    def is_media(self):
+        return self.attribute.type in MEDIA_TYPES
+
+    @property
+    def file_name(self):
+        """The file name shown for a media value (the part of its code after the digest)."""
+        return display_name(self.data) if isinstance(self.data, str) else ""
+
+    @property
+    def accept(self):
+        """The file input's ``accept`` hint: the allowed extensions, or the image types for images."""
+        extensions = self.attribute.allowed_extensions or []
+        if extensions:
+            return ",".join(f".{e.lower()}" for e in extensions)
+        return "image/png,image/jpeg,image/gif,image/webp" if self.type == "image" else ""
 
     def label(self, ui_locale):
         return (self.attribute.labels or {}).get(ui_locale) or f"[{self.attribute.code}]"
@@ -150,15 +168,29 @@ def _data_from_form(item, form):
 
 
 def values_patch(groups, form):
-    """The ``values`` patch for the shown fields only (media values are left alone)."""
+    """The ``values`` patch for the shown fields only; a media value changes only when "Remove" is ticked
+    (a new upload replaces it later, see ``media_uploads``)."""
     patch = {}
     for _, items in groups:
         for item in items:
-            if item.attribute.type in MEDIA_TYPES:
+            if item.is_media:
+                if form.get(f"{item.name}__remove") == "1":
+                    patch[item.attribute.code] = [{"locale": item.locale, "scope": item.scope, "data": None}]
                 continue
             data = _data_from_form(item, form)
             patch[item.attribute.code] = [{"locale": item.locale, "scope": item.scope, "data": data}]
     return patch
+
+
+def media_uploads(groups, files):
+    """[(Field, Upload)] for each shown image/file field the user chose a file for."""
+    uploads = []
+    for _, items in groups:
+        for item in items:
+            chosen = files.get(item.name) if item.is_media else None
+            if chosen is not None and chosen.filename:
+                uploads.append((item, Upload(chosen.filename, chosen.mimetype or "", chosen.read())))
+    return uploads
 
 
 def attach_errors(groups, errors):
@@ -226,9 +258,14 @@ def product_patch(groups, form, with_categories):
 
 
 def show_submitted(groups, data):
-    """After a failed save, show what the user typed rather than what is stored."""
+    """After a failed save, show what the user typed rather than what is stored.
+
+    Media fields keep showing the stored file: nothing was uploaded or removed.
+    """
     for _, items in groups:
         for item in items:
+            if item.is_media:
+                continue
             entries = data["values"].get(item.attribute.code)
             if entries:
                 item.data = entries[0]["data"]
