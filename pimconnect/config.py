@@ -38,7 +38,8 @@ def from_environment(instance_path, env=os.environ):
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        # The largest upload an attribute allows (10 MB) plus room for the rest of the form.
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
         # Host header allow-list (Flask 3.1): links and the issuer never come from an unchecked Host.
         "TRUSTED_HOSTS": [h.strip() for h in env["PIM_TRUSTED_HOSTS"].split(",")] if env.get("PIM_TRUSTED_HOSTS") else None,
     }

@@ -5,9 +5,9 @@ from pimconnect import permissions
 
 
 def init_app(app):
-    from pimconnect.blueprints import auth, connect, home, products, settings, system
+    from pimconnect.blueprints import auth, connect, home, media, products, settings, system
 
-    for module in (auth, home, settings, system, products, connect):
+    for module in (auth, home, settings, system, products, media, connect):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
-from pimconnect.blueprints import media as media_blueprint
 from pimconnect.db import write_txn
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale, Product
@@ -12,9 +11,6 @@ from pimconnect.services.media import save_with_uploads
 from pimconnect.services.products import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
 
 bp = Blueprint("products", __name__, url_prefix="/products")
-# The media route serves the files the product page shows; it is registered along with the products
-# blueprint so that the two always ship together (web.py's list could name it directly instead).
-bp.record_once(lambda state: state.app.register_blueprint(media_blueprint.bp))
 
 
 @bp.get("/")
