@@ -107,13 +107,25 @@ def require(*codes):
                 from flask import current_app
 
                 return current_app.login_manager.unauthorized()
-            if not all(can(c) for c in codes):
+            missing = [c for c in codes if not can(c)]
+            if missing:
+                _record_denial(missing)
                 abort(403)
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def _record_denial(missing):
+    """Audit a refused request (checklist B20): only logged-in users get here, anonymous ones go to login."""
+    from flask import request
+
+    from pimconnect.services import audit
+
+    audit.record("access.denied", user=current_user, remote_addr=request.remote_addr,
+                 method=request.method, endpoint=request.endpoint, missing=missing)
 
 
 def login_only(view):

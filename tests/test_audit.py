@@ -275,3 +275,17 @@ def test_cli_audit_purge(app, conn):
     assert "Deleted 2 security events older than 30 days." in result.output
     with db.connection_context():
         assert [r.username for r in SecurityEvent.select()] == ["u5"]
+
+
+def test_refused_permission_is_audited(julia, app):
+    """A logged-in user refused by a permission check leaves one access.denied event naming what was missing."""
+    from pimconnect.db import db
+    from pimconnect.models import SecurityEvent
+
+    assert julia.client.get("/system/users").status_code == 403
+    with db.connection_context():
+        rows = list(SecurityEvent.select().where(SecurityEvent.event == "access.denied"))
+    assert len(rows) == 1
+    assert rows[0].username == "julia"
+    assert rows[0].detail["missing"] == ["pim_user_user_index"]
+    assert rows[0].detail["endpoint"] == "system.users"
