@@ -5,24 +5,13 @@ import re
 import pytest
 
 from pimconnect.db import db, write_txn
-from pimconnect.models import Attribute, MediaFile, Product, Role, User, UserRole
+from pimconnect.models import Attribute, MediaFile
 from pimconnect.services import media
 from pimconnect.services.generator import tiny_png
-from pimconnect.services.products import save_product
-from tests.conftest import Auth
+from tests.factories import fetch_product, login_with, make_product
 
 RED = tiny_png((200, 0, 0))
 CODE = re.compile(r"^([0-9a-f])/([0-9a-f])/([0-9a-f])/([0-9a-f])/([0-9a-f]{40})_(.+)$")
-
-
-def make(identifier, family="hats", **data):
-    with db.connection_context():
-        return save_product({"identifier": identifier, "family": family, **data})
-
-
-def fetch(product):
-    with db.connection_context():
-        return Product.get_by_id(product.uuid)
 
 
 def media_count():
@@ -52,27 +41,14 @@ def upload(data, filename, mime="image/png"):
     return (io.BytesIO(data), filename, mime)
 
 
-def login_with_role(app, permissions):
-    """A fresh client logged in as a user whose only role holds ``permissions``."""
-    from pimconnect.services.passwords import hash_password
-
-    with db.connection_context(), write_txn():
-        role = Role.create(code="ROLE_LIMITED", label="Limited", permissions=list(permissions))
-        user = User.create(username="limited", email="limited@example.com", password_hash=hash_password("limited-pass-123"))
-        UserRole.create(user=user, role=role)
-    auth = Auth(app.test_client())
-    assert auth.login("limited", "limited-pass-123").status_code == 303
-    return auth
-
-
 @pytest.fixture
 def hat(catalog):
-    return make("hat-1")
+    return make_product("hat-1")
 
 
 @pytest.fixture
 def bag(catalog):
-    return make("bag-1", family="bags")
+    return make_product("bag-1", family="bags")
 
 
 # The service
@@ -133,7 +109,7 @@ def test_upload_sets_the_value_and_shows_a_thumbnail(admin, hat):
     assert 'enctype="multipart/form-data"' in page and 'type="file"' in page and 'accept=".jpg,.jpeg,.png,.gif"' in page
     response = admin.post(f"/products/{hat.uuid}", form_for(hat, v__picture=upload(RED, "red.png")))
     assert response.status_code == 303
-    code = fetch(hat).values["picture"][0]["data"]
+    code = fetch_product(hat).values["picture"][0]["data"]
     assert CODE.match(code) and code.endswith("_red.png")
     html = admin.client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'<img src="/media/{code}"' in html and 'name="v__picture__remove"' in html
@@ -145,7 +121,7 @@ def test_upload_a_file_shows_a_download_link(admin, bag):
     """A file attribute's value shows as a download link named after the file."""
     response = admin.post(f"/products/{bag.uuid}", form_for(bag, family="bags", v__notice=upload(b"Keep dry.\n", "care.txt", "text/plain")))
     assert response.status_code == 303
-    code = fetch(bag).values["notice"][0]["data"]
+    code = fetch_product(bag).values["notice"][0]["data"]
     html = admin.client.get(f"/products/{bag.uuid}").get_data(as_text=True)
     assert f'href="/media/{code}" download="care.txt">care.txt</a>' in html
 
@@ -154,7 +130,7 @@ def test_upload_with_htmx(admin, hat):
     """Under htmx the multipart save answers HX-Redirect like any other save."""
     response = admin.post(f"/products/{hat.uuid}", form_for(hat, v__picture=upload(RED, "red.png")), htmx=True)
     assert response.status_code == 200 and response.headers["HX-Redirect"].startswith(f"/products/{hat.uuid}")
-    assert "picture" in fetch(hat).values
+    assert "picture" in fetch_product(hat).values
 
 
 @pytest.mark.parametrize("filename,data,message", [
@@ -168,7 +144,7 @@ def test_refused_upload_shows_the_message_and_writes_nothing(admin, hat, filenam
     assert response.status_code == 422
     assert f'<p class="field-error" role="alert">{message}</p>' in html
     assert media_count() == 0
-    saved = fetch(hat)
+    saved = fetch_product(hat)
     assert saved.version == hat.version and "erp_name" not in saved.values
 
 
@@ -181,7 +157,7 @@ def test_too_large_upload_is_refused(admin, hat):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert "The file is too large (max 0.001 MB)." in html
-    assert media_count() == 0 and "picture" not in fetch(hat).values
+    assert media_count() == 0 and "picture" not in fetch_product(hat).values
 
 
 def test_failed_product_save_leaves_no_orphan_file(admin, hat):
@@ -190,24 +166,24 @@ def test_failed_product_save_leaves_no_orphan_file(admin, hat):
                                                               v__picture=upload(RED, "red.png")))
     assert response.status_code == 422
     assert 'class="field-error"' in response.get_data(as_text=True)
-    assert media_count() == 0 and "picture" not in fetch(hat).values
+    assert media_count() == 0 and "picture" not in fetch_product(hat).values
 
 
 def test_remove_erases_the_value(admin, catalog):
     """Ticking Remove erases the image value (the stored file stays for other products)."""
     code = stored("red.png", RED).code
-    hat = make("hat-2", values={"picture": [{"locale": None, "scope": None, "data": code}]})
+    hat = make_product("hat-2", values={"picture": [{"locale": None, "scope": None, "data": code}]})
     response = admin.post(f"/products/{hat.uuid}", form_for(hat, v__picture__remove="1"))
     assert response.status_code == 303
-    assert "picture" not in fetch(hat).values and media_count() == 1
+    assert "picture" not in fetch_product(hat).values and media_count() == 1
 
 
 def test_save_without_a_file_keeps_the_value(admin, catalog):
     """Saving without choosing a file or ticking Remove leaves the image untouched."""
     code = stored("red.png", RED).code
-    hat = make("hat-3", values={"picture": [{"locale": None, "scope": None, "data": code}]})
+    hat = make_product("hat-3", values={"picture": [{"locale": None, "scope": None, "data": code}]})
     response = admin.post(f"/products/{hat.uuid}", form_for(hat, v__erp_name="Hat"))
-    assert response.status_code == 303 and fetch(hat).values["picture"][0]["data"] == code
+    assert response.status_code == 303 and fetch_product(hat).values["picture"][0]["data"] == code
 
 
 def test_upload_requires_csrf(admin, hat):
@@ -218,7 +194,7 @@ def test_upload_requires_csrf(admin, hat):
 
 def test_upload_requires_edit_permission(app, hat):
     """A user who may only list products cannot upload."""
-    reader = login_with_role(app, ["pim_enrich_product_index"])
+    reader = login_with(app, ["pim_enrich_product_index"])
     response = reader.post(f"/products/{hat.uuid}", form_for(hat, v__picture=upload(RED, "red.png")))
     assert response.status_code == 403 and media_count() == 0
 
@@ -271,5 +247,5 @@ def test_media_route_requires_login_and_permission(app, client, catalog):
     code = stored("red.png", RED).code
     response = client.get(f"/media/{code}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    outsider = login_with_role(app, ["pim_enrich_family_index"])
+    outsider = login_with(app, ["pim_enrich_family_index"])
     assert outsider.client.get(f"/media/{code}").status_code == 403

@@ -1,40 +1,17 @@
 """The product grid page, product creation and the product page (edit, classify, delete)."""
 import pytest
 
-from pimconnect.db import db, write_txn
-from pimconnect.models import Product, Role, User, UserRole
+from pimconnect.db import db
+from pimconnect.models import Product
 from pimconnect.services.products import save_product
 from tests.conftest import Auth
-
-
-def make(identifier, family="hats", **data):
-    """A product saved through the write service."""
-    with db.connection_context():
-        return save_product({"identifier": identifier, "family": family, **data})
-
-
-def fetch(product):
-    with db.connection_context():
-        return Product.get_by_id(product.uuid)
-
-
-def login_with_role(app, permissions):
-    """A fresh client logged in as a user whose only role holds ``permissions``."""
-    from pimconnect.services.passwords import hash_password
-
-    with db.connection_context(), write_txn():
-        role = Role.create(code="ROLE_LIMITED", label="Limited", permissions=list(permissions))
-        user = User.create(username="limited", email="limited@example.com", password_hash=hash_password("limited-pass-123"))
-        UserRole.create(user=user, role=role)
-    auth = Auth(app.test_client())
-    assert auth.login("limited", "limited-pass-123").status_code == 303
-    return auth
+from tests.factories import fetch_product, login_with, make_product
 
 
 @pytest.fixture
 def hat(catalog):
-    return make("hat-1", categories=["master_hats"],
-                values={"name": [{"locale": "en_US", "scope": None, "data": "Straw hat"}]})
+    return make_product("hat-1", categories=["master_hats"],
+                        values={"name": [{"locale": "en_US", "scope": None, "data": "Straw hat"}]})
 
 
 # The grid
@@ -58,7 +35,7 @@ def test_grid_fragment_for_htmx(admin, hat):
 
 def test_grid_filters_from_query_string(admin, hat):
     """The filter form's GET parameters filter the grid (works without JavaScript)."""
-    make("bag-1", family="bags")
+    make_product("bag-1", family="bags")
     html = admin.client.get("/products/?family=bags").get_data(as_text=True)
     assert "bag-1" in html and "hat-1" not in html
     html = admin.client.get("/products/?category=master_accessories&enabled=yes&search=straw").get_data(as_text=True)
@@ -70,7 +47,7 @@ def test_grid_filters_from_query_string(admin, hat):
 def test_grid_pagination_links(admin, catalog):
     """Past 25 products a Next page link carries the cursor and the filters; page two has First page."""
     for i in range(27):
-        make(f"p-{i:02d}", family="bags")
+        make_product(f"p-{i:02d}", family="bags")
     html = admin.client.get("/products/?family=bags").get_data(as_text=True)
     assert "p-24" in html and "p-25" not in html
     assert "after=p-24" in html and "Next page" in html and "First page" not in html
@@ -81,7 +58,7 @@ def test_grid_pagination_links(admin, catalog):
 
 def test_grid_requires_permission(app, catalog):
     """A user without List products gets 403."""
-    limited = login_with_role(app, ["pim_enrich_product_create"])
+    limited = login_with(app, ["pim_enrich_product_create"])
     assert limited.client.get("/products/").status_code == 403
 
 
@@ -113,7 +90,7 @@ def test_create_validation_error_shown(admin, hat):
 
 def test_create_requires_permission_and_csrf(app, catalog):
     """Creating needs the Create a product permission and a CSRF token."""
-    limited = login_with_role(app, ["pim_enrich_product_index"])
+    limited = login_with(app, ["pim_enrich_product_index"])
     assert limited.post("/products/new", {"identifier": "x"}).status_code == 403
     assert "Create product" not in limited.client.get("/products/").get_data(as_text=True)
     admin = Auth(app.test_client())
@@ -163,7 +140,7 @@ def test_save_values(admin, hat):
         v__weight__unit="GRAM", v__price__USD="12.50", v__price__EUR=""))
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/products/{hat.uuid}?locale=fr_FR&scope=ecommerce")
-    values = fetch(hat).values
+    values = fetch_product(hat).values
     assert {e["locale"]: e["data"] for e in values["name"]} == {"en_US": "Straw hat", "fr_FR": "Chapeau de paille"}
     assert values["description"][0]["scope"] == "ecommerce" and values["description"][0]["locale"] == "fr_FR"
     assert values["waterproof"][0]["data"] is True and values["color"][0]["data"] == "red"
@@ -177,7 +154,7 @@ def test_save_erases_and_classifies(admin, hat):
     """An emptied field erases the value; unchecking every category unclassifies; enabled follows the box."""
     response = admin.post(f"/products/{hat.uuid}", {**form_for(hat, v__name=""), "categories": [], "enabled": ""})
     assert response.status_code == 303
-    product = fetch(hat)
+    product = fetch_product(hat)
     assert "name" not in product.values and product.enabled is False
     with db.connection_context():
         assert product.product_categories.count() == 0
@@ -196,7 +173,7 @@ def test_save_validation_errors_next_to_fields(admin, hat):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "purple" in html and "Typed name" in html and 'class="field-error"' in html
-    assert fetch(hat).values["name"][0]["data"] == "Straw hat"  # nothing written
+    assert fetch_product(hat).values["name"][0]["data"] == "Straw hat"  # nothing written
     fragment = admin.post(f"/products/{hat.uuid}", form, htmx=True)
     assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
     assert 'class="field-error"' in fragment.get_data(as_text=True)
@@ -211,21 +188,21 @@ def test_version_conflict_is_409(admin, hat):
     response = admin.post(f"/products/{hat.uuid}", stale)
     assert response.status_code == 409
     assert "Someone else saved this product" in response.get_data(as_text=True)
-    assert fetch(hat).values["name"][0]["data"] == "Theirs"
+    assert fetch_product(hat).values["name"][0]["data"] == "Theirs"
 
 
 def test_save_requires_edit_permission(app, hat):
     """A role without Edit product attributes may look but not save (403)."""
-    limited = login_with_role(app, ["pim_enrich_product_index"])
+    limited = login_with(app, ["pim_enrich_product_index"])
     html = limited.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
     assert ">Save</button>" not in html
     assert limited.post(f"/products/{hat.uuid}", form_for(hat, v__name="x")).status_code == 403
-    assert fetch(hat).values["name"][0]["data"] == "Straw hat"
+    assert fetch_product(hat).values["name"][0]["data"] == "Straw hat"
 
 
 def test_categories_untouched_without_classify_permission(app, hat):
     """Without Classify products the categories are shown disabled and a save leaves them alone."""
-    limited = login_with_role(app, ["pim_enrich_product_index", "pim_enrich_product_edit_attributes"])
+    limited = login_with(app, ["pim_enrich_product_index", "pim_enrich_product_edit_attributes"])
     html = limited.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
     assert 'value="master_hats" checked disabled' in html
     response = limited.post(f"/products/{hat.uuid}", form_for(hat, categories=[], v__name="New"))
@@ -253,7 +230,7 @@ def test_delete_product(admin, hat):
 
 def test_delete_requires_permission(app, hat):
     """A user without Remove a product cannot delete (403), and no delete button is shown."""
-    limited = login_with_role(app, ["pim_enrich_product_index"])
+    limited = login_with(app, ["pim_enrich_product_index"])
     assert "Yes, delete" not in limited.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
     assert limited.post(f"/products/{hat.uuid}/delete").status_code == 403
     assert limited.client.get(f"/products/{hat.uuid}/delete").status_code == 405  # no state-changing GET
@@ -261,11 +238,11 @@ def test_delete_requires_permission(app, hat):
 
 def test_save_keeps_prices_of_other_channels_currencies(admin, catalog):
     """Saving on the print channel (EUR only) keeps the USD amount of a non-scopable price."""
-    product = make("hat-2", values={"price": [{"locale": None, "scope": None,
-                                               "data": [{"amount": "10.00", "currency": "USD"}]}]})
+    product = make_product("hat-2", values={"price": [{"locale": None, "scope": None,
+                                                       "data": [{"amount": "10.00", "currency": "USD"}]}]})
     response = admin.post(f"/products/{product.uuid}", form_for(product, scope="print", v__price__EUR="8.00"))
     assert response.status_code == 303
-    prices = {p["currency"]: p["amount"] for p in fetch(product).values["price"][0]["data"]}
+    prices = {p["currency"]: p["amount"] for p in fetch_product(product).values["price"][0]["data"]}
     assert set(prices) == {"USD", "EUR"} and float(prices["USD"]) == 10
 
 

@@ -1,27 +1,11 @@
 """Settings: attribute groups, attributes (type-specific properties) and attribute options."""
-import uuid
-
 import pytest
 
 from pimconnect.db import db, write_txn
-from pimconnect.models import Attribute, AttributeGroup, AttributeOption, Product, ProductValue, Role, User, UserRole
-from pimconnect.services.passwords import hash_password
-from tests.conftest import Auth
+from pimconnect.models import Attribute, AttributeGroup, AttributeOption, Product, ProductValue
+from tests.factories import login_with
 
 SETTINGS_INDEX = ["pim_enrich_attributegroup_index", "pim_enrich_attribute_index", "pim_enrich_family_index"]
-
-
-def login_with(app, permissions):
-    """A fresh client logged in as a user whose only role has ``permissions``."""
-    name = f"user_{uuid.uuid4().hex[:8]}"
-    with db.connection_context():
-        with write_txn():
-            role = Role.create(code=f"ROLE_{name.upper()}", label=name, permissions=permissions)
-            user = User.create(username=name, email=f"{name}@example.com", password_hash=hash_password("pw-" + name))
-            UserRole.create(user=user, role=role)
-    auth = Auth(app.test_client())
-    assert auth.login(name, "pw-" + name).status_code == 303
-    return auth
 
 
 def get(model, **where):

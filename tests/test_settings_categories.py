@@ -3,7 +3,7 @@ import html
 
 from pimconnect.db import db
 from pimconnect.models import Category
-from tests.test_settings_locales import login_without
+from tests.factories import login_without
 
 
 def cat(code):
@@ -155,10 +155,10 @@ def test_delete_refusals(admin):
         assert Category.select().where(Category.code.in_(["master_bags", "print"])).count() == 2
 
 
-def test_category_edit_requires_permission(catalog, client):
+def test_category_edit_requires_permission(app, catalog):
     """Without 'Create and edit categories' the forms are hidden and writes refused."""
-    user = login_without(client, "pim_enrich_category_edit")
-    html = client.get("/settings/categories/master").get_data(as_text=True)
+    user = login_without(app, "pim_enrich_category_edit")
+    html = user.client.get("/settings/categories/master").get_data(as_text=True)
     assert "Accessories" in html and "Create a subcategory" not in html
     assert user.post("/settings/categories", {"code": "x"}).status_code == 403
     assert user.post("/settings/categories/master/children", {"code": "x"}).status_code == 403
@@ -167,11 +167,11 @@ def test_category_edit_requires_permission(catalog, client):
     assert user.post("/settings/categories/master_kitchen", {"labels[en_US]": "x"}).status_code == 403
 
 
-def test_category_list_requires_permission(catalog, client):
+def test_category_list_requires_permission(app, catalog):
     """Without 'List categories' the pages are refused."""
-    login_without(client, "pim_enrich_category_index")
-    assert client.get("/settings/categories").status_code == 403
-    assert client.get("/settings/categories/master/children").status_code == 403
+    user = login_without(app, "pim_enrich_category_index")
+    assert user.client.get("/settings/categories").status_code == 403
+    assert user.client.get("/settings/categories/master/children").status_code == 403
 
 
 def test_category_write_requires_csrf(admin):

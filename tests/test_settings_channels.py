@@ -1,7 +1,7 @@
 """Settings: channels (list, create, edit, delete) and their effect on completeness."""
 from pimconnect.db import db
 from pimconnect.models import Channel, ChannelLocale, Locale, ProductCompleteness
-from tests.test_settings_locales import login_without
+from tests.factories import login_without
 
 NEW_CHANNEL = {"code": "b2b", "labels[en_US]": "B2B shop", "labels[fr_FR]": "Boutique B2B",
                "category_tree": "master", "locales": ["en_US", "fr_FR"], "currencies": ["EUR"],
@@ -123,22 +123,22 @@ def test_channel_used_locale_can_be_disabled_after_removal(admin):
         assert not Locale.get(code="fr_FR").enabled
 
 
-def test_channel_edit_requires_permission(catalog, client):
+def test_channel_edit_requires_permission(app, catalog):
     """Without 'Create and edit channels' the form is read-only and every write is refused."""
-    user = login_without(client, "pim_enrich_channel_edit")
-    html = client.get("/settings/channels/ecommerce").get_data(as_text=True)
+    user = login_without(app, "pim_enrich_channel_edit")
+    html = user.client.get("/settings/channels/ecommerce").get_data(as_text=True)
     assert "<fieldset disabled>" in html and "Delete this channel" not in html
     assert user.post("/settings/channels/ecommerce", NEW_CHANNEL).status_code == 403
     assert user.post("/settings/channels/new", NEW_CHANNEL).status_code == 403
     assert user.post("/settings/channels/mobile/delete").status_code == 403
-    assert client.get("/settings/channels/new").status_code == 403
+    assert user.client.get("/settings/channels/new").status_code == 403
 
 
-def test_channel_list_requires_permission(catalog, client):
+def test_channel_list_requires_permission(app, catalog):
     """Without 'List channels' the pages are refused."""
-    login_without(client, "pim_enrich_channel_index")
-    assert client.get("/settings/channels").status_code == 403
-    assert client.get("/settings/channels/ecommerce").status_code == 403
+    user = login_without(app, "pim_enrich_channel_index")
+    assert user.client.get("/settings/channels").status_code == 403
+    assert user.client.get("/settings/channels/ecommerce").status_code == 403
 
 
 def test_channel_write_requires_csrf(admin):

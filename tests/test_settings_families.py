@@ -1,7 +1,8 @@
 """Settings: families, their attributes, label/image attributes and requirements per channel."""
 from pimconnect.db import db, write_txn
 from pimconnect.models import AttributeRequirement, Channel, Family, FamilyAttribute, Product
-from tests.test_settings_attributes import SETTINGS_INDEX, get, html, login_with
+from tests.factories import login_with
+from tests.test_settings_attributes import SETTINGS_INDEX, get, html
 
 
 def family_codes(code):

@@ -1,23 +1,7 @@
 """Settings: locales, currencies and measurement families."""
-from pimconnect import permissions
-from pimconnect.db import db, write_txn
-from pimconnect.models import Currency, Locale, Role, User, UserRole
-from pimconnect.services.passwords import hash_password
-from tests.conftest import Auth
-
-
-def login_without(client, *missing):
-    """Log in a fresh user whose only role holds every permission but ``missing``."""
-    with db.connection_context():
-        with write_txn():
-            role = Role.create(code="ROLE_LIMITED", label="Limited",
-                               permissions=[c for c in permissions.ALL_CODES if c not in missing])
-            user = User.create(username="limited", email="limited@example.com",
-                               password_hash=hash_password("limited-password"))
-            UserRole.create(user=user, role=role)
-    auth = Auth(client)
-    assert auth.login("limited", "limited-password").status_code == 303
-    return auth
+from pimconnect.db import db
+from pimconnect.models import Currency, Locale
+from tests.factories import login_without
 
 
 def test_locales_list_shows_human_names(admin):
@@ -88,18 +72,18 @@ def test_toggle_refuses_get_and_unknown_action(admin):
     assert admin.post("/settings/locales/es_ES", {"action": "drop"}).status_code == 400
 
 
-def test_locale_edit_permission_required(catalog, client):
+def test_locale_edit_permission_required(app, catalog):
     """A user without 'Enable and disable locales' sees the list without buttons and cannot toggle."""
-    user = login_without(client, "pim_enrich_locale_edit")
-    html = client.get("/settings/locales").get_data(as_text=True)
+    user = login_without(app, "pim_enrich_locale_edit")
+    html = user.client.get("/settings/locales").get_data(as_text=True)
     assert "es_ES" in html and 'value="enable"' not in html
     assert user.post("/settings/locales/es_ES", {"action": "enable"}).status_code == 403
 
 
-def test_locale_list_permission_required(catalog, client):
+def test_locale_list_permission_required(app, catalog):
     """A user without 'List locales' gets a 403."""
-    login_without(client, "pim_enrich_locale_index")
-    assert client.get("/settings/locales").status_code == 403
+    user = login_without(app, "pim_enrich_locale_index")
+    assert user.client.get("/settings/locales").status_code == 403
 
 
 def test_currencies_list_and_enable(admin):
@@ -126,9 +110,9 @@ def test_currencies_page_versus_fragment(admin):
     assert b"<html" not in fragment.data and b"USD" in fragment.data
 
 
-def test_currency_edit_permission_required(catalog, client):
+def test_currency_edit_permission_required(app, catalog):
     """Without 'Enable and disable currencies' the toggle is refused."""
-    user = login_without(client, "pim_enrich_currency_edit")
+    user = login_without(app, "pim_enrich_currency_edit")
     assert user.post("/settings/currencies/GBP", {"action": "enable"}).status_code == 403
 
 
@@ -147,8 +131,8 @@ def test_measurements_page_versus_fragment_and_404(admin):
     assert admin.client.get("/settings/measurements/Nope").status_code == 404
 
 
-def test_measurement_permission_required(catalog, client):
+def test_measurement_permission_required(app, catalog):
     """A user without 'List measurement families' gets a 403."""
-    login_without(client, "pim_enrich_measurement_index")
-    assert client.get("/settings/measurements").status_code == 403
-    assert client.get("/settings/measurements/Weight").status_code == 403
+    user = login_without(app, "pim_enrich_measurement_index")
+    assert user.client.get("/settings/measurements").status_code == 403
+    assert user.client.get("/settings/measurements/Weight").status_code == 403
