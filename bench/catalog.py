@@ -24,6 +24,16 @@ from pimconnect.db import db, is_sqlite, write_txn  # noqa: E402
 
 ADMIN_PASSWORD = "bench-admin-password"
 GRID_ARGS = {"family": "hats", "category": "master", "enabled": "yes"}
+# Other filter shapes a user tries, reported (not judged) so that slow corners show up.
+OTHER_GRIDS = {
+    "no filter": {},
+    "search 'hat'": {"search": "hat"},
+    "rare category": {"category": "print_traditional"},
+    "completeness >= 80 (ecommerce, en_US)": {"completeness_op": ">=", "completeness": "80",
+                                              "channel": "ecommerce", "locale": "en_US"},
+    "family + completeness = 100": {"family": "bags", "completeness_op": "=", "completeness": "100",
+                                    "channel": "ecommerce", "locale": "en_US"},
+}
 MAX_RATIO = 2.0
 
 
@@ -107,6 +117,15 @@ def measure_grid(client, runs):
     return service, http, len(rows), plan
 
 
+def measure_other_grids(runs):
+    """{label: grid_page median ms} for the OTHER_GRIDS filter shapes."""
+    from pimconnect.services.product_grid import grid_page, parse_filters
+
+    with db.connection_context():
+        return {label: median_ms(lambda f=parse_filters(args): grid_page(f), runs)
+                for label, args in OTHER_GRIDS.items()}
+
+
 def measure_saves(runs):
     """Median ms of ``runs`` save_product updates (a name change on different products)."""
     from pimconnect.models import Product
@@ -130,7 +149,7 @@ def run_backend(label, url, sizes, runs):
     print(f"\n== {label} ==")
     app = build_app(url)
     client = admin_client(app)
-    grid = {}
+    grid, others = {}, {}
     for size in sizes:
         with db.connection_context():
             missing = size - Product.select().count()
@@ -142,12 +161,16 @@ def run_backend(label, url, sizes, runs):
         print(f"{'':>8} grid page ({count} rows, {GRID_ARGS}): grid_page median {service:.2f} ms, "
               f"HTTP median {http:.2f} ms (of {runs})")
         print(f"{'':>8} plan: " + " | ".join(plan))
+        others[size] = measure_other_grids(runs)
     if len(sizes) > 1:
         small, large = grid[sizes[0]], grid[sizes[-1]]
         for name, index in (("grid_page", 0), ("HTTP", 1)):
             ratio = large[index] / small[index]
             verdict = "PASS" if ratio <= MAX_RATIO else "FAIL"
             print(f"{name} {sizes[-1]}/{sizes[0]} ratio: {ratio:.2f}× (limit {MAX_RATIO}×) {verdict}")
+    print("other grid filters (grid_page median ms by catalog size, informational):")
+    for label in OTHER_GRIDS:
+        print(f"  {label:<40}" + "".join(f"{others[size][label]:>10.2f}" for size in sizes))
     print(f"product save: median {measure_saves(50):.2f} ms (of 50 save_product updates)")
 
 
