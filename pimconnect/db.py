@@ -21,13 +21,31 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def make_database(url, busy_timeout_ms=10000):
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class StrictSqliteDatabase(peewee.SqliteDatabase):
+    """SQLite that refuses a data write outside ``write_txn()`` (used by the test suite).
+
+    A write outside a BEGIN IMMEDIATE transaction is either a second implicit transaction (the
+    change is no longer all-or-nothing) or a deferred read-then-write that fails under
+    concurrency; the suite turning it into an error keeps every code path honest.
+    """
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        if sql.lstrip().upper().startswith(WRITE_STATEMENTS) and not getattr(self._state, "immediate", False):
+            raise RuntimeError(f"Data write outside write_txn(): {sql[:80]}")
+        return super().execute_sql(sql, params, *args, **kwargs)
+
+
+def make_database(url, busy_timeout_ms=10000, strict=False):
     """Open a database from a ``sqlite:///path`` or ``postgresql://`` URL."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ":memory:"
         pragmas = SQLITE_PRAGMAS + (("busy_timeout", busy_timeout_ms),)
-        return peewee.SqliteDatabase(path, pragmas=pragmas, timeout=busy_timeout_ms / 1000)
+        cls = StrictSqliteDatabase if strict else peewee.SqliteDatabase
+        return cls(path, pragmas=pragmas, timeout=busy_timeout_ms / 1000)
     if parsed.scheme in {"postgres", "postgresql"}:
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         return peewee.PostgresqlDatabase(
@@ -55,8 +73,13 @@ def write_txn():
     become savepoints.
     """
     if is_sqlite() and db.obj.transaction_depth() == 0:
+        state = db.obj._state
         with db.obj.atomic("IMMEDIATE") as txn:
-            yield txn
+            state.immediate = True
+            try:
+                yield txn
+            finally:
+                state.immediate = False
     else:
         with db.atomic() as txn:
             yield txn
@@ -64,7 +87,8 @@ def write_txn():
 
 def init_app(app):
     """Bind the proxy to the configured database and open/close a connection per request."""
-    database = make_database(app.config["DATABASE_URL"], app.config["PIM_DB_BUSY_TIMEOUT_MS"])
+    database = make_database(app.config["DATABASE_URL"], app.config["PIM_DB_BUSY_TIMEOUT_MS"],
+                             strict=app.config.get("PIM_STRICT_TRANSACTIONS", False))
     db.initialize(database)
     app.extensions["database"] = database
 

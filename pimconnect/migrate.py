@@ -11,8 +11,14 @@ def runner(database):
 
 
 def upgrade(database):
-    """Apply every pending migration (each in its own transaction); return their names."""
-    return runner(database).up()
+    """Apply every pending migration in one write transaction; return their names.
+
+    The write lock also keeps two servers starting at once from applying the same migration twice.
+    """
+    from pimconnect.db import write_txn
+
+    with write_txn():
+        return runner(database).up()
 
 
 def pending(database):

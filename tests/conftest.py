@@ -45,6 +45,7 @@ def make_test_config(database_url, **overrides):
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key-" + "x" * 32,
         "PIM_STRICT_TEMPLATES": True,
+        "PIM_STRICT_TRANSACTIONS": True,  # a data write outside write_txn() fails the test
         "PIM_URL": "http://localhost",
         "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "PIM_DEMO_USER_PASSWORD": JULIA_PASSWORD,

@@ -251,8 +251,9 @@ def test_long_username_is_bounded(conn):
 # -- purge ---------------------------------------------------------------------------------------
 
 def _aged(days, event="login.success"):
-    row = audit.record(event, username=f"u{days}")
-    SecurityEvent.update(created=utcnow() - datetime.timedelta(days=days)).where(SecurityEvent.id == row.id).execute()
+    with write_txn():
+        row = audit.record(event, username=f"u{days}")
+        SecurityEvent.update(created=utcnow() - datetime.timedelta(days=days)).where(SecurityEvent.id == row.id).execute()
 
 
 def test_purge_removes_old_rows_only(conn):

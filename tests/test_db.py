@@ -84,3 +84,14 @@ def test_write_lock_timeout_answers_503(database_url):
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert b"busy" in response.data
+
+
+def test_strict_mode_refuses_a_write_outside_write_txn(app, conn):
+    """The test suite's strict SQLite refuses a data write that is not inside write_txn()."""
+    if not is_sqlite():
+        pytest.skip("SQLite only")
+    with pytest.raises(RuntimeError, match="outside write_txn"):
+        Currency.create(code="OUT")
+    with write_txn():
+        Currency.create(code="INN")
+    assert Currency.select().where(Currency.code == "INN").exists()

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from pimconnect.db import db
+from pimconnect.db import db, write_txn
 from pimconnect.models import User
 
 # Endpoints anyone may reach without logging in, each for a stated reason.
@@ -155,7 +155,7 @@ def _parse(html):
 
 def test_user_names_are_escaped(admin):
     """Markup in a user's names shows as text on the users list and the edit form."""
-    with db.connection_context():
+    with db.connection_context(), write_txn():
         julia = User.get(username="julia")
         julia.first_name, julia.last_name = XSS_FIRST, XSS_LAST
         julia.save()

@@ -1,7 +1,7 @@
 """System → Roles: list, create, the General / Permissions / Users tabs, delete, lockout guards."""
 from html.parser import HTMLParser
 
-from pimconnect.db import db
+from pimconnect.db import db, write_txn
 from pimconnect.models import Role, User, UserRole
 
 MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
@@ -176,7 +176,7 @@ def test_role_users_tab(admin):
 
 def test_other_role_types_are_hidden(admin):
     """App roles are neither listed nor editable here."""
-    with db.connection_context():
+    with db.connection_context(), write_txn():
         app_role = Role.create(code="ROLE_APP_X", label="App X role", type="app", permissions=[])
         UserRole.create(user=User.get(username="julia"), role=app_role)
     assert b"App X role" not in admin.client.get("/system/roles").data

@@ -38,7 +38,7 @@ def test_system_index_hides_links_from_julia(julia):
 
 def test_users_list_and_search(admin):
     """The list shows UI users only, and the search filters in the database."""
-    with db.connection_context():
+    with db.connection_context(), write_txn():
         User.create(username="api_bot", email="bot@example.com", password_hash="x", type="api")
     html = admin.client.get("/system/users").get_data(as_text=True)
     assert "admin@example.com" in html and "julia@example.com" in html and "api_bot" not in html
@@ -120,7 +120,7 @@ def test_edit_without_password_keeps_it(admin, app):
 
 def test_edit_keeps_links_the_form_does_not_show(admin):
     """Saving the form keeps app roles and app groups, which the form does not show."""
-    with db.connection_context():
+    with db.connection_context(), write_txn():
         app_role = Role.create(code="ROLE_APP_Y", label="App Y", type="app", permissions=[])
         app_group = UserGroup.create(name="app_y", type="app")
         UserRole.create(user=User.get(username="julia"), role=app_role)
@@ -218,7 +218,7 @@ def test_disable_refused_when_it_would_lock_everyone_out(admin):
 
 def test_groups_list_page_vs_fragment(admin):
     """The groups list shows default groups with member counts, as a page or a fragment."""
-    with db.connection_context():
+    with db.connection_context(), write_txn():
         UserGroup.create(name="app_group_x", type="app")
     page = admin.client.get("/system/groups").get_data(as_text=True)
     fragment = admin.client.get("/system/groups", headers={"HX-Request": "true"}).get_data(as_text=True)

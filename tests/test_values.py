@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 
+from pimconnect.db import write_txn
 from pimconnect.models import Attribute, MediaFile, ProductValue
 from pimconnect.services.products import ValidationFailed, save_product
 from pimconnect.services.values import Structure, index_rows, to_standard
@@ -38,10 +39,11 @@ def rows_of(product, code):
 @pytest.fixture
 def media(catalog, conn):
     """A PNG and a text media file."""
-    png = MediaFile.create(code="a/b/c/d/abcd_pic.png", original_filename="pic.png", mime_type="image/png",
-                           size=3, extension="png", content=b"png")
-    txt = MediaFile.create(code="a/b/c/d/abcd_notice.txt", original_filename="notice.txt", mime_type="text/plain",
-                           size=3, extension="txt", content=b"txt")
+    with write_txn():
+        png = MediaFile.create(code="a/b/c/d/abcd_pic.png", original_filename="pic.png", mime_type="image/png",
+                               size=3, extension="png", content=b"png")
+        txt = MediaFile.create(code="a/b/c/d/abcd_notice.txt", original_filename="notice.txt",
+                               mime_type="text/plain", size=3, extension="txt", content=b"txt")
     return png.code, txt.code
 
 
@@ -79,14 +81,16 @@ def test_number_without_decimals(catalog, conn):
 
 def test_number_range(catalog, conn):
     """number_min / number_max bound a number."""
-    Attribute.update(number_min="10", number_max="20").where(Attribute.code == "stock_quantity").execute()
+    with write_txn():
+        Attribute.update(number_min="10", number_max="20").where(Attribute.code == "stock_quantity").execute()
     assert message_of({"stock_quantity": v(5)}) == "This value should be 10 or more."
     assert message_of({"stock_quantity": v(25)}) == "This value should be 20 or less."
 
 
 def test_decimal_number_is_a_string(catalog, conn):
     """With decimals allowed a number is stored as a numeric string (§6.3)."""
-    Attribute.update(decimals_allowed=True).where(Attribute.code == "stock_quantity").execute()
+    with write_txn():
+        Attribute.update(decimals_allowed=True).where(Attribute.code == "stock_quantity").execute()
     product = save_product({"identifier": "p1", "values": {"stock_quantity": v("12.05")}})
     assert stored(product, "stock_quantity") == "12.0500"
 
