@@ -86,9 +86,17 @@ def completeness_for(product):
              "required": row.required, "missing": list(row.missing or [])} for row in query]
 
 
-def recompute_family(family, chunk=CHUNK):
-    """Recompute every product of ``family`` (a Family), ``chunk`` products per transaction; returns the count."""
+def recompute_all(chunk=CHUNK):
+    """Recompute every family's products (a channel's locales or currencies changed); returns the count."""
+    from pimconnect.models import Family
+
     structure = Structure.load()
+    return sum(recompute_family(family, chunk, structure) for family in Family.select())
+
+
+def recompute_family(family, chunk=CHUNK, structure=None):
+    """Recompute every product of ``family`` (a Family), ``chunk`` products per transaction; returns the count."""
+    structure = structure or Structure.load()
     done, last = 0, None
     while True:
         query = (Product.select(Product.uuid, Product.values).where(Product.family == family.id)

@@ -4,6 +4,7 @@ from peewee import IntegrityError, fn
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, FamilyAttribute, Product
 from pimconnect.models.catalog import utcnow
+from pimconnect.services.completeness import recompute_family
 from pimconnect.services.structure_attributes import IDENTIFIER, Invalid, enabled_locales, parse_code, parse_labels
 
 LABEL_TYPES = (IDENTIFIER, "pim_catalog_text")
@@ -75,7 +76,7 @@ def save_family(family, form):
             family = _write(family, code, labels, label_attribute, image_attribute, attributes, requirements)
     except IntegrityError:
         raise Invalid({"code": f'The family "{code}" could not be saved: its code is already used.'}) from None
-    _recompute(family)
+    recompute_family(family)
     return family
 
 
@@ -137,16 +138,6 @@ def _write(family, code, labels, label_attribute, image_attribute, attributes, r
         AttributeRequirement.insert_many(
             [{"family": family.id, "channel": c.id, "attribute": a.id} for c, a in requirements]).execute()
     return family
-
-
-def _recompute(family):
-    """Recompute the completeness of the family's products after its requirements changed."""
-    from pimconnect.services import products  # imported here: the products core imports the structure
-
-    recompute = getattr(products, "recompute_family", None)
-    if recompute is None:  # the products core keeps it in its completeness module
-        from pimconnect.services.completeness import recompute_family as recompute
-    recompute(family)
 
 
 def delete_family(family):

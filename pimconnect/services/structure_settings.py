@@ -17,13 +17,13 @@ from pimconnect.models import (
     ChannelCurrency,
     ChannelLocale,
     Currency,
-    Family,
     Locale,
     MeasurementFamily,
     MeasurementUnit,
     ProductCategory,
 )
 from pimconnect.models.catalog import utcnow
+from pimconnect.services.completeness import recompute_all
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 BLANK = "This value should not be blank."
@@ -211,9 +211,9 @@ def save_channel(data, channel=None):
         ChannelCurrency.insert_many([{"channel": channel, "currency": cu} for cu in currencies]).execute()
         changed = before != ({lo.code for lo in locales}, {cu.code for cu in currencies})
     if changed:
-        # After the commit: recompute_family works in chunks of its own transactions, and a long
+        # After the commit: the recompute works in chunks of its own transactions, and a long
         # recompute must not hold the channel's write lock.
-        _recompute_completeness()
+        recompute_all()
     return channel
 
 
@@ -223,14 +223,6 @@ def delete_channel(channel):
         if Channel.select().count() <= 1:
             raise SettingsError(f"The channel {channel.code} is the last channel and cannot be deleted.")
         channel.delete_instance()
-
-
-def _recompute_completeness():
-    """Channel locales or currencies changed: every family's completeness must be computed again."""
-    from pimconnect.services.completeness import recompute_family
-
-    for family in Family.select():
-        recompute_family(family)
 
 
 # -- Category trees -----------------------------------------------------------------------------
