@@ -80,36 +80,28 @@ def _channels_using(through, field, value):
     return [c.code for c in query]
 
 
-def set_locale_enabled(code, enabled):
-    """Enable or disable a locale; a locale used by a channel stays enabled."""
-    with write_txn():
-        locale = Locale.get_or_none(Locale.code == code)
-        if locale is None:
-            raise SettingsError(f"The locale {code} does not exist.")
-        if not enabled:
-            channels = _channels_using(ChannelLocale, ChannelLocale.locale, locale.id)
-            if channels:
-                raise SettingsError(f"The locale {code} is used by the channel {', '.join(channels)} "
-                                    "and cannot be disabled.")
-        locale.enabled = bool(enabled)
-        locale.save()
-    return locale
+# What may be enabled or disabled from a list row, and the channel link that keeps it enabled.
+TOGGLEABLE = {
+    "locale": (Locale, ChannelLocale, ChannelLocale.locale),
+    "currency": (Currency, ChannelCurrency, ChannelCurrency.currency),
+}
 
 
-def set_currency_enabled(code, enabled):
-    """Enable or disable a currency; a currency used by a channel stays enabled."""
+def set_enabled(kind, code, enabled):
+    """Enable or disable a locale or currency (``kind``); one used by a channel stays enabled."""
+    model, through, field = TOGGLEABLE[kind]
     with write_txn():
-        currency = Currency.get_or_none(Currency.code == code)
-        if currency is None:
-            raise SettingsError(f"The currency {code} does not exist.")
+        item = model.get_or_none(model.code == code)
+        if item is None:
+            raise SettingsError(f"The {kind} {code} does not exist.")
         if not enabled:
-            channels = _channels_using(ChannelCurrency, ChannelCurrency.currency, currency.id)
+            channels = _channels_using(through, field, item.id)
             if channels:
-                raise SettingsError(f"The currency {code} is used by the channel {', '.join(channels)} "
+                raise SettingsError(f"The {kind} {code} is used by the channel {', '.join(channels)} "
                                     "and cannot be disabled.")
-        currency.enabled = bool(enabled)
-        currency.save()
-    return currency
+        item.enabled = bool(enabled)
+        item.save()
+    return item
 
 
 def measurement_families():

@@ -3,7 +3,7 @@ from flask import abort, flash, render_template, request, url_for
 
 from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import is_htmx, redirect_to, render
-from pimconnect.models import Currency, Locale, MeasurementFamily
+from pimconnect.models import Currency, MeasurementFamily
 from pimconnect.permissions import require
 from pimconnect.services import structure_settings as settings
 
@@ -25,20 +25,20 @@ def locales():
                   label=settings.locale_label)
 
 
-def _toggle(kind, code, setter, row_template, list_endpoint, **extra):
+def _toggle(kind, code, list_endpoint, **row_context):
     """Enable or disable from a row's named submit button; htmx gets the row back, plain forms a redirect."""
     action = request.form.get("action")
     if action not in {"enable", "disable"}:
         abort(400)
     error = None
     try:
-        item = setter(code, action == "enable")
+        item = settings.set_enabled(kind, code, action == "enable")
     except settings.SettingsError as refused:
         error, item = refused.message, None
     if is_htmx():
-        if item is None:
-            item = kind.get_or_none(kind.code == code) or abort(404)
-        return render_template(row_template, item=item, error=error, **extra)
+        model = settings.TOGGLEABLE[kind][0]
+        item = item or model.get_or_none(model.code == code) or abort(404)
+        return render_template("settings/_enable_row.html", kind=kind, item=item, error=error, **row_context)
     if error:
         flash(error, "error")
     else:
@@ -50,8 +50,7 @@ def _toggle(kind, code, setter, row_template, list_endpoint, **extra):
 @require("pim_enrich_locale_edit")
 def locale_toggle(code):
     """Enable or disable one locale."""
-    return _toggle(Locale, code, settings.set_locale_enabled, "settings/locales_row.html", "settings.locales",
-                   label=settings.locale_label)
+    return _toggle("locale", code, "settings.locales", label=settings.locale_label, list_args={})
 
 
 @bp.route("/currencies")
@@ -66,8 +65,7 @@ def currencies():
 @require("pim_enrich_currency_edit")
 def currency_toggle(code):
     """Enable or disable one currency."""
-    return _toggle(Currency, code, settings.set_currency_enabled, "settings/currencies_row.html",
-                   "settings.currencies")
+    return _toggle("currency", code, "settings.currencies", label=None, list_args={})
 
 
 @bp.route("/measurements")
