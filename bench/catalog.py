@@ -14,13 +14,11 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from urllib.parse import quote
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from pimconnect import create_app, migrate  # noqa: E402
-from pimconnect.db import db, is_sqlite, write_txn  # noqa: E402
+from pimconnect.db import db, is_sqlite, temporary_postgres_schema, write_txn  # noqa: E402
 
 ADMIN_PASSWORD = "bench-admin-password"
 GRID_ARGS = {"family": "hats", "category": "master", "enabled": "yes"}
@@ -41,24 +39,6 @@ MAX_RATIO = 2.0
 def sqlite_url():
     with tempfile.TemporaryDirectory(prefix="pim-bench-") as directory:
         yield f"sqlite:///{directory}/bench.sqlite3"
-
-
-@contextlib.contextmanager
-def postgres_url(base_url):
-    """A throw-away schema in the given PostgreSQL database, dropped afterwards."""
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{sep}options={quote(f'-c search_path={schema}')}"
-    finally:
-        if db.obj is not None and not db.is_closed():
-            db.close()
-        with psycopg.connect(base_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def build_app(url):
@@ -184,7 +164,7 @@ def main(argv=None):
     with sqlite_url() as url:
         run_backend("SQLite", url, sizes, args.runs)
     if args.database_url:
-        with postgres_url(args.database_url) as url:
+        with temporary_postgres_schema(args.database_url, prefix="bench") as url:
             run_backend("PostgreSQL", url, sizes, args.runs)
 
 

@@ -60,6 +60,27 @@ def make_database(url, busy_timeout_ms=10000, strict=False):
     raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
 
 
+@contextlib.contextmanager
+def temporary_postgres_schema(base_url, prefix="tmp"):
+    """A DATABASE_URL on a new, empty schema of ``base_url``, dropped afterwards (tests, benchmarks)."""
+    import uuid
+    from urllib.parse import quote
+
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{sep}options={quote(f'-c search_path={schema}')}"
+    finally:
+        if db.obj is not None and not db.is_closed():
+            db.close()
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 def is_sqlite():
     return isinstance(db.obj, peewee.SqliteDatabase)
 

@@ -3,13 +3,11 @@ PIM_TEST_DATABASE_URL is set), the app, its test client, and logged-in helpers."
 import contextlib
 import os
 import re
-import uuid
-from urllib.parse import quote
 
 import pytest
 
 from pimconnect import create_app, migrate
-from pimconnect.db import db, write_txn
+from pimconnect.db import db, temporary_postgres_schema, write_txn
 
 PG_URL = os.environ.get("PIM_TEST_DATABASE_URL")
 ADMIN_PASSWORD = "admin-test-password"
@@ -22,19 +20,8 @@ def fresh_database_url(directory):
     if not PG_URL:
         yield f"sqlite:///{directory / 'test.sqlite3'}"
         return
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options={quote(f'-c search_path={schema}')}"
-    finally:
-        if db.obj is not None and not db.is_closed():
-            db.close()
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with temporary_postgres_schema(PG_URL, prefix="t") as url:
+        yield url
 
 
 def make_test_config(database_url, **overrides):
