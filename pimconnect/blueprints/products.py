@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
-from pimconnect.db import write_txn
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale, Product
 from pimconnect.permissions import can, require
@@ -42,8 +41,7 @@ def create():
     form = request.form
     data = {"identifier": form.get("identifier", "").strip(), "family": form.get("family") or None}
     try:
-        with write_txn():
-            product = save_product(data)
+        product = save_product(data)
     except ValidationFailed as exc:
         return render("products/new.html", block="create_form", status=refused_status(),
                       families=_families(), form=form, errors=exc.errors)
@@ -119,7 +117,6 @@ def save(product_uuid):
 def delete(product_uuid):
     """Delete a product (the page asks for confirmation first), then go back to the grid."""
     product = _product_or_404(product_uuid)
-    with write_txn():
-        delete_product(product)
+    delete_product(product)
     flash(f"Product {product.identifier} deleted.", "success")
     return redirect_to(url_for(".index"))
