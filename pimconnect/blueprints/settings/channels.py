@@ -31,8 +31,7 @@ def _form(data, channel=None, error=None, errors=None, status=200):
 @require("pim_enrich_channel_index")
 def channels():
     """List the channels with their tree, locales and currencies."""
-    rows = Channel.select().order_by(Channel.code)
-    return render("settings/channels.html", channels=[settings.channel_data(c) | {"channel": c} for c in rows])
+    return render("settings/channels.html", channels=settings.channels_data())
 
 
 def _save(channel, created_message):
