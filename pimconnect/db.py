@@ -106,6 +106,16 @@ def write_txn():
             yield txn
 
 
+def serialize(name):
+    """Inside a write transaction, wait for any other transaction serialized on ``name`` to end.
+
+    Count-then-insert limits (at most 50 connections) need it on PostgreSQL, whose transactions
+    run concurrently; on SQLite, BEGIN IMMEDIATE already serializes every writer.
+    """
+    if not is_sqlite():
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+
 def init_app(app):
     """Bind the proxy to the configured database and open/close a connection per request."""
     database = make_database(app.config["DATABASE_URL"], app.config["PIM_DB_BUSY_TIMEOUT_MS"],

@@ -32,9 +32,24 @@ def error_response(status, message=None):
     return response, status
 
 
+def _api_routing_error(exc):
+    """The reference's routing errors on API paths (its 405 names the allowed methods)."""
+    if exc.code == 404:
+        return jsonify(code=404, message=f'No route found for "{request.method} {request.path}"'), 404
+    allowed = [m for m in (exc.valid_methods or []) if m not in ("HEAD", "OPTIONS")]
+    message = (f"No route found for '{request.method} {request.path}': Method Not Allowed "
+               f"(Allow: {', '.join(allowed)})")
+    response = jsonify(code=405, message=message)
+    response.status_code = 405
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
 def init_app(app):
     @app.errorhandler(HTTPException)
     def _http_error(exc):
+        if request.path.startswith("/api/") and exc.code in (404, 405):
+            return _api_routing_error(exc)
         message = exc.description if exc.code not in MESSAGES else None
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             message = "Your session expired or the form was tampered with. Reload the page and try again."

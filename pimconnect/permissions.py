@@ -56,9 +56,79 @@ _REGISTRY = [
     Permission("pim_enrich_product_categories_view", "Classify products", "Products"),
     Permission("pim_enrich_product_remove", "Remove a product", "Products"),
     Permission("pim_api_overall_access", "Overall Web API access", "API"),
+    Permission("pim_api_product_list", "List products", "API"),
+    Permission("pim_api_product_edit", "Create and update products", "API"),
+    Permission("pim_api_product_remove", "Remove products", "API"),
+    Permission("pim_api_attribute_list", "List attributes", "API"),
+    Permission("pim_api_attribute_edit", "Create and update attributes", "API"),
+    Permission("pim_api_attribute_option_list", "List attribute options", "API"),
+    Permission("pim_api_attribute_option_edit", "Create and update attribute options", "API"),
+    Permission("pim_api_attribute_group_list", "List attribute groups", "API"),
+    Permission("pim_api_attribute_group_edit", "Create and update attribute groups", "API"),
+    Permission("pim_api_family_list", "List families", "API"),
+    Permission("pim_api_family_edit", "Create and update families", "API"),
+    Permission("pim_api_family_variant_list", "List family variants", "API"),
+    Permission("pim_api_family_variant_edit", "Create and update family variants", "API"),
+    Permission("pim_api_category_list", "List categories", "API"),
+    Permission("pim_api_category_edit", "Create and update categories", "API"),
+    Permission("pim_api_channel_list", "List channels", "API"),
+    Permission("pim_api_channel_edit", "Create and update channels", "API"),
+    Permission("pim_api_locale_list", "List locales", "API"),
+    Permission("pim_api_currency_list", "List currencies", "API"),
+    Permission("pim_api_association_type_list", "List association types", "API"),
+    Permission("pim_api_association_type_edit", "Create and update association types", "API"),
 ]
 
 PERMISSIONS = {p.code: p for p in _REGISTRY}
+API_ACLS = [p.code for p in _REGISTRY if p.section == "API"]
+
+# App scopes and the API ACLs each one grants (API reference §3.4). Write scopes include the read
+# ones; ``read_channel_localization`` is the "secret scope" every app gets. The Connect wizard (and
+# the app's role) reuse this one table. The catalogs scopes guard the catalogs API, not an ACL.
+_READ_STRUCTURE = ["pim_api_attribute_list", "pim_api_attribute_group_list", "pim_api_family_list",
+                   "pim_api_family_variant_list"]
+SCOPE_ACLS = {
+    "read_catalog_structure": _READ_STRUCTURE,
+    "write_catalog_structure": _READ_STRUCTURE + ["pim_api_attribute_edit", "pim_api_attribute_group_edit",
+                                                  "pim_api_family_edit", "pim_api_family_variant_edit"],
+    "read_attribute_options": ["pim_api_attribute_option_list"],
+    "write_attribute_options": ["pim_api_attribute_option_list", "pim_api_attribute_option_edit"],
+    "read_categories": ["pim_api_category_list"],
+    "write_categories": ["pim_api_category_list", "pim_api_category_edit"],
+    "read_channel_localization": ["pim_api_locale_list", "pim_api_currency_list"],
+    "read_channel_settings": ["pim_api_channel_list"],
+    "write_channel_settings": ["pim_api_channel_list", "pim_api_channel_edit"],
+    "read_association_types": ["pim_api_association_type_list"],
+    "write_association_types": ["pim_api_association_type_list", "pim_api_association_type_edit"],
+    "read_products": ["pim_api_product_list"],
+    "write_products": ["pim_api_product_list", "pim_api_product_edit"],
+    "delete_products": ["pim_api_product_list", "pim_api_product_edit", "pim_api_product_remove"],
+    "read_catalogs": [],
+    "write_catalogs": [],
+    "delete_catalogs": [],
+}
+# A write (or delete) scope includes the scopes it implies ("any permission to write a resource
+# includes the permission to read it").
+SCOPE_IMPLIES = {
+    "write_catalog_structure": ["read_catalog_structure"],
+    "write_attribute_options": ["read_attribute_options"],
+    "write_categories": ["read_categories"],
+    "write_channel_settings": ["read_channel_settings"],
+    "write_association_types": ["read_association_types"],
+    "write_products": ["read_products"],
+    "delete_products": ["write_products", "read_products"],
+    "write_catalogs": ["read_catalogs"],
+    "delete_catalogs": ["write_catalogs", "read_catalogs"],
+}
+AUTHENTICATION_SCOPES = ["openid", "profile", "email"]
+
+
+def acls_for_scopes(scopes):
+    """The ACL codes an app's role gets for its granted ``scopes`` (always with overall API access)."""
+    codes = {"pim_api_overall_access", *SCOPE_ACLS["read_channel_localization"]}
+    for scope in scopes:
+        codes.update(SCOPE_ACLS.get(scope, ()))
+    return sorted(codes)
 ALL_CODES = [p.code for p in _REGISTRY]
 
 # What the demo's catalog manager gets: everything but the System entry and user management.

@@ -5,10 +5,12 @@ from pimconnect import permissions
 
 
 def init_app(app):
+    from pimconnect import api
     from pimconnect.blueprints import auth, connect, home, media, products, settings, system
 
     for module in (auth, home, settings, system, products, media, connect):
         app.register_blueprint(module.bp)
+    api.init_app(app)
 
     @app.context_processor
     def _globals():

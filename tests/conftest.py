@@ -141,3 +141,90 @@ def julia(catalog, client):
     other = Auth(client)
     assert other.login("julia").status_code == 303
     return other
+
+
+class Api:
+    """A REST API client over the Flask test client, authenticated with a bearer token."""
+
+    def __init__(self, client, token, credentials=None):
+        self.client = client
+        self.token = token
+        self.credentials = credentials
+
+    def _headers(self, headers):
+        return {"Authorization": f"Bearer {self.token}", **(headers or {})}
+
+    def get(self, path, headers=None, **kwargs):
+        return self.client.get(path, headers=self._headers(headers), **kwargs)
+
+    def delete(self, path, headers=None, **kwargs):
+        return self.client.delete(path, headers=self._headers(headers), **kwargs)
+
+    def post(self, path, json=None, headers=None, **kwargs):
+        return self.client.post(path, json=json, headers=self._headers(headers), **kwargs)
+
+    def patch(self, path, json=None, headers=None, **kwargs):
+        return self.client.patch(path, json=json, headers=self._headers(headers), **kwargs)
+
+    def patch_batch(self, path, lines, headers=None):
+        """A collection PATCH: one JSON document (or raw string) per line."""
+        import json as json_module
+
+        body = "\n".join(line if isinstance(line, str) else json_module.dumps(line) for line in lines)
+        return self.client.patch(path, data=body, content_type="application/vnd.akeneo.collection+json",
+                                 headers=self._headers(headers))
+
+    @staticmethod
+    def lines(response):
+        """The NDJSON lines of a collection PATCH response."""
+        import json as json_module
+
+        return [json_module.loads(line) for line in response.get_data(as_text=True).split("\n") if line]
+
+
+def make_connection(code="erp", acls=None, role=None):
+    """A connection (its client and API user) whose role holds ``acls`` (default: every API ACL).
+
+    Returns (connection, Credentials). Call inside an app context with the database connected.
+    """
+    from pimconnect import permissions
+    from pimconnect.models import Role
+    from pimconnect.services import connections
+
+    with write_txn():
+        if role is None:
+            codes = permissions.API_ACLS if acls is None else list(acls)
+            role = Role.create(code=f"ROLE_API_{code.upper()}", label=f"API {code}", permissions=codes)
+    return connections.create({"code": code, "label": f"Connection {code}", "flow_type": "data_source",
+                               "role": str(role.id)})
+
+
+def password_grant(client, credentials):
+    """A token response from the real token endpoint (HTTP Basic client auth, JSON body)."""
+    import base64
+
+    basic = base64.b64encode(f"{credentials.client_id}:{credentials.secret}".encode()).decode()
+    return client.post("/api/oauth/v1/token", headers={"Authorization": f"Basic {basic}"},
+                       json={"grant_type": "password", "username": credentials.username,
+                             "password": credentials.password})
+
+
+@pytest.fixture
+def api_as(catalog, client):
+    """A factory: ``api_as(acls)`` is an Api whose connection role holds exactly ``acls``."""
+    counter = iter(range(1, 1000))
+
+    def make(acls=None, code=None):
+        with catalog.app_context(), db.connection_context():
+            _connection, credentials = make_connection(code or f"conn{next(counter)}", acls)
+        response = password_grant(client, credentials)
+        assert response.status_code == 200, response.get_json()
+        return Api(client, response.get_json()["access_token"], credentials)
+
+    return make
+
+
+@pytest.fixture
+def api(api_as):
+    """An Api with every API ACL (and overall access)."""
+    return api_as()

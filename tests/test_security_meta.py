@@ -14,6 +14,9 @@ PUBLIC_ENDPOINTS = {
     "static",  # stylesheets and the vendored htmx
     "auth.login",  # the way in
     "auth.logout",  # POST only, CSRF-protected, does nothing for an anonymous visitor
+    "api.root",  # the API's route list: public in the reference
+    "api.system_information",  # version and edition: public in the reference
+    "api_token.token",  # the token endpoint authenticates the client itself
 }
 # Machine-to-machine endpoints authenticate with a bearer token, not the session cookie, so
 # they neither need nor accept the CSRF token.

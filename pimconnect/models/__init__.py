@@ -1,5 +1,6 @@
 """Every model, in dependency order; ``ALL_MODELS`` is what migrations and tests create."""
 from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole
+from pimconnect.models.api import ApiClient, ApiToken, Connection
 from pimconnect.models.audit import SecurityEvent
 from pimconnect.models.catalog import (
     AssociationType,
@@ -49,6 +50,10 @@ ALL_MODELS = [
     UserGroupMember,
     LoginThrottle,
     SecurityEvent,
+    ApiClient,
+    Connection,
+    ApiToken,
 ]
+API_MODELS = [ApiClient, Connection, ApiToken]
 
-__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]
+__all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS", "API_MODELS"]

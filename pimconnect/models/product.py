@@ -25,6 +25,8 @@ class Product(BaseModel):
     enabled = BooleanField(default=True, index=True)
     family = ForeignKeyField(Family, null=True, backref="products", on_delete="RESTRICT")
     values = JSONField(default=dict)
+    # {association type code: {"products": [uuid, …], "product_models": [], "groups": []}}; null = none
+    associations = JSONField(null=True)
     created = DateTimeField(default=utcnow)
     updated = DateTimeField(default=utcnow, index=True)
     version = IntegerField(default=1)  # optimistic concurrency: forms and If-Match carry it

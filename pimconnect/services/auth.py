@@ -20,7 +20,8 @@ def _throttle_keys(username, remote_addr):
     return [f"user:{username.lower()}", f"ip:{remote_addr or 'unknown'}"]
 
 
-def _locked(keys, now):
+def is_locked(keys, now):
+    """Whether any of the throttle ``keys`` is locked right now."""
     return (
         LoginThrottle.select()
         .where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
@@ -28,38 +29,51 @@ def _locked(keys, now):
     )
 
 
-def _record_failure(keys, now, max_failures, lock_seconds):
+def record_failure(keys, now, limits, lock_seconds, window_seconds=WINDOW_SECONDS):
+    """Count one failure on each key; a key reaching its limit (``limits[key]``) is locked.
+
+    The counters live in the database, so every worker shares them (checklist F7, decision D12).
+    """
     with write_txn():
         for key in keys:
             row, _ = LoginThrottle.get_or_create(key=key, defaults={"window_start": now})
-            if row.window_start < now - datetime.timedelta(seconds=WINDOW_SECONDS):
+            if row.window_start < now - datetime.timedelta(seconds=window_seconds):
                 row.failures, row.window_start = 0, now
             row.failures += 1
-            # The IP counter tolerates a few users behind one address.
-            limit = max_failures if key.startswith("user:") else max_failures * 4
-            if row.failures >= limit:
+            if row.failures >= limits[key]:
                 row.locked_until = now + datetime.timedelta(seconds=lock_seconds)
             row.save()
+
+
+def clear_failures(key):
+    with write_txn():
+        LoginThrottle.delete().where(LoginThrottle.key == key).execute()
+
+
+def _record_login_failure(keys, now, max_failures, lock_seconds):
+    # The IP counter tolerates a few users behind one address.
+    limits = {key: max_failures if key.startswith("user:") else max_failures * 4 for key in keys}
+    record_failure(keys, now, limits, lock_seconds)
 
 
 def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=300):
     """Return the user for valid credentials, or raise LoginRefused with a message that reveals nothing."""
     now = utcnow()
     keys = _throttle_keys(username, remote_addr)
-    if _locked(keys, now):
+    if is_locked(keys, now):
         audit.record("login.failure", username=username, remote_addr=remote_addr, reason="locked")
         raise LoginRefused(LOCKED)
     user = User.get_or_none((User.username == username) & (User.type == "user"))
     ok, new_hash = verify_password(user.password_hash if user else None, password)
     if not ok or not user.enabled:
         with write_txn():
-            _record_failure(keys, now, max_failures, lock_seconds)
+            _record_login_failure(keys, now, max_failures, lock_seconds)
             # The audit says "disabled" to administrators; the user still reads LOGIN_FAILED.
             audit.record("login.failure", user=user, username=username, remote_addr=remote_addr,
                          reason="disabled" if ok else "bad credentials")
         raise LoginRefused(LOGIN_FAILED)
     with write_txn():
-        LoginThrottle.delete().where(LoginThrottle.key == keys[0]).execute()
+        clear_failures(keys[0])
         fields = {User.last_login: now}
         if new_hash:
             fields[User.password_hash] = new_hash

@@ -137,7 +137,7 @@ FAMILIES = {
 
 ROLES = {
     "ROLE_ADMINISTRATOR": ("Administrator", permissions.ALL_CODES),
-    "ROLE_CATALOG_MANAGER": ("Catalog manager", permissions.CATALOG_MANAGER_CODES + ["pim_api_overall_access"]),
+    "ROLE_CATALOG_MANAGER": ("Catalog manager", permissions.CATALOG_MANAGER_CODES + permissions.API_ACLS),
     "ROLE_USER": ("User", ["pim_enrich_product_index", "pim_enrich_product_edit_attributes"]),
 }
 
