@@ -38,3 +38,32 @@ def test_cli_db_upgrade(tmp_path, monkeypatch):
     assert "applied: 0001_initial" in result.output
     again = app.test_cli_runner().invoke(args=["db-upgrade"])
     assert "Database is up to date." in again.output
+
+
+def test_0002_gives_roles_with_api_access_every_new_api_acl(tmp_path):
+    """A role that had "Overall Web API access" before the ACLs existed keeps reaching every endpoint."""
+    import json
+
+    from pimconnect.db import make_database, write_txn
+    from tests.conftest import fresh_database_url
+
+    with fresh_database_url(tmp_path) as url:
+        database = make_database(url)
+        db.initialize(database)
+        try:
+            with db.connection_context():
+                runner = Runner(database, directory=migrate.MIGRATIONS_DIR)
+                with write_txn():
+                    runner.up(target="0001_initial")
+                    for code, codes in (("API", ["pim_api_overall_access"]), ("UI", ["pim_enrich_product_index"])):
+                        database.execute_sql("INSERT INTO role (code, label, permissions, type) VALUES (%s, %s, %s, %s)"
+                                             .replace("%s", "?" if "sqlite" in url else "%s"),
+                                             (code, code, json.dumps(codes), "default"))
+                migrate.upgrade(database)
+                rows = dict(database.execute_sql("SELECT code, permissions FROM role").fetchall())
+        finally:
+            db.initialize(None)
+    api = rows["API"] if isinstance(rows["API"], list) else json.loads(rows["API"])
+    ui = rows["UI"] if isinstance(rows["UI"], list) else json.loads(rows["UI"])
+    assert "pim_api_product_list" in api and "pim_api_category_edit" in api
+    assert ui == ["pim_enrich_product_index"]
