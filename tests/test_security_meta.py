@@ -16,6 +16,7 @@ PUBLIC_ENDPOINTS = {
     "auth.logout",  # POST only, CSRF-protected, does nothing for an anonymous visitor
     "api.root",  # the API's route list: public in the reference
     "api.system_information",  # version and edition: public in the reference
+    "api.openapi_document",  # the API's OpenAPI description: no data, only the contract
     "api_token.token",  # the token endpoint authenticates the client itself
 }
 # Machine-to-machine endpoints authenticate with a bearer token, not the session cookie, so
