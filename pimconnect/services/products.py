@@ -5,24 +5,40 @@ import uuid as uuid_module
 from peewee import IntegrityError
 
 from pimconnect.db import write_txn
-from pimconnect.models import Category, MediaFile, Product, ProductCategory, ProductCompleteness, ProductValue
+from pimconnect.models import (
+    AssociationType,
+    Category,
+    MediaFile,
+    Product,
+    ProductCategory,
+    ProductCompleteness,
+    ProductValue,
+)
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import completeness
 from pimconnect.services.values import Structure, ValueError_, check_context, index_rows, normalize_data, php_type
 
-FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "values"}
+FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "groups", "parent", "values", "associations",
+          "quantified_associations", "created", "updated"}  # created/updated: read-only, ignored as the reference does
+ASSOCIATION_KEYS = ("groups", "products", "product_models")
 IDENTIFIER_FORBIDDEN = (" ", ",", ";")
 completeness_for = completeness.completeness_for
 recompute_family = completeness.recompute_family
 
 
 class ValidationFailed(Exception):
-    """The reference's 422 "Validation failed." with its ``errors`` list (§2.1)."""
+    """The reference's 422 "Validation failed." with its ``errors`` list (§2.1).
 
-    def __init__(self, errors, message="Validation failed."):
+    ``documented`` lists the reasons of the errors the reference raises while *reading* the document
+    (unknown property, wrong type, unknown code: its updater exceptions), which the API answers as a
+    documented 422 instead of a list of violations; the web UI shows every error alike.
+    """
+
+    def __init__(self, errors, message="Validation failed.", documented=()):
         super().__init__(message)
         self.errors = errors
         self.message = message
+        self.documented = list(documented)
 
 
 class StaleProduct(Exception):
@@ -30,26 +46,46 @@ class StaleProduct(Exception):
 
 
 class _Errors(list):
+    def __init__(self):
+        super().__init__()
+        self.documented = []
+
     def add(self, prop, message, **extra):
         error = {"property": prop, "message": message, **extra}
         if error not in self:  # the reference collapses duplicate violations
             self.append(error)
 
-    def value(self, code, locale, scope, message, currency=None):
+    def reject(self, prop, message, **extra):
+        """An error the reference raises as an updater exception (a documented 422 in the API)."""
+        self.add(prop, message, **extra)
+        self.documented.append(message)
+
+    def value(self, code, locale, scope, message, currency=None, documented=False):
         extra = {"attribute": code, "locale": locale, "scope": scope}
         if currency is not None:
             extra["currency"] = currency
-        self.add("values", message, **extra)
+        (self.reject if documented else self.add)("values", message, **extra)
 
 
 def _check_fields(data, errors):
     for key in data:
         if key not in FIELDS:
-            errors.add(key, f'Property "{key}" does not exist.')
+            errors.reject(key, f'Property "{key}" does not exist.')
     if "enabled" in data and not isinstance(data["enabled"], bool):
-        errors.add("enabled", f'Property "enabled" expects a boolean as data, "{php_type(data["enabled"])}" given.')
+        errors.reject("enabled", f'Property "enabled" expects a boolean as data, "{php_type(data["enabled"])}" given.')
     if "family" in data and data["family"] is not None and not isinstance(data["family"], str):
-        errors.add("family", f'Property "family" expects a string as data, "{php_type(data["family"])}" given.')
+        errors.reject("family", f'Property "family" expects a string as data, "{php_type(data["family"])}" given.')
+
+
+def _has_nul(data):
+    """Whether a NUL character hides anywhere in the document (no database text column can store it)."""
+    if isinstance(data, str):
+        return "\x00" in data
+    if isinstance(data, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_nul(item) for item in data)
+    return False
 
 
 def _family(data, product, structure, errors):
@@ -59,7 +95,8 @@ def _family(data, product, structure, errors):
     if code in (None, ""):
         return None
     if isinstance(code, str) and code not in structure.families:
-        errors.add("family", f'Property "family" expects a valid family code. The family does not exist, "{code}" given.')
+        errors.reject("family", 'Property "family" expects a valid family code. '
+                                f'The family does not exist, "{code}" given.')
     return code
 
 
@@ -69,23 +106,29 @@ def _categories(data, product, errors):
         return None
     codes = data["categories"]
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        errors.add("categories", f'Property "categories" expects an array as data, "{php_type(codes)}" given.')
+        errors.reject("categories", f'Property "categories" expects an array as data, "{php_type(codes)}" given.')
         return None
     found = dict(Category.select(Category.code, Category.id).where(Category.code.in_(codes)).tuples()) if codes else {}
     for code in codes:
         if code not in found:
-            errors.add("categories", 'Property "categories" expects a valid category code. '
-                                     f'The category does not exist, "{code}" given.')
+            errors.reject("categories", 'Property "categories" expects a valid category code. '
+                                        f'The category does not exist, "{code}" given.')
     return sorted(set(found.values()))
 
 
 def _entries(code, entries, errors):
     """The (locale, scope, data) triples of one attribute's list, or [] after recording a shape error."""
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and "data" in e for e in entries):
-        errors.add("values", f'Property "{code}" expects an array of objects with the keys "locale", "scope" '
-                             'and "data".', attribute=code, locale=None, scope=None)
+    if (not isinstance(entries, list) or not all(isinstance(e, dict) and "data" in e for e in entries)
+            or not all(isinstance(e.get(k), (str, type(None))) for e in entries for k in ("locale", "scope"))):
+        errors.reject("values", f'Property "{code}" expects an array of objects with the keys "locale", "scope" '
+                                'and "data".', attribute=code, locale=None, scope=None)
         return []
-    return [(e.get("locale"), e.get("scope"), e["data"]) for e in entries]
+    triples = [(e.get("locale"), e.get("scope"), e["data"]) for e in entries]
+    if len({(locale, scope) for locale, scope, _ in triples}) < len(triples):
+        errors.reject("values", f'You cannot update the same product value on the "{code}" attribute twice, '
+                                'with the same scope and locale.', attribute=code, locale=None, scope=None)
+        return []
+    return triples
 
 
 def _merge_values(data, current, structure, errors):
@@ -93,23 +136,25 @@ def _merge_values(data, current, structure, errors):
     values = {code: list(entries) for code, entries in (current or {}).items()}
     incoming = data.get("values", {})
     if not isinstance(incoming, dict):
-        errors.add("values", f'Property "values" expects an array as data, "{php_type(incoming)}" given.')
+        errors.reject("values", f'Property "values" expects an array as data, "{php_type(incoming)}" given.')
         return values
     for code, entries in incoming.items():
         attribute = structure.attributes.get(code)
         if attribute is None:
-            errors.add("values", f"The {code} attribute does not exist in your PIM.", attribute=code,
-                       locale=None, scope=None)
+            errors.reject("values", f"The {code} attribute does not exist in your PIM.", attribute=code,
+                          locale=None, scope=None)
             continue
         for locale, scope, raw in _entries(code, entries, errors):
             problem = check_context(attribute, locale, scope, structure)
             if problem:
-                errors.value(code, locale, scope, problem)
+                errors.value(code, locale, scope, problem, documented=True)
                 continue
             try:
                 stored = normalize_data(attribute, raw, structure)
             except ValueError_ as exc:
-                errors.value(code, locale, scope, exc.message, exc.currency)
+                # 'Property "x" expects …' messages are the reference's type exceptions (documented).
+                errors.value(code, locale, scope, exc.message, exc.currency,
+                             documented=exc.message.startswith('Property "'))
                 continue
             kept = [e for e in values.get(code, []) if (e.get("locale"), e.get("scope")) != (locale, scope)]
             if stored is not None:
@@ -124,7 +169,7 @@ def _identifier(data, values, structure, product_uuid, errors):
     if "identifier" in data:
         ident = data["identifier"]
         if not isinstance(ident, str):
-            errors.add("identifier", f'Property "identifier" expects a string as data, "{php_type(ident)}" given.')
+            errors.reject("identifier", f'Property "identifier" expects a string as data, "{php_type(ident)}" given.')
             return None
         values[code] = [{"locale": None, "scope": None, "data": ident}]
     entries = values.get(code) or []
@@ -188,28 +233,130 @@ def _check_unique(values, incoming, structure, product_uuid, errors):
                                  f"attribute {code}.")
 
 
-def _plan(data, product, structure):
+def _groups_and_parent(data, errors):
+    """PIM Connect has no product groups and no product models: only [] and null are accepted."""
+    groups = data.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        errors.reject("groups", f'Property "groups" expects an array as data, "{php_type(groups)}" given.')
+    elif groups:
+        errors.reject("groups", 'Property "groups" expects a valid group code. '
+                                f'The group does not exist, "{groups[0]}" given.')
+    parent = data.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        errors.reject("parent", f'Property "parent" expects a string as data, "{php_type(parent)}" given.')
+    elif parent is not None:
+        errors.reject("parent", 'Property "parent" expects a valid parent code. '
+                                f'The parent product model does not exist, "{parent}" given.')
+
+
+def _association_shape(incoming, errors):
+    """Whether ``associations`` is {type: {"products"|"product_models"|"groups": [strings]}} (else rejected)."""
+    if not isinstance(incoming, dict):
+        errors.reject("associations", f'Property "associations" expects an array as data, "{php_type(incoming)}" given.')
+        return False
+    for code, items in incoming.items():
+        if (not isinstance(items, dict) or not items or any(k not in ASSOCIATION_KEYS for k in items)
+                or not all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in items.values())):
+            errors.reject("associations", 'Property "associations" expects an array with valid data, '
+                                          f'association format is not valid for the association type "{code}".')
+            return False
+    return True
+
+
+def _associated_products(references, by, errors):
+    """{reference: uuid string} for the product ``references`` (uuids or identifiers); unknown ones rejected."""
+    if by == "uuid":
+        valid = {}
+        for ref in references:
+            try:
+                valid[str(uuid_module.UUID(ref))] = ref
+            except ValueError:
+                continue
+        query = Product.select(Product.uuid).where(Product.uuid.in_(list(valid))) if valid else []
+        found = {valid[str(row.uuid)]: str(row.uuid) for row in query}
+    else:
+        query = Product.select(Product.identifier, Product.uuid).where(Product.identifier.in_(references))
+        found = {row.identifier: str(row.uuid) for row in query} if references else {}
+    for ref in references:
+        if ref not in found:
+            errors.reject("associations", f'Property "associations" expects a valid product {by}. '
+                                          f'The product does not exist, "{ref}" given.')
+    return found
+
+
+def _associations(data, product, by, errors):
+    """The merged associations document, or None when ``associations`` is absent (untouched).
+
+    Per association type, the sent lists replace the stored ones (§6.4: objects merge, arrays
+    replace); products are stored by uuid, whichever key (``by``) the endpoint names them with.
+    """
+    current = dict(product.associations or {}) if product is not None else {}
+    if "associations" not in data or not _association_shape(data["associations"], errors):
+        return None
+    incoming = data["associations"]
+    types = dict(AssociationType.select(AssociationType.code, AssociationType.is_quantified)
+                 .where(AssociationType.code.in_(list(incoming))).tuples()) if incoming else {}
+    references = list(dict.fromkeys(ref for items in incoming.values() for ref in items.get("products", [])))
+    found = _associated_products(references, by, errors) if references else {}
+    for code, items in incoming.items():
+        if code not in types or types[code]:
+            errors.reject("associations", 'Property "associations" expects a valid association type code. '
+                                          f'The association type does not exist or is quantified, "{code}" given.')
+            continue
+        for key, message in (("product_models", "product model identifier. The product model"),
+                             ("groups", "group code. The group")):
+            if items.get(key):
+                errors.reject("associations", f'Property "associations" expects a valid {message} does not exist, '
+                                              f'"{items[key][0]}" given.')
+        entry = {key: list((current.get(code) or {}).get(key, [])) for key in ASSOCIATION_KEYS}
+        if "products" in items:
+            entry["products"] = list(dict.fromkeys(found[ref] for ref in items["products"] if ref in found))
+        current[code] = entry
+    return current
+
+
+def _quantified_associations(data, errors):
+    """Quantified associations cannot be stored yet: only an empty value (no type or empty lists) is accepted."""
+    incoming = data.get("quantified_associations", {})
+    if not isinstance(incoming, dict):
+        errors.reject("quantified_associations", 'Property "quantified_associations" expects an array as data, '
+                                                 f'"{php_type(incoming)}" given.')
+        return
+    for code, items in incoming.items():
+        if not isinstance(items, dict) or any(items.get(key) for key in ("products", "product_models")):
+            errors.reject("quantified_associations", 'Property "quantified_associations" expects a valid '
+                                                     'association type code. The association type does not exist '
+                                                     f'or is not quantified, "{code}" given.')
+
+
+def _plan(data, product, structure, by="uuid"):
     """Validate everything; return the new state or raise ValidationFailed (nothing written yet)."""
     errors = _Errors()
     if not isinstance(data, dict):
         raise ValidationFailed([{"property": "product", "message": "The product must be an object."}])
+    if _has_nul(data):  # refused before any query: no database text column can hold it
+        message = "The product contains a NUL character (\\u0000), which no property accepts."
+        raise ValidationFailed([{"property": "product", "message": message}], documented=[message])
     _check_fields(data, errors)
+    _groups_and_parent(data, errors)
+    _quantified_associations(data, errors)
     product_uuid = product.uuid if product is not None else None
     family = _family(data, product, structure, errors)
     category_ids = _categories(data, product, errors)
+    associations = _associations(data, product, by, errors)
     values = _merge_values(data, product.values if product else {}, structure, errors)
     identifier = _identifier(data, values, structure, product_uuid, errors)
     incoming = data.get("values", {})
     _check_media(values, incoming, structure, errors)
     _check_unique(values, incoming, structure, product_uuid, errors)
     if errors:
-        raise ValidationFailed(list(errors))
+        raise ValidationFailed(list(errors), documented=errors.documented)
     return {"identifier": identifier, "family": family, "category_ids": category_ids, "values": values,
-            "enabled": data.get("enabled", product.enabled if product else True)}
+            "associations": associations, "enabled": data.get("enabled", product.enabled if product else True)}
 
 
 def _new_uuid(data):
-    if "uuid" not in data:
+    if data.get("uuid") is None:
         return uuid_module.uuid4()
     try:
         value = uuid_module.UUID(str(data["uuid"]))
@@ -226,6 +373,8 @@ def _write_row(product, plan, structure, expected_version):
     family_id = structure.families[plan["family"]].id if plan["family"] else None
     fields = {"identifier": plan["identifier"], "enabled": plan["enabled"], "family": family_id,
               "values": plan["values"], "updated": utcnow()}
+    if plan["associations"] is not None:
+        fields["associations"] = plan["associations"]
     if product is None:
         return Product.create(uuid=plan["uuid"], **fields)
     version = product.version
@@ -251,12 +400,14 @@ def _write_index(product, plan, structure):
     completeness.replace_rows([product.uuid], rows)
 
 
-def save_product(data, product=None, expected_version=None):
+def save_product(data, product=None, expected_version=None, associations_by="uuid"):
     """Create (``product`` None) or update a product from the REST API product shape.
 
     Validates everything first (ValidationFailed, nothing written), then writes the row, categories,
     value index and completeness in one write transaction. ``expected_version`` (or, when None, the
     version read inside the transaction) guards against lost updates with StaleProduct.
+    ``associations_by`` says how associated products are named: ``uuid`` (products-uuid endpoints)
+    or ``identifier`` (the legacy /products endpoints).
     """
     try:
         with write_txn():
@@ -266,7 +417,7 @@ def save_product(data, product=None, expected_version=None):
                 if fresh is None:
                     raise StaleProduct(product.uuid)
                 product = fresh
-            plan = _plan(data, product, structure)
+            plan = _plan(data, product, structure, associations_by)
             plan["uuid"] = _new_uuid(data) if product is None else product.uuid
             saved = _write_row(product, plan, structure, expected_version)
             _write_index(saved, plan, structure)

@@ -1,0 +1,149 @@
+"""Media files (§5.1, §6.3): list, metadata, download, and upload into a product's image or file value."""
+import json
+from collections import namedtuple
+
+from flask import Response, jsonify, request
+
+from pimconnect.api import bp
+from pimconnect.api.core import (
+    ApiError,
+    absolute,
+    api_view,
+    created,
+    offset_page,
+    parse_limit,
+    parse_page,
+    parse_pagination_type,
+    parse_with_count,
+    validation_failed,
+    with_self_link,
+)
+from pimconnect.api.products import find, parse_uuid
+from pimconnect.blueprints.media import _disposition, _etag
+from pimconnect.models import Attribute, MediaFile
+from pimconnect.services.media import Upload, save_with_uploads
+from pimconnect.services.products import StaleProduct, ValidationFailed
+from pimconnect.services.values import MEDIA_TYPES
+
+MEDIA_FILES = "/api/rest/v1/media-files"
+Slot = namedtuple("Slot", "attribute locale scope")  # what save_with_uploads needs of a product-page field
+FIELDS = (MediaFile.id, MediaFile.code, MediaFile.original_filename, MediaFile.mime_type, MediaFile.size,
+          MediaFile.extension)  # everything but the content
+
+
+def _download(code):
+    return {"download": {"href": absolute(f"{MEDIA_FILES}/{code}/download")}}
+
+
+def _metadata(media):
+    return {"code": media.code, "original_filename": media.original_filename, "mime_type": media.mime_type,
+            "size": media.size, "extension": media.extension}
+
+
+def _media_or_404(code):
+    media = None if "\x00" in code else MediaFile.select(*FIELDS).where(MediaFile.code == code).first()
+    if media is None:
+        raise ApiError(404, f'Media file "{code}" does not exist.')
+    return media
+
+
+@bp.get("/media-files")
+@api_view("pim_api_product_list", "products")
+def media_files_list():
+    parse_pagination_type()
+    limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
+    rows = MediaFile.select(*FIELDS).order_by(MediaFile.code).paginate(page, limit)
+    items = []
+    for media in rows:
+        item = with_self_link(f"{MEDIA_FILES}/{media.code}", _metadata(media))
+        item["_links"].update(_download(media.code))
+        items.append(item)
+    return offset_page(items, page, limit, count=MediaFile.select().count() if with_count else None)
+
+
+@bp.get("/media-files/<path:code>")
+@api_view("pim_api_product_list", "products")
+def media_files_get(code):
+    media = _media_or_404(code)
+    return jsonify({**_metadata(media), "_links": _download(media.code)})
+
+
+@bp.get("/media-files/<path:code>/download")
+@api_view("pim_api_product_list", "products")
+def media_files_download(code):
+    """The file's bytes, always as an attachment (as the reference), with the stored (sniffed) type."""
+    media = _media_or_404(code)
+    content = MediaFile.select(MediaFile.content).where(MediaFile.id == media.id).scalar()
+    response = Response(bytes(content), content_type=media.mime_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = _disposition("attachment", media.original_filename or "file")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(_etag(media.code))
+    return response
+
+
+def _json_field(name):
+    """A multipart field holding a JSON object (400 like any unreadable JSON body)."""
+    try:
+        data = json.loads(request.form[name])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ApiError(400, "Invalid json message received")
+    return data
+
+
+def _target():
+    """The product (and its value's attribute, locale, scope) the ``product`` field names."""
+    form = request.form
+    if "product" in form and "product_model" in form:
+        raise ApiError(422, 'You should give either a "product" or a "product_model" key.')
+    if "product_model" in form:
+        info = _json_field("product_model")
+        if not isinstance(info.get("code"), str) or not {"attribute", "locale", "scope"} <= info.keys():
+            raise ApiError(422, 'Product model property must contain "code", "attribute", "locale" and "scope" '
+                                'properties.')
+        raise ApiError(422, f'Product model "{info["code"]}" does not exist.')  # no product models exist
+    if "product" not in form:
+        raise ApiError(422, 'You should at least give one of the following properties: "product" or "product_model".')
+    info = _json_field("product")
+    key = "uuid" if "uuid" in info else "identifier"
+    if not isinstance(info.get(key), str) or not {"attribute", "locale", "scope"} <= info.keys():
+        raise ApiError(422, f'Product property must contain "{key}", "attribute", "locale" and "scope" properties.')
+    if key == "uuid":
+        product_uuid = parse_uuid(info[key])
+        product = find(product_uuid) if product_uuid is not None else None
+    else:
+        product = find(identifier=info[key])
+    if product is None:
+        raise ApiError(422, f'Product "{info[key]}" does not exist.')
+    return product, info
+
+
+def _attribute(code):
+    attribute = Attribute.get_or_none(Attribute.code == code) if isinstance(code, str) and "\x00" not in code else None
+    if attribute is None:
+        raise ApiError(422, f"The {code} attribute does not exist in your PIM.")
+    if attribute.type not in MEDIA_TYPES:
+        raise ApiError(422, f'The {code} attribute is not an image or file attribute: it cannot hold a media file.')
+    return attribute
+
+
+@bp.post("/media-files")
+@api_view("pim_api_product_edit", "products", content_type="multipart/form-data")
+def media_files_upload():
+    """Store ``file`` and set it as the value the ``product`` field names, in one transaction (201 + Location)."""
+    product, info = _target()
+    attribute = _attribute(info["attribute"])
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(422, 'Property "file" is required.')
+    slot = Slot(attribute, info["locale"], info["scope"])
+    try:
+        saved = save_with_uploads({}, product, [(slot, Upload(upload.filename or "", upload.mimetype, upload.read()))])
+    except ValidationFailed as exc:
+        # The reference answers its updater's exceptions here with a plain 422 (no documentation link).
+        raise (ApiError(422, exc.documented[0]) if exc.documented else validation_failed(exc.errors)) from None
+    except StaleProduct:  # deleted while the file was being stored: nothing was written
+        raise ApiError(422, f'Product "{product.identifier}" does not exist.') from None
+    entry = next(e for e in saved.values[attribute.code] if (e["locale"], e["scope"]) == (slot.locale, slot.scope))
+    return created(f"{MEDIA_FILES}/{entry['data']}")

@@ -1,0 +1,239 @@
+"""What the product endpoints share (products-uuid and the legacy identifier endpoints): the list
+with its projections (§6.6) and pagination (§4), single reads, and the write errors of §6.4."""
+import base64
+import binascii
+import uuid as uuid_module
+from urllib.parse import quote
+
+from flask import current_app, jsonify, request
+from peewee import JOIN, fn
+
+from pimconnect.api import bp
+from pimconnect.api.core import (
+    ApiError,
+    base_url,
+    documented,
+    offset_page,
+    parse_flag,
+    parse_limit,
+    parse_page,
+    parse_pagination_type,
+    parse_search,
+    parse_with_count,
+    search_after_page,
+    validation_failed,
+    with_self_link,
+)
+from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
+from pimconnect.services.product_api import ReadOptions, normalize_products
+from pimconnect.services.products import StaleProduct, ValidationFailed, save_product
+
+PRODUCTS_UUID = "/api/rest/v1/products-uuid"
+PRODUCTS = "/api/rest/v1/products"
+MAX_PAGE_RESULTS = 10_000  # the reference's search engine window (from + size)
+PAGE_LIMIT_MESSAGE = ('You have reached the maximum number of pages you can retrieve with the "page" pagination type. '
+                      'Please use the search after pagination type instead')
+PAGE_LIMIT_DOC = "http://api.akeneo.com/documentation/pagination.html#the-search-after-method"
+
+
+@bp.record_once
+def _keep_field_order(state):
+    """Products are emitted in the reference's field order (§6.2), which sorted JSON keys would break."""
+    state.app.json.sort_keys = False
+
+
+def item_path(product, key):
+    """The product's own URL path: by uuid, or by identifier on the legacy endpoints."""
+    return f"{PRODUCTS_UUID}/{product.uuid}" if key == "uuid" else identifier_path(product.identifier)
+
+
+def identifier_path(identifier):
+    return f"{PRODUCTS}/{quote(identifier, safe='')}"
+
+
+def not_found(reference):
+    return ApiError(404, f'Product "{reference}" does not exist or you do not have permission to access it.')
+
+
+def parse_uuid(raw):
+    """The UUID that ``raw`` spells, or None."""
+    try:
+        return uuid_module.UUID(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def _select():
+    """Products with their family code, as the representation needs them (no query per product)."""
+    return Product.select(Product, Family.id, Family.code).join(Family, JOIN.LEFT_OUTER)
+
+
+def find(product_uuid=None, identifier=None):
+    """The product with this uuid (or identifier), family joined, or None."""
+    if product_uuid is not None:
+        return _select().where(Product.uuid == product_uuid).first()
+    if not identifier or "\x00" in identifier:  # PostgreSQL cannot even compare a NUL character
+        return None
+    return _select().where(Product.identifier == identifier).first()
+
+
+def read_options(key, **projections):
+    return ReadOptions(base_url=base_url(), key=key, metadata=current_app.config["PIM_EDITION"] == "ee",
+                       with_attribute_options=parse_flag("with_attribute_options"),
+                       with_completenesses=parse_flag("with_completenesses"),
+                       with_quality_scores=parse_flag("with_quality_scores"), **projections)
+
+
+def product_response(product, key):
+    """A single product (no ``_links``, §6.2)."""
+    return jsonify(normalize_products([product], read_options(key))[0])
+
+
+# --- the list -----------------------------------------------------------------------------
+
+def _codes(name):
+    """A comma-separated list parameter (trimmed, as the reference does), or None when absent."""
+    raw = request.args.get(name)
+    return None if raw is None else [code.strip() for code in raw.split(",")]
+
+
+def _unknown(codes, known):
+    return [code for code in codes if code not in known]
+
+
+def _check_attributes():
+    codes = _codes("attributes")
+    if codes is None:
+        return None
+    clean = [c for c in codes if "\x00" not in c]
+    known = {c for (c,) in Attribute.select(Attribute.code).where(Attribute.code.in_(clean)).tuples()} if clean else set()
+    missing = _unknown(codes, known)
+    if missing:
+        text = "Attributes \"{}\" do not exist." if len(missing) > 1 else "Attribute \"{}\" does not exist."
+        raise ApiError(422, text.format(", ".join(missing)))
+    return frozenset(codes)
+
+
+def _check_channel():
+    """The ``scope`` channel as (code, tree path, locale codes), or None."""
+    code = request.args.get("scope")
+    if code is None:
+        return None
+    row = None if "\x00" in code else (
+        Channel.select(Channel.id, Category.path).join(Category, on=(Channel.category_tree == Category.id))
+        .where(Channel.code == code).tuples().first())
+    if row is None:
+        raise ApiError(422, f'Scope "{code}" does not exist.')
+    locales = [c for (c,) in ChannelLocale.select(Locale.code).join(Locale).where(ChannelLocale.channel == row[0])
+               .tuples()]
+    return code, row[1], locales
+
+
+def _check_locales(channel):
+    codes = _codes("locales")
+    if codes is None:
+        return None
+    clean = [c for c in codes if "\x00" not in c]
+    enabled = {c for (c,) in Locale.select(Locale.code).where(Locale.code.in_(clean), Locale.enabled).tuples()} \
+        if clean else set()
+    missing = _unknown(codes, enabled)
+    if missing:
+        text = ('Locales "{}" do not exist or are not activated.' if len(missing) > 1
+                else 'Locale "{}" does not exist or is not activated.')
+        raise ApiError(422, text.format(", ".join(missing)))
+    outside = _unknown(codes, set(channel[2])) if channel else []
+    if outside:
+        subject = f'Locales "{", ".join(outside)}" are' if len(outside) > 1 else f'Locale "{outside[0]}" is'
+        raise ApiError(422, f'{subject} not activated for the scope "{channel[0]}".')
+    return frozenset(codes)
+
+
+def _in_tree(tree_path):
+    """Products classified in a category of the tree whose root has ``tree_path`` (a path prefix)."""
+    classified = (ProductCategory.select(ProductCategory.id).join(Category)
+                  .where(ProductCategory.product == Product.uuid, Category.path.startswith(tree_path)))
+    return fn.EXISTS(classified)
+
+
+def _search_condition():
+    search = parse_search()
+    if not search:
+        return None
+    from pimconnect.api import product_search  # task C's filter compiler (imported when a search is sent)
+
+    return product_search.product_filter(search, request.args.get("search_locale"), request.args.get("search_scope"))
+
+
+def encode_cursor(product_uuid):
+    """The opaque ``search_after`` cursor after a product: its uuid's 16 bytes, base64url."""
+    return base64.urlsafe_b64encode(product_uuid.bytes).decode().rstrip("=")
+
+
+def _decode_cursor(raw):
+    """The uuid a cursor names; a plain uuid is accepted too, as the reference does."""
+    found = parse_uuid(raw)
+    if found is None:
+        try:
+            found = uuid_module.UUID(bytes=base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        except (ValueError, binascii.Error):
+            raise ApiError(422, f'"{raw}" is not a valid search_after cursor. Use the "next" link of the previous '
+                                'page.') from None
+    return found
+
+
+def product_list(key, path):
+    """The product list (GET /products-uuid, GET /products, POST /products-uuid/search), sorted by uuid.
+
+    Checks run in the reference's order: pagination, ``attributes``, ``scope``, ``locales``, ``search``.
+    """
+    pagination_type = parse_pagination_type(search_after_supported=True)
+    limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
+    attributes = _check_attributes()
+    channel = _check_channel()
+    locales = _check_locales(channel)
+    query = _select()
+    condition = _search_condition()
+    if condition is not None:
+        query = query.where(condition)
+    if channel is not None:
+        query = query.where(_in_tree(channel[1]))
+        # With a scope and no locales, values are limited to the channel's locales (reference handler).
+        locales = locales if locales is not None else frozenset(channel[2])
+    options = read_options(key, attributes=attributes, locales=locales, scope=channel[0] if channel else None)
+    if pagination_type == "search_after":
+        cursor = request.args.get("search_after")
+        if cursor:
+            query = query.where(Product.uuid > _decode_cursor(cursor))
+        rows = list(query.order_by(Product.uuid).limit(limit))
+        last = encode_cursor(rows[-1].uuid) if rows else None
+        return search_after_page(_items(rows, options, key), limit, last, path=path)
+    if page * limit > MAX_PAGE_RESULTS:
+        raise ApiError(422, PAGE_LIMIT_MESSAGE, _links={"documentation": {"href": PAGE_LIMIT_DOC}})
+    rows = list(query.order_by(Product.uuid).paginate(page, limit))
+    count = query.order_by().count() if with_count else None
+    return offset_page(_items(rows, options, key), page, limit, count=count, path=path)
+
+
+def _items(rows, options, key):
+    return [with_self_link(item_path(row, key), item) for row, item in zip(rows, normalize_products(rows, options))]
+
+
+# --- writes -------------------------------------------------------------------------------
+
+def write(data, product, by, operation_id):
+    """save_product, its refusals turned into the reference's 422s (documented, or "Validation failed.")."""
+    try:
+        return save_product(data, product, associations_by=by)
+    except ValidationFailed as exc:
+        if exc.documented:
+            raise documented(exc.documented[0], operation_id) from None
+        raise validation_failed(exc.errors) from None
+    except StaleProduct:
+        # Another request changed or deleted the product during this one: nothing was written.
+        raise ApiError(409, "The product was modified by another request at the same time. "
+                            "Send the request again.") from None
+
+
+def same_uuid(sent, product_uuid):
+    """Whether a body's ``uuid`` names ``product_uuid`` (any case or spelling of the same uuid)."""
+    return parse_uuid(sent) == product_uuid

@@ -1,0 +1,102 @@
+"""Products by identifier (the legacy /products endpoints clients still use): ``identifier`` at the
+root instead of ``uuid``, associated products named by identifier; otherwise as products-uuid."""
+from pimconnect.api import bp
+from pimconnect.api.core import (
+    COLLECTION_TYPE,
+    ApiError,
+    DOC_BASE,
+    api_view,
+    collection_patch,
+    created,
+    json_object_body,
+    no_content,
+    updated,
+)
+from pimconnect.api.products import (
+    PRODUCTS,
+    find,
+    identifier_path,
+    not_found,
+    product_list,
+    product_response,
+    same_uuid,
+    write,
+)
+from pimconnect.services.products import delete_product
+
+NO_IDENTIFIER = ("Validation failed. The identifier field is required for this endpoint. If you want to manipulate "
+                 "products without identifiers, please use products-uuid endpoints.")
+
+
+def _no_identifier(operation_id):
+    return ApiError(422, NO_IDENTIFIER, _links={"documentation": {"href": DOC_BASE + operation_id}})
+
+
+@bp.get("/products")
+@api_view("pim_api_product_list", "products")
+def products_list():
+    return product_list("identifier", PRODUCTS)
+
+
+@bp.post("/products")
+@api_view("pim_api_product_edit", "products")
+def products_create():
+    data = json_object_body()
+    if data.get("identifier") in (None, ""):
+        raise _no_identifier("post_products_uuid")
+    product = write(data, None, "identifier", "post_products")
+    return created(identifier_path(product.identifier))
+
+
+def upsert(code, data, operation_id="patch_products__code_"):
+    """PATCH one product by identifier: 201 when created, 204 when updated (batch lines too).
+
+    The body's ``identifier``, when sent, must be the URL's (so a product is never renamed here);
+    a body ``uuid`` must be the existing product's, and chooses the uuid of a new one.
+    """
+    if "identifier" in data and data["identifier"] in (None, ""):
+        raise _no_identifier("patch_products_uuid__uuid_")
+    if "identifier" in data and data["identifier"] != code:
+        raise ApiError(422, f'The identifier "{data["identifier"]}" provided in the request body must match the '
+                            f'identifier "{code}" provided in the url.')
+    product = find(identifier=code)
+    if product is not None and data.get("uuid") is not None and not same_uuid(data["uuid"], product.uuid):
+        raise ApiError(422, f'The uuid "{data["uuid"]}" provided in the request body must match the uuid '
+                            f'"{product.uuid}" of the product "{code}".')
+    write({**data, "identifier": code}, product, "identifier", operation_id)
+    return 201 if product is None else 204
+
+
+@bp.patch("/products/<path:code>")
+@api_view("pim_api_product_edit", "products")
+def products_upsert(code):
+    status = upsert(code, json_object_body())
+    location = identifier_path(code)
+    return created(location) if status == 201 else updated(location)
+
+
+@bp.patch("/products")
+@api_view("pim_api_product_edit", "products", content_type=COLLECTION_TYPE)
+def products_batch():
+    """Batch upsert (§7) keyed by ``identifier``, each line committed on its own."""
+    return collection_patch("identifier", upsert)
+
+
+def _existing(code):
+    product = find(identifier=code)
+    if product is None:
+        raise not_found(code)
+    return product
+
+
+@bp.get("/products/<path:code>")
+@api_view("pim_api_product_list", "products")
+def products_get(code):
+    return product_response(_existing(code), "identifier")
+
+
+@bp.delete("/products/<path:code>")
+@api_view("pim_api_product_remove", "products")
+def products_delete(code):
+    delete_product(_existing(code))
+    return no_content()

@@ -1,0 +1,146 @@
+"""Products by uuid (§6): list, search, create, upsert (single and batch), get and delete."""
+import functools
+import json
+
+from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
+
+from pimconnect.api import bp
+from pimconnect.api.core import (
+    COLLECTION_TYPE,
+    ApiError,
+    api_view,
+    collection_patch,
+    created,
+    documented,
+    forbidden_message,
+    json_object_body,
+    no_content,
+    updated,
+    validation_failed,
+)
+from pimconnect.api.products import (
+    PRODUCTS_UUID,
+    find,
+    not_found,
+    parse_uuid,
+    product_list,
+    product_response,
+    same_uuid,
+    write,
+)
+from pimconnect.services.products import delete_product
+
+IDENTIFIER_REFUSED = 'Property "identifier" does not exist.'  # the identifier lives in values here (§6.2)
+
+
+@bp.get("/products-uuid")
+@api_view("pim_api_product_list", "products")
+def products_uuid_list():
+    return product_list("uuid", PRODUCTS_UUID)
+
+
+def _reads_as_list(view):
+    """POST /search only reads: a missing ACL is worded "list products", as for GET."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ApiError as exc:
+            if exc.status == 403 and exc.message == forbidden_message("products"):
+                exc.message = forbidden_message("products", "GET")
+            raise
+
+    return wrapped
+
+
+def _as_query_parameter(name, value):
+    """A body parameter as the list's query parameter spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and name != "search":
+        return ",".join(str(item) for item in value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+@bp.post("/products-uuid/search")
+@_reads_as_list
+@api_view("pim_api_product_list", "products")
+def products_uuid_search():
+    """The list with its parameters in a JSON body, for searches too long for a URL (SaaS §6.1).
+
+    Reading chosen: every list parameter (``search``, ``search_locale``, ``search_scope``, ``scope``,
+    ``locales``, ``attributes``, ``pagination_type``, ``page``, ``search_after``, ``limit``,
+    ``with_count``, ``with_*``) may be a body key; ``search`` is an object or its JSON string,
+    ``locales``/``attributes`` a list or a comma-separated string, flags booleans or "true"/"false".
+    The answer is the GET list's, and its links are GET list URLs carrying the same parameters, so
+    clients that follow ``next`` (the reference's PHP client does) keep paging with plain GETs.
+    """
+    body = json_object_body()
+    request.args = ImmutableMultiDict([(name, _as_query_parameter(name, value))
+                                       for name, value in body.items() if value is not None])
+    return product_list("uuid", PRODUCTS_UUID)
+
+
+@bp.post("/products-uuid")
+@api_view("pim_api_product_edit", "products")
+def products_uuid_create():
+    data = json_object_body()
+    if "identifier" in data:
+        raise documented(IDENTIFIER_REFUSED, "post_products_uuid")
+    product = write(data, None, "uuid", "post_products_uuid")
+    return created(f"{PRODUCTS_UUID}/{product.uuid}")
+
+
+def upsert(raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
+    """PATCH one product by uuid: 201 when created, 204 when updated (a batch line goes through here too)."""
+    if "identifier" in data:
+        raise documented(IDENTIFIER_REFUSED, operation_id)
+    product_uuid = parse_uuid(raw_uuid)
+    if product_uuid is None:
+        raise validation_failed([{"property": "uuid", "message": "The uuid must be a valid UUID."}])
+    product = find(product_uuid)
+    if data.get("uuid") is not None and not same_uuid(data["uuid"], product_uuid):
+        raise ApiError(422, f'The uuid "{data["uuid"]}" provided in the request body must match the uuid '
+                            f'"{raw_uuid}" provided in the url.')
+    write({**data, "uuid": str(product_uuid)}, product, "uuid", operation_id)
+    return 201 if product is None else 204
+
+
+@bp.patch("/products-uuid/<uuid>")
+@api_view("pim_api_product_edit", "products")
+def products_uuid_upsert(uuid):
+    status = upsert(uuid, json_object_body())
+    location = f"{PRODUCTS_UUID}/{parse_uuid(uuid)}"
+    return created(location) if status == 201 else updated(location)
+
+
+@bp.patch("/products-uuid")
+@api_view("pim_api_product_edit", "products", content_type=COLLECTION_TYPE)
+def products_uuid_batch():
+    """Batch upsert (§7): one product per line, each line committed on its own."""
+    return collection_patch("uuid", upsert)
+
+
+def _existing(raw_uuid):
+    product_uuid = parse_uuid(raw_uuid)
+    product = find(product_uuid) if product_uuid is not None else None
+    if product is None:
+        raise not_found(raw_uuid)
+    return product
+
+
+@bp.get("/products-uuid/<uuid>")
+@api_view("pim_api_product_list", "products")
+def products_uuid_get(uuid):
+    return product_response(_existing(uuid), "uuid")
+
+
+@bp.delete("/products-uuid/<uuid>")
+@api_view("pim_api_product_remove", "products")
+def products_uuid_delete(uuid):
+    delete_product(_existing(uuid))
+    return no_content()
