@@ -28,6 +28,9 @@ from pimconnect.services.completeness import recompute_all
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 BLANK = "This value should not be blank."
+MAX_PATH = 1000  # Category.path's column size
+ID_SLOT = 21  # room for one more id (at most 20 digits) and its slash in a path
+TOO_DEEP = "The category tree would be too deep."
 
 LANGUAGES = {
     "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "nl": "Dutch",
@@ -202,26 +205,39 @@ def save_channel(data, channel=None):
     """Create a channel (``channel`` None) or update one; the code never changes once created."""
     with write_txn():
         code, tree, locales, currencies, units = _validate_channel(data, channel)
-        labels = clean_labels(data.get("labels"))
-        if channel is None:
-            channel = Channel.create(code=code, labels=labels, category_tree=tree, conversion_units=units)
-            before = (set(), set())
-        else:
-            old = channel_data(channel)
-            before = (set(old["locales"]), set(old["currencies"]))
-            channel.labels, channel.category_tree, channel.conversion_units = labels, tree, units
-            channel.updated = utcnow()
-            channel.save()
-        ChannelLocale.delete().where(ChannelLocale.channel == channel).execute()
-        ChannelLocale.insert_many([{"channel": channel, "locale": lo} for lo in locales]).execute()
-        ChannelCurrency.delete().where(ChannelCurrency.channel == channel).execute()
-        ChannelCurrency.insert_many([{"channel": channel, "currency": cu} for cu in currencies]).execute()
-        changed = before != ({lo.code for lo in locales}, {cu.code for cu in currencies})
+        channel, changed = store_channel(channel, code, clean_labels(data.get("labels")), tree, locales,
+                                         currencies, units)
     if changed:
         # After the commit: the recompute works in chunks of its own transactions, and a long
         # recompute must not hold the channel's write lock.
         recompute_all()
     return channel
+
+
+def store_channel(channel, code, labels, tree, locales, currencies, units):
+    """Write a channel (a new one when ``channel`` is None) with its locales and currencies, inside the
+    caller's write transaction. Returns (channel, changed): ``changed`` says the channel's locales or
+    currencies changed, so the caller recomputes completeness once committed.
+
+    The channel's locales are enabled: a locale is enabled while a channel uses it (§5.8), and
+    completeness is computed on enabled locales only.
+    """
+    if channel is None:
+        channel = Channel.create(code=code, labels=labels, category_tree=tree, conversion_units=units)
+        before = (set(), set())
+    else:
+        old = channel_data(channel)
+        before = (set(old["locales"]), set(old["currencies"]))
+        channel.labels, channel.category_tree, channel.conversion_units = labels, tree, units
+        channel.updated = utcnow()
+        channel.save()
+    Locale.update(enabled=True).where(Locale.id.in_([lo.id for lo in locales]),
+                                      Locale.enabled == False).execute()  # noqa: E712
+    ChannelLocale.delete().where(ChannelLocale.channel == channel).execute()
+    ChannelLocale.insert_many([{"channel": channel, "locale": lo} for lo in locales]).execute()
+    ChannelCurrency.delete().where(ChannelCurrency.channel == channel).execute()
+    ChannelCurrency.insert_many([{"channel": channel, "currency": cu} for cu in currencies]).execute()
+    return channel, before != ({lo.code for lo in locales}, {cu.code for cu in currencies})
 
 
 def delete_channel(channel):
@@ -280,15 +296,23 @@ def _next_position(parent):
 
 
 def create_category(code, labels, parent=None):
-    """Create a tree (no ``parent``) or a child category; keeps ``path = /<ancestor ids>/<id>/``."""
+    """Create a tree (no ``parent``) or a child category."""
     code = (code or "").strip()
     with write_txn():
         _check_code(code)
-        category = Category.create(code=code, parent=parent, level=parent.level + 1 if parent else 0,
-                                   sort_order=_next_position(parent), labels=clean_labels(labels))
-        category.root = parent.root_id if parent else category.id
-        category.path = f"{parent.path if parent else '/'}{category.id}/"
-        category.save()
+        if parent is not None and len(parent.path) + ID_SLOT > MAX_PATH:
+            raise SettingsError(TOO_DEEP, {"code": TOO_DEEP})
+        return insert_category(code, clean_labels(labels), parent)
+
+
+def insert_category(code, labels, parent=None):
+    """Insert a category last among its siblings, keeping ``path = /<ancestor ids>/<id>/``; inside the
+    caller's write transaction, ``code`` and ``labels`` already checked."""
+    category = Category.create(code=code, parent=parent, level=parent.level + 1 if parent else 0,
+                               sort_order=_next_position(parent), labels=labels)
+    category.root = parent.root_id if parent else category.id
+    category.path = f"{parent.path if parent else '/'}{category.id}/"
+    category.save()
     return category
 
 
@@ -312,14 +336,30 @@ def move_category(category, parent_code):
         if parent.path.startswith(category.path):
             raise SettingsError(f"The category {category.code} cannot be moved under itself or one of its "
                                 "descendants.", {"parent": "Choose a category outside this branch."})
-        old_path, new_path = category.path, f"{parent.path}{category.id}/"
-        shift = parent.level + 1 - category.level
-        (Category.update(path=Value(new_path).concat(fn.SUBSTR(Category.path, len(old_path) + 1)),
-                         level=Category.level + shift, root=parent.root_id)
-         .where(Category.path.startswith(old_path)).execute())
-        Category.update(parent=parent, sort_order=_next_position(parent), updated=utcnow()).where(
-            Category.id == category.id).execute()
+        if moved_path_length(category, parent) > MAX_PATH:
+            raise SettingsError(TOO_DEEP, {"parent": TOO_DEEP})
+        relocate_category(category, parent)
     return Category.get_by_id(category.id)
+
+
+def moved_path_length(category, parent):
+    """The longest ``path`` of the branch of ``category`` once moved under ``parent`` (None: as a tree)."""
+    longest = Category.select(fn.MAX(fn.LENGTH(Category.path))).where(
+        Category.path.startswith(category.path)).scalar() or len(category.path)
+    new_path = f"{parent.path if parent else '/'}{category.id}/"
+    return longest - len(category.path) + len(new_path)
+
+
+def relocate_category(category, parent):
+    """Move ``category`` with its branch under ``parent`` (None: it becomes a tree), last among its new
+    siblings; inside the caller's write transaction, the move already checked."""
+    old_path, new_path = category.path, f"{parent.path if parent else '/'}{category.id}/"
+    shift = (parent.level + 1 if parent else 0) - category.level
+    (Category.update(path=Value(new_path).concat(fn.SUBSTR(Category.path, len(old_path) + 1)),
+                     level=Category.level + shift, root=parent.root_id if parent else category.id)
+     .where(Category.path.startswith(old_path)).execute())
+    Category.update(parent=parent, sort_order=_next_position(parent), updated=utcnow()).where(
+        Category.id == category.id).execute()
 
 
 def delete_category(category):

@@ -1,0 +1,258 @@
+"""Categories for the REST API (§5.2): the list in tree pre-order with the §5.9 filters, and the upsert that
+creates a category, merges its labels or moves it with its branch (PATCH ``parent``)."""
+from peewee import JOIN, Cast, IntegrityError, Value, fn
+
+from pimconnect.api.core import iso
+from pimconnect.db import write_txn
+from pimconnect.models import Category, Channel
+from pimconnect.models.catalog import utcnow
+from pimconnect.services import structure_settings as settings
+from pimconnect.services.api_structure_common import (
+    BodyError,
+    Refused,
+    ValidationFailed,
+    Violations,
+    array_of_scalars,
+    check_code,
+    check_encodable,
+    check_properties,
+    check_url_code,
+    find_by_code,
+    is_storable,
+    merge_labels,
+    parse_atom,
+    php_string,
+    scalar,
+    symfony_value,
+)
+from pimconnect.services.values import php_type
+
+CODE_MESSAGE = "Category code may contain only letters, numbers and underscores"
+USED = "This value is already used."
+TYPES = {"code": scalar, "parent": scalar, "labels": array_of_scalars}
+FILTERS = ("code", "parent", "is_root", "updated")
+MAX_SEARCHED_CODES = 1000  # more never fits in a request line anyway (gunicorn's limit is 4094 bytes)
+PAD = "0" * 10
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def _padded(number):
+    """The text of a non-negative integer, zero-padded to 10 digits, so that text order is number order."""
+    text = Cast(number, "TEXT")
+    return fn.SUBSTR(Value(PAD).concat(text), fn.LENGTH(text) + 1)
+
+
+def _tree_order():
+    """A recursive CTE giving every category a ``sort_key``: the padded (position, id) of each of its
+    ancestors and of itself. Its text order is the pre-order of the trees, siblings by position — the
+    reference's "root/left" order (§4.4), which the ids of the materialized path alone do not give."""
+    base = (Category.select(Category.id, _padded(Category.sort_order).concat(_padded(Category.id)))
+            .where(Category.parent.is_null()).cte("tree_order", recursive=True, columns=("id", "sort_key")))
+    child = Category.alias("child")
+    step = (child.select(child.id, base.c.sort_key.concat(_padded(child.sort_order)).concat(_padded(child.id)))
+            .join(base, on=(child.parent == base.c.id)))
+    return base.union_all(step)
+
+
+def _position():
+    """The 1-based rank of the category among its siblings (a correlated subquery)."""
+    sibling = Category.alias("sibling")
+    same_parent = (sibling.parent == Category.parent) | (sibling.parent.is_null() & Category.parent.is_null())
+    before = ((sibling.sort_order < Category.sort_order)
+              | ((sibling.sort_order == Category.sort_order) & (sibling.id < Category.id)))
+    return sibling.select(fn.COUNT(sibling.id) + 1).where(same_parent & before)
+
+
+def _select(with_position):
+    parent = Category.alias("parent")
+    columns = [Category.code, parent.code.alias("parent_code"), Category.updated, Category.labels]
+    if with_position:
+        columns.append(_position().alias("position"))
+    return Category.select(*columns).join(parent, JOIN.LEFT_OUTER, on=(Category.parent == parent.id))
+
+
+def _represent(row):
+    """The reference's field order: code, parent, updated, (position), labels."""
+    item = {"code": row["code"], "parent": row["parent_code"], "updated": iso(row["updated"])}
+    if "position" in row:
+        item["position"] = row["position"]
+    item["labels"] = row["labels"] or {}
+    return item
+
+
+def get_category(code, with_position=False):
+    """The category ``code`` as the API shows it, or None."""
+    if not is_storable(code):
+        return None
+    row = _select(with_position).where(Category.code == code).dicts().first()
+    return _represent(row) if row else None
+
+
+def list_categories(search, page, limit, with_count=False, with_position=False):
+    """One page of the categories matching ``search``, in tree pre-order, and their count if asked."""
+    conditions = _conditions(search)
+    tree = _tree_order()
+    query = (_select(with_position).switch(Category).join(tree, on=(Category.id == tree.c.id))
+             .with_cte(tree).order_by(tree.c.sort_key))
+    count_query = Category.select()
+    if conditions:
+        query, count_query = query.where(*conditions), count_query.where(*conditions)
+    items = [_represent(row) for row in query.paginate(page, limit).dicts()]
+    return items, count_query.count() if with_count else None
+
+
+# --- search (§5.9), with the reference's messages: 400s, all of a search's violations in one message -
+
+def _conditions(search):
+    for key in search:
+        if key not in FILTERS:
+            raise Refused(400, f'Available search filters are "{", ".join(FILTERS)}" and you tried to search '
+                               f'on unavailable filter "{key}"')
+    messages, conditions = [], []
+    for key, criteria in search.items():
+        for criterion in criteria:
+            messages += ["This field was not expected." for k in criterion if k not in ("operator", "value")]
+            if "value" not in criterion:
+                messages.append("This field is missing.")
+                continue
+            problems, condition = FILTER_BUILDERS[key](criterion["operator"], criterion["value"])
+            messages += problems
+            conditions.append(condition)
+    if messages:
+        raise Refused(400, " ".join(messages))
+    return conditions
+
+
+def _operator(subject, expected, operator):
+    if operator == expected:
+        return []
+    return [f'In order to search on category {subject} you must use "{expected}" operator, '
+            f'{symfony_value(operator)} given.']
+
+
+def _code_filter(operator, value):
+    messages = _operator("codes", "IN", operator)
+    if value is not None and not isinstance(value, (list, dict)):
+        return messages + ["In order to search on category codes you must send an array of category codes as "
+                           f"value, {php_type(value)} given.", "This value should be of type iterable."], None
+    codes = list((value or {}).values()) if isinstance(value, dict) else value or []
+    messages += ["This value should be of type string." for c in codes if not isinstance(c, str)]
+    if len(codes) > MAX_SEARCHED_CODES:
+        messages.append(f"In order to search on category codes you must send at most {MAX_SEARCHED_CODES} "
+                        "category codes.")
+    return messages, Category.code.in_([c for c in codes if isinstance(c, str) and is_storable(c)])
+
+
+def _parent_filter(operator, value):
+    messages = _operator("parent", "=", operator)
+    if value is not None and not isinstance(value, str):
+        return messages + ["In order to search on category parent you must send a parent code category as "
+                           "value, string given."], None
+    parent = None if messages else find_by_code(Category, value or "")
+    if parent is None and not messages:
+        messages.append(f"Parent code {php_string(value)} does not exist.")
+    return messages, Category.parent == (parent.id if parent else None)
+
+
+def _is_root_filter(operator, value):
+    messages = _operator("is_root", "=", operator)
+    if not isinstance(value, bool):
+        messages.append(f"In order to search on category is_root you must send a bool value, "
+                        f"{symfony_value(value)} given.")
+    return messages, Category.parent.is_null(bool(value))
+
+
+def _updated_filter(operator, value):
+    messages = []
+    if operator != ">":
+        messages.append('Searching on the "updated" property require the ">" (greater than) operator, '
+                        f"{symfony_value(operator)} given.")
+    moment = parse_atom(value)
+    if moment is None:
+        messages.append("This value is not in a valid ISO 8601 standard datetime format")
+    return messages, Category.updated > moment
+
+
+FILTER_BUILDERS = {"code": _code_filter, "parent": _parent_filter, "is_root": _is_root_filter,
+                   "updated": _updated_filter}
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+def create_category(data):
+    """POST: create the category of the body (its code must be new); returns its code."""
+    check_encodable(data)
+    check_properties(data, TYPES)
+    code = php_string(data.get("code"))
+    _upsert(code, data, create=True)
+    return code
+
+
+def upsert_category(code, data):
+    """PATCH: create (True) or update (False) the category ``code``."""
+    check_encodable(data)
+    check_url_code(code, data)
+    check_properties(data, TYPES)
+    return _upsert(code, data, create=False)
+
+
+def _upsert(code, data, create):
+    try:
+        with write_txn():
+            return _write(code, data, create)
+    except IntegrityError:  # a concurrent request created the same code first (PostgreSQL)
+        raise ValidationFailed([{"property": "code", "message": USED}]) from None
+
+
+def _write(code, data, create):
+    existing = find_by_code(Category, code)
+    category = None if create else existing
+    errors = Violations()
+    if category is None:
+        check_code(code, errors, CODE_MESSAGE)
+        if existing is not None:
+            errors.add("code", USED)
+    moving, parent = _parent(data, category)
+    if category is None and parent is not None and len(parent.path) + settings.ID_SLOT > settings.MAX_PATH:
+        errors.add("parent", settings.TOO_DEEP)
+    if category is not None and moving:
+        _check_move(category, parent, errors)
+    labels = merge_labels(category.labels if category else {}, data.get("labels", {}), errors)
+    errors.raise_any()
+    if category is None:
+        settings.insert_category(code, labels, parent)
+        return True
+    if moving:
+        settings.relocate_category(category, parent)
+    if labels != (category.labels or {}):
+        Category.update(labels=labels, updated=utcnow()).where(Category.id == category.id).execute()
+    return False
+
+
+def _parent(data, category):
+    """(moving, parent): the parent the body asks for (None: a tree) and whether it is a new one."""
+    if "parent" not in data:
+        return False, None  # untouched, or a new tree
+    value = data["parent"]
+    parent = None
+    if value not in (None, ""):
+        parent = find_by_code(Category, php_string(value))
+        if parent is None:
+            raise BodyError('Property "parent" expects a valid category code. The category does not exist, '
+                            f'"{php_string(value)}" given.')
+    moving = category is None or (parent.id if parent else None) != category.parent_id
+    return moving, parent
+
+
+def _check_move(category, parent, errors):
+    if parent is not None and parent.path.startswith(category.path):
+        # The reference's tree library refuses it at save with this plain 422 (it names the node's id).
+        raise Refused(422, f"Cannot set child as parent to node: {category.code}")
+    if category.parent_id is None and parent is not None:
+        channels = [c.code for c in Channel.select(Channel.code).where(Channel.category_tree == category)]
+        if channels:
+            errors.add("parent", f'The category "{category.code}" is the category tree of the channel '
+                                 f'"{channels[0]}" and cannot be moved under another category.')
+    if settings.moved_path_length(category, parent) > settings.MAX_PATH:
+        errors.add("parent", settings.TOO_DEEP)
