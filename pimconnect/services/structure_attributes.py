@@ -1,7 +1,10 @@
 """Attribute groups, attributes and attribute options: validation and writes (no request access).
 
-Forms arrive as a mapping with ``get`` and ``getlist`` (a werkzeug ``MultiDict``); a form that
-cannot be saved raises ``Invalid`` with one clear message per field, before anything is written.
+Each entity is checked and written in one place (``write_group``, ``write_attribute``,
+``write_option``) from a *state*: its properties as plain typed values. The settings forms and the
+REST API build that state their own way (form fields; a JSON body merged into the stored
+properties) and share the rules. A state that cannot be saved raises ``Invalid`` with one message
+per property, before anything is written.
 """
 import datetime
 import re
@@ -10,10 +13,11 @@ from decimal import Decimal, InvalidOperation
 from peewee import JOIN, IntegrityError, fn
 
 from pimconnect.db import write_txn
-from pimconnect.models import Attribute, AttributeGroup, AttributeOption, Locale, MeasurementFamily, MeasurementUnit
-from pimconnect.models import ProductValue
+from pimconnect.models import Attribute, AttributeGroup, AttributeOption, AttributeRequirement, Family, Locale
+from pimconnect.models import MeasurementFamily, MeasurementUnit, ProductValue
 from pimconnect.models.catalog import utcnow
-from pimconnect.services.errors import Invalid  # noqa: F401 (re-exported for the views)
+from pimconnect.services.completeness import recompute_family
+from pimconnect.services.errors import Invalid
 
 IDENTIFIER = "pim_catalog_identifier"
 SELECT_TYPES = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
@@ -44,18 +48,30 @@ PROPERTY_TYPES = {
     "metric_family": (_M,),
     "date_min": ("pim_catalog_date",),
     "allowed_extensions": _FILES,
-    "unique": (_T, _N, "pim_catalog_date"),
+    "unique": (IDENTIFIER, _T, _N, "pim_catalog_date"),
 }
+# Properties that apply exactly where their companion does.
+COMPANIONS = {"validation_regexp": "validation_rule", "number_max": "number_min", "default_metric_unit": "metric_family",
+              "date_max": "date_min", "max_file_size": "allowed_extensions"}
+TYPE_SPECIFIC = ("max_characters", "validation_rule", "validation_regexp", "wysiwyg_enabled", "number_min", "number_max",
+                 "decimals_allowed", "negative_allowed", "metric_family", "default_metric_unit", "date_min", "date_max",
+                 "allowed_extensions", "max_file_size")
+STATE_FIELDS = ("code", "type", "group", "labels", "sort_order", "localizable", "scopable", "unique", "available_locales",
+                "useable_as_grid_filter") + TYPE_SPECIFIC
+IMMUTABLE = ("type", "localizable", "scopable", "unique", "metric_family")
 VALIDATION_RULES = {IDENTIFIER: ("", "regexp"), _T: ("", "email", "url", "regexp")}
 CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 EXTENSION_RE = re.compile(r"^[a-z0-9]{1,10}$")
 RESERVED_CODES = {"id", "uuid", "associations", "categories", "category", "completeness", "enabled", "family",
                   "groups", "parent", "scope", "values", "attributes", "entity_type", "label", "products"}
+DEFAULT_GROUP = "other"  # where attributes removed from a group go (the reference's default group)
+MAX_SORT_ORDER = 2**31 - 1  # the database INTEGER
+CANNOT_CHANGE = "This property cannot be changed."
 
 
 def applies(prop, type_):
     """Whether the type-specific property ``prop`` is shown and stored for attributes of ``type_``."""
-    return type_ in PROPERTY_TYPES.get(prop, ())
+    return type_ in PROPERTY_TYPES.get(COMPANIONS.get(prop, prop), ())
 
 
 def enabled_locales():
@@ -66,17 +82,21 @@ def is_on(form, name):
     return form.get(name) in ("1", "on", "true", "yes")
 
 
-def parse_code(form, errors, taken_query, what):
+def check_code(code, errors, taken_query, what):
     """A new code: letters, digits and underscores, not reserved, not used yet."""
-    code = (form.get("code") or "").strip()
     if not code:
-        errors["code"] = "The code is required."
+        errors.setdefault("code", "The code is required.")
     elif len(code) > 100 or not CODE_RE.match(code) or code.isdigit():
-        errors["code"] = "The code may only contain letters, digits and underscores (at most 100 characters)."
+        errors.setdefault("code", "The code may only contain letters, digits and underscores (at most 100 characters).")
     elif code.lower() in RESERVED_CODES:
-        errors["code"] = f'The code "{code}" is reserved.'
+        errors.setdefault("code", f'The code "{code}" is reserved.')
     elif taken_query.exists():
-        errors["code"] = f'The {what} code "{code}" is already used.'
+        errors.setdefault("code", f'The {what} code "{code}" is already used.')
+
+
+def parse_code(form, errors, taken_query, what):
+    code = (form.get("code") or "").strip()
+    check_code(code, errors, taken_query, what)
     return code
 
 
@@ -90,6 +110,21 @@ def parse_labels(form, errors, locales):
         elif label:
             labels[locale] = label
     return labels
+
+
+def check_labels(labels, errors):
+    """Labels given as data: each for an enabled locale, at most 255 characters."""
+    enabled = set(enabled_locales()) if labels else set()
+    for locale, label in labels.items():
+        if locale not in enabled:
+            errors.setdefault("labels", f'The locale "{locale}" does not exist or is not activated.')
+        elif len(label) > 255:
+            errors.setdefault("labels", "A label has at most 255 characters.")
+
+
+def check_sort_order(value, errors):
+    if value is not None and not 0 <= value <= MAX_SORT_ORDER:
+        errors.setdefault("sort_order", f"Enter a number between 0 and {MAX_SORT_ORDER}.")
 
 
 def parse_int(form, errors, name, minimum=0, maximum=None, default=None):
@@ -121,6 +156,11 @@ def save_ordered(rows, moved, direction):
     return True
 
 
+def _next_sort_order(query, column):
+    last = query.select(fn.MAX(column)).scalar()
+    return (last + 1) if last is not None else 0
+
+
 # -- attribute groups -----------------------------------------------------------------------------
 
 def list_groups():
@@ -131,23 +171,75 @@ def list_groups():
 
 
 def save_group(group, form):
-    """Create (``group`` None) or update a group's labels; return the group."""
+    """Create (``group`` None) or update a group's labels from the settings form; return the group."""
     errors = {}
-    code = group.code if group else parse_code(form, errors, AttributeGroup.select().where(
-        AttributeGroup.code == (form.get("code") or "").strip()), "attribute group")
     labels = parse_labels(form, errors, enabled_locales())
+    return write_group(group, {"code": (form.get("code") or "").strip(), "labels": labels}, errors)
+
+
+def write_group(group, state, errors=None):
+    """Create (``group`` None) or update a group from ``state``: ``code`` (creation), ``labels``, and
+    optionally ``sort_order`` (a new group goes last) and ``attributes`` (the codes it holds: those it
+    loses go to the default group)."""
+    errors = dict(errors or {})
+    code = group.code if group else state["code"]
+    if group is None:
+        check_code(code, errors, AttributeGroup.select().where(AttributeGroup.code == code), "attribute group")
+    check_labels(state["labels"], errors)
+    check_sort_order(state.get("sort_order"), errors)
+    codes = state.get("attributes")
+    if codes is not None:
+        _check_group_attributes(group, codes, errors)
     if errors:
         raise Invalid(errors)
     try:
         with write_txn():
             if group is None:
-                last = AttributeGroup.select(fn.MAX(AttributeGroup.sort_order)).scalar()
-                return AttributeGroup.create(code=code, labels=labels, sort_order=(last + 1) if last is not None else 0)
-            group.labels, group.updated = labels, utcnow()
-            group.save()
+                sort_order = state.get("sort_order")
+                if sort_order is None:
+                    sort_order = _next_sort_order(AttributeGroup.select(), AttributeGroup.sort_order)
+                group = AttributeGroup.create(code=code, labels=state["labels"], sort_order=sort_order)
+            else:
+                group.labels, group.updated = state["labels"], utcnow()
+                if state.get("sort_order") is not None:
+                    group.sort_order = state["sort_order"]
+                group.save()
+            if codes is not None:
+                _move_attributes(group, codes)
             return group
     except IntegrityError:
         raise Invalid({"code": f'The attribute group code "{code}" is already used.'}) from None
+
+
+def _check_group_attributes(group, codes, errors):
+    found = {code for (code,) in Attribute.select(Attribute.code).where(Attribute.code.in_(codes)).tuples()}
+    unknown = sorted(set(codes) - found)
+    if unknown:
+        errors.setdefault("attributes", f"Unknown attributes: {', '.join(unknown)}.")
+    elif group is not None and group.code != DEFAULT_GROUP:
+        leaving = Attribute.select().where((Attribute.group == group) & Attribute.code.not_in(codes))
+        if leaving.exists() and not AttributeGroup.select().where(AttributeGroup.code == DEFAULT_GROUP).exists():
+            errors.setdefault("attributes", f'Attributes cannot leave the group: the default group "{DEFAULT_GROUP}" '
+                                            "that would take them does not exist.")
+
+
+def _move_attributes(group, codes):
+    """Put the attributes ``codes`` in ``group``; the others it held go to the default group (whose own
+    list cannot be changed, as in the reference). Every group that gains or loses one is updated."""
+    if group.code == DEFAULT_GROUP:
+        return
+    now = utcnow()
+    arriving = Attribute.select(Attribute.id, Attribute.group).where(Attribute.code.in_(codes) & (Attribute.group != group))
+    leaving = Attribute.select(Attribute.id).where((Attribute.group == group) & Attribute.code.not_in(codes))
+    touched = {row.group_id for row in arriving}
+    leaving_ids = [row.id for row in leaving]
+    if leaving_ids:
+        default = AttributeGroup.get(AttributeGroup.code == DEFAULT_GROUP)
+        Attribute.update(group=default, updated=now).where(Attribute.id.in_(leaving_ids)).execute()
+        touched.add(default.id)
+    if touched:
+        Attribute.update(group=group, updated=now).where(Attribute.code.in_(codes) & (Attribute.group != group)).execute()
+        AttributeGroup.update(updated=now).where(AttributeGroup.id.in_(list(touched))).execute()
 
 
 def move_group(group, direction):
@@ -188,57 +280,286 @@ def identifier_exists():
     return Attribute.select().where(Attribute.type == IDENTIFIER).exists()
 
 
+def new_attribute_state(code, type_):
+    """The properties of a new attribute of ``type_`` before any is given."""
+    state = dict.fromkeys(STATE_FIELDS)
+    state.update(code=code, type=type_, labels={}, sort_order=0, localizable=False, scopable=False,
+                 unique=type_ == IDENTIFIER, available_locales=[], useable_as_grid_filter=type_ == IDENTIFIER,
+                 allowed_extensions=[])
+    for flag in ("wysiwyg_enabled", "decimals_allowed", "negative_allowed"):
+        if applies(flag, type_):
+            state[flag] = False
+    return state
+
+
+def attribute_state(attribute):
+    """The stored properties of ``attribute`` (its group as a code)."""
+    state = {name: getattr(attribute, name) for name in STATE_FIELDS if name != "group"}
+    state["group"] = AttributeGroup.get_by_id(attribute.group_id).code
+    state["labels"] = dict(attribute.labels or {})
+    state["available_locales"] = list(attribute.available_locales or [])
+    state["allowed_extensions"] = list(attribute.allowed_extensions or [])
+    return state
+
+
 def save_attribute(attribute, form, type_=None):
-    """Create an attribute of ``type_`` (``attribute`` None) or update one; return it."""
-    errors = {}
+    """Create an attribute of ``type_`` (``attribute`` None) or update one from the settings form."""
     type_ = attribute.type if attribute else type_
     if type_ not in TYPES:
         raise Invalid({"type": "Choose a valid attribute type."})
-    values = {}
-    if attribute is None:
-        values["code"] = parse_code(form, errors, Attribute.select().where(
-            Attribute.code == (form.get("code") or "").strip()), "attribute")
-        values["type"] = type_
-        if type_ == IDENTIFIER and identifier_exists():
-            errors["type"] = "An identifier attribute already exists: there can only be one."
-    values.update(_common_values(form, errors, type_, attribute))
-    values.update(_type_values(form, errors, type_, attribute))
-    if errors:
-        raise Invalid(errors)
-    try:
-        with write_txn():
-            if attribute is None:
-                return Attribute.create(**values)
-            for name, value in values.items():
-                setattr(attribute, name, value)
-            attribute.updated = utcnow()
-            attribute.save()
-            return attribute
-    except IntegrityError:
-        raise Invalid({"code": "This attribute could not be saved: its code is already used."}) from None
+    errors = {}
+    state = attribute_state(attribute) if attribute else new_attribute_state((form.get("code") or "").strip(), type_)
+    state.update(_form_common(form, errors, type_, creating=attribute is None))
+    state.update(_form_type_specific(form, errors, type_, creating=attribute is None))
+    return write_attribute(attribute, state, errors)
 
 
-def _common_values(form, errors, type_, attribute):
-    """Labels, group, order, grid filter, locale specificity; the immutable flags only on creation."""
-    locales = enabled_locales()
-    values = {"labels": parse_labels(form, errors, locales)}
-    group = AttributeGroup.get_or_none(AttributeGroup.code == (form.get("group") or ""))
-    if group is None:
-        errors["group"] = "Choose the attribute group."
-    values["group"] = group
-    values["sort_order"] = parse_int(form, errors, "sort_order", default=0)
-    values["useable_as_grid_filter"] = type_ == IDENTIFIER or is_on(form, "useable_as_grid_filter")
-    available = [code for code in form.getlist("available_locales") if code]
-    unknown = sorted(set(available) - set(locales))
-    if unknown:
-        errors["available_locales"] = f"These locales are not enabled: {', '.join(unknown)}."
-    values["available_locales"] = [] if type_ == IDENTIFIER else sorted(set(available))
-    if attribute is None:  # localizable, scopable and unique are immutable (reference §5.3)
-        fixed = type_ == IDENTIFIER
+def _form_common(form, errors, type_, creating):
+    """Labels, group, order, grid filter, locale specificity; the immutable flags only on creation.
+    The identifier's flags are fixed: unique, always a grid filter, neither localizable nor scopable."""
+    fixed = type_ == IDENTIFIER
+    values = {"labels": parse_labels(form, errors, enabled_locales()), "group": (form.get("group") or ""),
+              "sort_order": parse_int(form, errors, "sort_order", default=0),
+              "useable_as_grid_filter": fixed or is_on(form, "useable_as_grid_filter"),
+              "available_locales": [] if fixed else sorted({code for code in form.getlist("available_locales") if code})}
+    if creating:
         values["localizable"] = not fixed and is_on(form, "localizable")
         values["scopable"] = not fixed and is_on(form, "scopable")
         values["unique"] = fixed or (applies("unique", type_) and is_on(form, "unique"))
     return values
+
+
+def _form_type_specific(form, errors, type_, creating):
+    """The form fields of the type's own properties (those of other types are ignored)."""
+    def text(name):
+        return (form.get(name) or "").strip() or None
+
+    values = {}
+    if applies("max_characters", type_):
+        values["max_characters"] = parse_int(form, errors, "max_characters")
+    if applies("validation_rule", type_):
+        values.update(validation_rule=text("validation_rule"), validation_regexp=text("validation_regexp"))
+    if applies("wysiwyg_enabled", type_):
+        values["wysiwyg_enabled"] = is_on(form, "wysiwyg_enabled")
+    if applies("number_min", type_):
+        values.update(number_min=text("number_min"), number_max=text("number_max"),
+                      decimals_allowed=is_on(form, "decimals_allowed"))
+    if applies("negative_allowed", type_):
+        values["negative_allowed"] = is_on(form, "negative_allowed")
+    if applies("metric_family", type_):
+        values["default_metric_unit"] = text("default_metric_unit")
+        if creating:
+            values["metric_family"] = text("metric_family")
+    if applies("date_min", type_):
+        values.update(date_min=text("date_min"), date_max=text("date_max"))
+    if applies("allowed_extensions", type_):
+        raw = (form.get("allowed_extensions") or "").replace(";", ",")
+        values.update(allowed_extensions=[part for part in raw.split(",") if part.strip()],
+                      max_file_size=text("max_file_size"))
+    return values
+
+
+def write_attribute(attribute, state, errors=None):
+    """Create (``attribute`` None) or update an attribute from ``state``; return it.
+
+    A change of the locales a locale-specific attribute is available in changes which values count
+    for completeness: the families requiring the attribute are recomputed after the write.
+    """
+    errors = dict(errors or {})
+    values = _checked_values(attribute, state, errors)
+    if errors:
+        raise Invalid(errors)
+    before = list(attribute.available_locales or []) if attribute else None
+    try:
+        with write_txn():
+            if attribute is None:
+                attribute = Attribute.create(**values)
+            else:
+                for name, value in values.items():
+                    setattr(attribute, name, value)
+                attribute.updated = utcnow()
+                attribute.save()
+    except IntegrityError:
+        raise Invalid({"code": "This attribute could not be saved: its code is already used."}) from None
+    if before is not None and before != values["available_locales"]:
+        requiring = Family.select().where(Family.id.in_(
+            AttributeRequirement.select(AttributeRequirement.family).where(AttributeRequirement.attribute == attribute)))
+        for family in requiring:
+            recompute_family(family)
+    return attribute
+
+
+def _checked_values(attribute, state, errors):
+    """The model's column values for ``state``, or messages in ``errors``."""
+    type_ = attribute.type if attribute else state["type"]
+    if attribute is not None:
+        for name in IMMUTABLE:
+            if state[name] != getattr(attribute, name):
+                errors.setdefault(name, CANNOT_CHANGE)
+    if type_ not in TYPES:
+        errors.setdefault("type", "Choose a valid attribute type.")
+        return {}
+    values = {}
+    if attribute is None:
+        check_code(state["code"], errors, Attribute.select().where(Attribute.code == state["code"]), "attribute")
+        if type_ == IDENTIFIER and identifier_exists():
+            errors.setdefault("type", "An identifier attribute already exists: there can only be one.")
+        values.update(code=state["code"], type=type_, localizable=state["localizable"], scopable=state["scopable"],
+                      unique=state["unique"])
+    values.update(_common_values(state, errors, type_))
+    for name in TYPE_SPECIFIC:
+        empty = [] if name == "allowed_extensions" else None
+        if not applies(name, type_) and state[name] not in (None, []):
+            errors.setdefault(name, "This value should be blank." if empty == [] else "This value should be null.")
+        values[name] = empty
+    if applies("max_characters", type_):
+        values["max_characters"] = _max_characters(state, errors, type_)
+    if applies("validation_rule", type_):
+        values.update(_validation_rule(state, errors, type_))
+    if applies("wysiwyg_enabled", type_):
+        values["wysiwyg_enabled"] = bool(state["wysiwyg_enabled"])
+    if applies("number_min", type_):
+        values.update(_number_bounds(state, errors, type_))
+    if applies("metric_family", type_):
+        values.update(_metric(state, errors))
+    if applies("date_min", type_):
+        values.update(_dates(state, errors))
+    if applies("allowed_extensions", type_):
+        values.update(_file_limits(state, errors))
+    return values
+
+
+def _common_values(state, errors, type_):
+    """Labels, group, order, grid filter, locale specificity, and the flags fixed by the type."""
+    check_labels(state["labels"], errors)
+    group = AttributeGroup.get_or_none(AttributeGroup.code == state["group"]) if state["group"] else None
+    if group is None:
+        errors.setdefault("group", "Choose the attribute group.")
+    check_sort_order(state["sort_order"], errors)
+    unknown = sorted(set(state["available_locales"]) - set(enabled_locales()))
+    if unknown:
+        errors.setdefault("available_locales", f"These locales are not enabled: {', '.join(unknown)}.")
+    if type_ == IDENTIFIER:
+        if state["available_locales"]:
+            errors.setdefault("available_locales", "This attribute cannot have available locales.")
+        if not state["useable_as_grid_filter"]:
+            errors.setdefault("useable_as_grid_filter", "The identifier attribute is always usable as a grid filter.")
+        for flag in ("localizable", "scopable"):
+            if state[flag]:
+                errors.setdefault(flag, "The identifier attribute can be neither localizable nor scopable.")
+        if not state["unique"]:
+            errors.setdefault("unique", "This attribute type must be unique")
+    elif state["unique"] and not applies("unique", type_):
+        errors.setdefault("unique", "This attribute type can't have unique value")
+    return {"labels": state["labels"], "group": group, "sort_order": state["sort_order"],
+            "useable_as_grid_filter": bool(state["useable_as_grid_filter"]),
+            "available_locales": sorted(set(state["available_locales"]))}
+
+
+def _max_characters(state, errors, type_):
+    value, limit = state["max_characters"], 65535 if type_ == _TA else 255
+    if value is not None and not 1 <= value <= limit:
+        errors.setdefault("max_characters", f"Enter a number between 1 and {limit}.")
+    return value
+
+
+def _validation_rule(state, errors, type_):
+    rule = state["validation_rule"] or ""
+    if rule not in VALIDATION_RULES[type_]:
+        errors.setdefault("validation_rule", "Choose a validation rule from the list.")
+        return {}
+    if rule != "regexp":
+        return {"validation_rule": rule or None, "validation_regexp": None}
+    pattern = state["validation_regexp"] or ""
+    if not pattern:
+        errors.setdefault("validation_regexp", "Enter the regular expression that values must match.")
+    elif len(pattern) > 255:
+        errors.setdefault("validation_regexp", "The regular expression has at most 255 characters.")
+    else:
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as exc:
+            errors.setdefault("validation_regexp", f"This regular expression is not valid: {exc}.")
+    return {"validation_rule": "regexp", "validation_regexp": pattern}
+
+
+def _decimal(state, errors, name, length=40):
+    """The Decimal a number property spells, None when empty or not a number (with a message)."""
+    raw = state[name]
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+        if not value.is_finite() or len(raw) > length:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.setdefault(name, "Enter a number, like 10 or 2.5.")
+        return None
+    return value
+
+
+def _number_bounds(state, errors, type_):
+    decimals = bool(state["decimals_allowed"])
+    negative = bool(state["negative_allowed"]) if applies("negative_allowed", type_) else None
+    low, high = _decimal(state, errors, "number_min"), _decimal(state, errors, "number_max")
+    for name, value in (("number_min", low), ("number_max", high)):
+        if value is None:
+            continue
+        if not decimals and value != value.to_integral_value():
+            errors.setdefault(name, "Decimals are not allowed: enter a whole number.")
+        elif negative is False and value < 0:
+            errors.setdefault(name, "Negative values are not allowed: enter 0 or more.")
+    if low is not None and high is not None and low > high:
+        errors.setdefault("number_max", "The maximum must be greater than or equal to the minimum.")
+    return {"number_min": state["number_min"], "number_max": state["number_max"], "decimals_allowed": decimals,
+            "negative_allowed": negative}
+
+
+def _metric(state, errors):
+    """The measurement family (required, immutable) and a default unit of that family."""
+    family_code = state["metric_family"]
+    family = MeasurementFamily.get_or_none(MeasurementFamily.code == family_code) if family_code else None
+    if family is None:
+        errors.setdefault("metric_family", "Choose the measurement family.")
+        return {"metric_family": None, "default_metric_unit": None}
+    unit = state["default_metric_unit"] or ""
+    if not MeasurementUnit.select().where((MeasurementUnit.family == family) & (MeasurementUnit.code == unit)).exists():
+        errors.setdefault("default_metric_unit", f'Choose a default unit of the "{family.code}" measurement family.')
+    return {"metric_family": family.code, "default_metric_unit": unit}
+
+
+def _dates(state, errors):
+    dates = {}
+    for name in ("date_min", "date_max"):
+        try:
+            dates[name] = datetime.date.fromisoformat(state[name]).isoformat() if state[name] else None
+        except ValueError:
+            errors.setdefault(name, "Enter a date as YYYY-MM-DD.")
+            dates[name] = None
+    if dates["date_min"] and dates["date_max"] and dates["date_min"] > dates["date_max"]:
+        errors.setdefault("date_max", "The maximum date must be on or after the minimum date.")
+    return dates
+
+
+def _file_limits(state, errors):
+    extensions = sorted({part.strip().lower().lstrip(".") for part in state["allowed_extensions"] if part.strip()})
+    bad = [ext for ext in extensions if not EXTENSION_RE.match(ext)]
+    if bad:
+        errors.setdefault("allowed_extensions", f"Not a valid file extension: {', '.join(bad)}.")
+    size = _decimal(state, errors, "max_file_size", length=20)
+    if size is not None and not (0 < size <= 9999):
+        errors.setdefault("max_file_size", "The maximum file size is a number of MB between 0 and 9999.")
+    return {"allowed_extensions": extensions, "max_file_size": state["max_file_size"]}
+
+
+def metric_choices():
+    """[(family, [units])] for the measurement selects."""
+    units = MeasurementUnit.select().order_by(MeasurementUnit.family, MeasurementUnit.sort_order)
+    families = MeasurementFamily.select().order_by(MeasurementFamily.code)
+    by_family = {}
+    for unit in units:
+        by_family.setdefault(unit.family_id, []).append(unit)
+    return [(family, by_family.get(family.id, [])) for family in families]
 
 
 # -- attribute options ----------------------------------------------------------------------------
@@ -249,30 +570,43 @@ def list_options(attribute):
 
 def add_option(attribute, form):
     errors = {}
-    code = parse_code(form, errors, AttributeOption.select().where(
-        (AttributeOption.attribute == attribute) & (AttributeOption.code == (form.get("code") or "").strip())), "option")
     labels = parse_labels(form, errors, enabled_locales())
-    if errors:
-        raise Invalid(errors)
-    try:
-        with write_txn():
-            last = AttributeOption.select(fn.MAX(AttributeOption.sort_order)).where(
-                AttributeOption.attribute == attribute).scalar()
-            return AttributeOption.create(attribute=attribute, code=code, labels=labels,
-                                          sort_order=(last + 1) if last is not None else 0)
-    except IntegrityError:
-        raise Invalid({"code": f'The option code "{code}" is already used.'}) from None
+    return write_option(attribute, None, {"code": (form.get("code") or "").strip(), "labels": labels}, errors)
 
 
 def update_option(option, form):
     errors = {}
     labels = parse_labels(form, errors, enabled_locales())
+    return write_option(option.attribute, option, {"labels": labels}, errors)
+
+
+def write_option(attribute, option, state, errors=None):
+    """Create (``option`` None) or update an option of ``attribute`` from ``state``: ``code`` (creation),
+    ``labels`` and optionally ``sort_order`` (a new option goes last)."""
+    errors = dict(errors or {})
+    if option is None:
+        check_code(state["code"], errors, AttributeOption.select().where(
+            (AttributeOption.attribute == attribute) & (AttributeOption.code == state["code"])), "option")
+    check_labels(state["labels"], errors)
+    check_sort_order(state.get("sort_order"), errors)
     if errors:
         raise Invalid(errors)
-    with write_txn():
-        AttributeOption.update(labels=labels).where(AttributeOption.id == option.id).execute()
-    option.labels = labels
-    return option
+    sort_order = state.get("sort_order")
+    try:
+        with write_txn():
+            if option is None:
+                if sort_order is None:
+                    siblings = AttributeOption.select().where(AttributeOption.attribute == attribute)
+                    sort_order = _next_sort_order(siblings, AttributeOption.sort_order)
+                return AttributeOption.create(attribute=attribute, code=state["code"], labels=state["labels"],
+                                              sort_order=sort_order)
+            option.labels = state["labels"]
+            option.sort_order = option.sort_order if sort_order is None else sort_order
+            AttributeOption.update(labels=option.labels, sort_order=option.sort_order).where(
+                AttributeOption.id == option.id).execute()
+            return option
+    except IntegrityError:
+        raise Invalid({"code": f'The option code "{state.get("code")}" is already used.'}) from None
 
 
 def move_option(option, direction):
@@ -295,126 +629,3 @@ def delete_option(option):
         raise Invalid({"option": f'The option "{option.code}" is used by products and cannot be deleted.'})
     with write_txn():
         option.delete_instance()
-
-
-def metric_choices():
-    """[(family, [units])] for the measurement selects."""
-    units = MeasurementUnit.select().order_by(MeasurementUnit.family, MeasurementUnit.sort_order)
-    families = MeasurementFamily.select().order_by(MeasurementFamily.code)
-    by_family = {}
-    for unit in units:
-        by_family.setdefault(unit.family_id, []).append(unit)
-    return [(family, by_family.get(family.id, [])) for family in families]
-
-
-def parse_decimal(form, errors, name):
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None, None
-    try:
-        value = Decimal(raw)
-        if not value.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        errors[name] = "Enter a number, like 10 or 2.5."
-        return None, None
-    return raw, value
-
-
-def parse_date(form, errors, name):
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return datetime.date.fromisoformat(raw).isoformat()
-    except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD."
-        return None
-
-
-def _type_values(form, errors, type_, attribute):
-    """The type-specific properties: validated where they apply, NULL where they don't."""
-    values = {"max_characters": None, "validation_rule": None, "validation_regexp": None, "wysiwyg_enabled": None,
-              "number_min": None, "number_max": None, "decimals_allowed": None, "negative_allowed": None,
-              "date_min": None, "date_max": None, "allowed_extensions": [], "max_file_size": None,
-              "metric_family": attribute.metric_family if attribute else None, "default_metric_unit": None}
-    if applies("max_characters", type_):
-        limit = 65535 if type_ == _TA else 255
-        values["max_characters"] = parse_int(form, errors, "max_characters", minimum=1, maximum=limit)
-    if applies("validation_rule", type_):
-        values.update(_validation_rule(form, errors, type_))
-    if applies("wysiwyg_enabled", type_):
-        values["wysiwyg_enabled"] = is_on(form, "wysiwyg_enabled")
-    if applies("number_min", type_):
-        values.update(_number_bounds(form, errors, type_))
-    if applies("metric_family", type_):
-        values.update(_metric(form, errors, attribute))
-    if applies("date_min", type_):
-        values["date_min"], values["date_max"] = parse_date(form, errors, "date_min"), parse_date(form, errors, "date_max")
-        if values["date_min"] and values["date_max"] and values["date_min"] > values["date_max"]:
-            errors["date_max"] = "The maximum date must be on or after the minimum date."
-    if applies("allowed_extensions", type_):
-        values.update(_file_limits(form, errors))
-    return values
-
-
-def _validation_rule(form, errors, type_):
-    rule = (form.get("validation_rule") or "").strip()
-    if rule not in VALIDATION_RULES[type_]:
-        errors["validation_rule"] = "Choose a validation rule from the list."
-        return {}
-    if rule != "regexp":
-        return {"validation_rule": rule or None, "validation_regexp": None}
-    pattern = (form.get("validation_regexp") or "").strip()
-    if not pattern:
-        errors["validation_regexp"] = "Enter the regular expression that values must match."
-    elif len(pattern) > 255:
-        errors["validation_regexp"] = "The regular expression has at most 255 characters."
-    else:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            errors["validation_regexp"] = f"This regular expression is not valid: {exc}."
-    return {"validation_rule": "regexp", "validation_regexp": pattern}
-
-
-def _number_bounds(form, errors, type_):
-    decimals = is_on(form, "decimals_allowed")
-    negative = is_on(form, "negative_allowed") if applies("negative_allowed", type_) else None
-    raw_min, low = parse_decimal(form, errors, "number_min")
-    raw_max, high = parse_decimal(form, errors, "number_max")
-    for name, value in (("number_min", low), ("number_max", high)):
-        if value is None:
-            continue
-        if not decimals and value != value.to_integral_value():
-            errors[name] = "Decimals are not allowed: enter a whole number."
-        elif negative is False and value < 0:
-            errors[name] = "Negative values are not allowed: enter 0 or more."
-    if low is not None and high is not None and low > high:
-        errors["number_max"] = "The maximum must be greater than or equal to the minimum."
-    return {"number_min": raw_min, "number_max": raw_max, "decimals_allowed": decimals, "negative_allowed": negative}
-
-
-def _metric(form, errors, attribute):
-    """The measurement family (required, immutable) and a default unit of that family."""
-    family_code = attribute.metric_family if attribute else (form.get("metric_family") or "").strip()
-    family = MeasurementFamily.get_or_none(MeasurementFamily.code == family_code) if family_code else None
-    if family is None:
-        errors["metric_family"] = "Choose the measurement family."
-        return {"metric_family": None, "default_metric_unit": None}
-    unit = (form.get("default_metric_unit") or "").strip()
-    if not MeasurementUnit.select().where((MeasurementUnit.family == family) & (MeasurementUnit.code == unit)).exists():
-        errors["default_metric_unit"] = f'Choose a default unit of the "{family.code}" measurement family.'
-    return {"metric_family": family.code, "default_metric_unit": unit}
-
-
-def _file_limits(form, errors):
-    raw = (form.get("allowed_extensions") or "").replace(";", ",")
-    extensions = sorted({part.strip().lower().lstrip(".") for part in raw.split(",") if part.strip()})
-    bad = [ext for ext in extensions if not EXTENSION_RE.match(ext)]
-    if bad:
-        errors["allowed_extensions"] = f"Not a valid file extension: {', '.join(bad)}."
-    raw_size, size = parse_decimal(form, errors, "max_file_size")
-    if size is not None and not (0 < size <= 9999):
-        errors["max_file_size"] = "The maximum file size is a number of MB between 0 and 9999."
-    return {"allowed_extensions": extensions, "max_file_size": raw_size}

@@ -1,11 +1,25 @@
-"""Families: their attributes, label/image attributes and per-channel requirements (no request access)."""
+"""Families: their attributes, label/image attributes and per-channel requirements (no request access).
+
+A family is checked and written in one place (``write_family``) from a *state*: ``code``, ``labels``,
+``attributes`` (codes), ``attribute_as_label`` / ``attribute_as_image`` (codes or None) and
+``requirements`` ({channel code: attribute codes}). The settings form and the REST API build that
+state their own way and share the rules; the identifier always belongs to the family and is
+required on every channel.
+"""
 from peewee import IntegrityError, fn
 
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, FamilyAttribute, Product
 from pimconnect.models.catalog import utcnow
 from pimconnect.services.completeness import recompute_family
-from pimconnect.services.structure_attributes import IDENTIFIER, Invalid, enabled_locales, parse_code, parse_labels
+from pimconnect.services.structure_attributes import (
+    IDENTIFIER,
+    Invalid,
+    check_code,
+    check_labels,
+    enabled_locales,
+    parse_labels,
+)
 
 LABEL_TYPES = (IDENTIFIER, "pim_catalog_text")
 IMAGE_TYPES = ("pim_catalog_image",)
@@ -58,63 +72,100 @@ def required_pairs(family):
     return set(rows)
 
 
+def family_state(family):
+    """The stored state of ``family``."""
+    requirements = {}
+    for channel, code in required_pairs(family):
+        requirements.setdefault(channel, set()).add(code)
+    label, image = family.attribute_as_label_id, family.attribute_as_image_id
+    codes = dict(Attribute.select(Attribute.id, Attribute.code).where(Attribute.id.in_([label, image])).tuples())
+    return {"code": family.code, "labels": dict(family.labels or {}),
+            "attributes": {a.code for a in family_attributes(family)},
+            "attribute_as_label": codes.get(label), "attribute_as_image": codes.get(image),
+            "requirements": requirements}
+
+
 def save_family(family, form):
-    """Create (``family`` None) or update a family in one transaction; recompute completeness after."""
+    """Create (``family`` None) or update a family from the settings form; recompute completeness after."""
     errors = {}
-    code = family.code if family else parse_code(
-        form, errors, Family.select().where(Family.code == (form.get("code") or "").strip()), "family")
     labels = parse_labels(form, errors, enabled_locales())
-    attributes = _chosen_attributes(form, errors)
-    label_attribute = _pick(form, errors, attributes, "attribute_as_label", LABEL_TYPES, required=True)
-    image_attribute = _pick(form, errors, attributes, "attribute_as_image", IMAGE_TYPES, required=False)
-    channels = list(Channel.select().order_by(Channel.code))
-    requirements = _requirements(form, attributes, channels)
+    codes = {c for c in form.getlist("attributes") + form.getlist("add_attributes") if c}
+    identifier = identifier_attribute()
+    in_family = codes | ({identifier.code} if identifier else set())
+    requirements = {channel.code: {c for c in form.getlist(f"required-{channel.code}") if c in in_family}
+                    for channel in Channel.select()}
+    state = {"code": (form.get("code") or "").strip(), "labels": labels, "attributes": codes,
+             "attribute_as_label": (form.get("attribute_as_label") or "").strip() or None,
+             "attribute_as_image": (form.get("attribute_as_image") or "").strip() or None,
+             "requirements": requirements}
+    return write_family(family, state, errors)
+
+
+def write_family(family, state, errors=None):
+    """Create (``family`` None) or update a family from ``state`` in one transaction; then recompute
+    the completeness of its products (their requirements may have changed)."""
+    errors = dict(errors or {})
+    code = family.code if family else state["code"]
+    if family is None:
+        check_code(code, errors, Family.select().where(Family.code == code), "family")
+    check_labels(state["labels"], errors)
+    attributes = _chosen_attributes(state["attributes"], errors)
+    label_attribute = _pick(state["attribute_as_label"], errors, attributes, "attribute_as_label", LABEL_TYPES)
+    image_attribute = _pick(state["attribute_as_image"], errors, attributes, "attribute_as_image", IMAGE_TYPES)
+    requirements = _requirements(state["requirements"], attributes, errors)
     if errors:
         raise Invalid(errors)
     try:
         with write_txn():
-            family = _write(family, code, labels, label_attribute, image_attribute, attributes, requirements)
+            family = _write(family, code, state["labels"], label_attribute, image_attribute, attributes, requirements)
     except IntegrityError:
         raise Invalid({"code": f'The family "{code}" could not be saved: its code is already used.'}) from None
     recompute_family(family)
     return family
 
 
-def _chosen_attributes(form, errors):
-    """{code: Attribute} kept plus added, always with the identifier."""
-    codes = {c for c in form.getlist("attributes") + form.getlist("add_attributes") if c}
+def _chosen_attributes(codes, errors):
+    """{code: Attribute} of ``codes``, always with the identifier."""
+    codes = set(codes)
     identifier = identifier_attribute()
     if identifier:
         codes.add(identifier.code)
     found = {a.code: a for a in Attribute.select().where(Attribute.code.in_(list(codes)))} if codes else {}
     unknown = sorted(codes - set(found))
     if unknown:
-        errors["attributes"] = f"Unknown attributes: {', '.join(unknown)}."
+        errors.setdefault("attributes", f"Unknown attributes: {', '.join(unknown)}.")
     return found
 
 
-def _pick(form, errors, attributes, name, types, required):
-    code = (form.get(name) or "").strip()
+def _pick(code, errors, attributes, name, types):
+    """The label (required) or image attribute: one of the family's, of the right type."""
     what = "label" if name == "attribute_as_label" else "image"
     if not code:
-        if required:
-            errors[name] = "Choose the attribute used as label."
+        if what == "label":
+            errors.setdefault(name, "Choose the attribute used as label.")
         return None
     attribute = attributes.get(code)
     if attribute is None or attribute.type not in types:
         kinds = "an identifier or text" if what == "label" else "an image"
-        errors[name] = f"The attribute used as {what} must be {kinds} attribute of the family."
+        errors.setdefault(name, f"The attribute used as {what} must be {kinds} attribute of the family.")
         return None
     return attribute
 
 
-def _requirements(form, attributes, channels):
-    """[(channel, attribute)]: the checked cells of family attributes, plus the identifier everywhere."""
+def _requirements(requirements, attributes, errors):
+    """[(channel, attribute)]: the required attributes of each channel, plus the identifier everywhere.
+    A channel left out requires only the identifier; a required attribute must be in the family."""
+    channels = {c.code: c for c in Channel.select().order_by(Channel.code)}
+    for code in sorted(set(requirements) - set(channels)):
+        errors.setdefault("attribute_requirements", f'The channel "{code}" does not exist.')
+    identifiers = {code for code, a in attributes.items() if a.type == IDENTIFIER}
     pairs = []
-    for channel in channels:
-        codes = {c for c in form.getlist(f"required-{channel.code}") if c in attributes}
-        codes |= {code for code, a in attributes.items() if a.type == IDENTIFIER}
-        pairs += [(channel, attributes[code]) for code in sorted(codes)]
+    for channel in channels.values():
+        codes = set(requirements.get(channel.code, ())) | identifiers
+        for code in sorted(codes - set(attributes)):
+            errors.setdefault("attribute_requirements", f'The attribute "{code}" cannot be an attribute required for '
+                                                        f'the channel "{channel.code}" as it does not belong to this family')
+        pairs += [(channel, attributes[code]) for code in sorted(codes & set(attributes))]
     return pairs
 
 
