@@ -1,0 +1,108 @@
+"""Batch upsert of products (§7): NDJSON lines, per-line results, each line committed on its own."""
+import json
+import uuid
+
+from pimconnect.db import db
+from pimconnect.models import Product
+from tests.factories import fetch_product, make_product
+
+URL = "/api/rest/v1/products-uuid"
+LEGACY = "/api/rest/v1/products"
+COLLECTION = "application/vnd.akeneo.collection+json"
+
+
+def v(data, locale=None, scope=None):
+    return [{"locale": locale, "scope": scope, "data": data}]
+
+
+def count():
+    with db.connection_context():
+        return Product.select().count()
+
+
+def test_batch_creates_and_updates_line_by_line(api, catalog):
+    hat = make_product("hat")
+    new = str(uuid.uuid4())
+    response = api.patch_batch(URL, [{"uuid": new, "values": {"sku": v("bag")}},
+                                     {"uuid": str(hat.uuid), "enabled": False}])
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == COLLECTION
+    assert not response.get_data(as_text=True).endswith("\n")
+    assert api.lines(response) == [{"line": 1, "uuid": new, "status_code": 201},
+                                   {"line": 2, "uuid": str(hat.uuid), "status_code": 204}]
+    assert fetch_product(hat).enabled is False and count() == 2
+
+
+def test_a_failing_line_does_not_roll_back_earlier_ones(api, catalog):
+    first, third = str(uuid.uuid4()), str(uuid.uuid4())
+    response = api.patch_batch(URL, [
+        {"uuid": first, "values": {"sku": v("one")}},
+        {"uuid": str(uuid.uuid4()), "values": {"sku": v("two"), "color": v("purple")}},
+        {"uuid": third, "values": {"sku": v("three")}, "family": "nope"},
+        {"uuid": str(uuid.uuid4()), "identifier": "four"},
+    ])
+    lines = api.lines(response)
+    assert lines[0] == {"line": 1, "uuid": first, "status_code": 201}
+    assert lines[1]["status_code"] == 422 and lines[1]["code"] == 422
+    assert lines[1]["message"] == "Validation failed."
+    assert lines[1]["errors"] == [{"property": "values", "message": "The purple value is not in the color attribute "
+                                   "option list.", "attribute": "color", "locale": None, "scope": None}]
+    assert lines[2] == {"line": 3, "uuid": third, "status_code": 422, "code": 422, "message": (
+        'Property "family" expects a valid family code. The family does not exist, "nope" given. '
+        "Check the expected format on the API documentation."), "_links": {"documentation": {
+            "href": "http://api.akeneo.com/api-reference.html#patch_products_uuid__uuid_"}}}
+    assert lines[3]["message"].startswith('Property "identifier" does not exist.')
+    assert count() == 1
+
+
+def test_line_pre_checks(api, catalog):
+    response = api.patch_batch(URL, ["{nope", {"values": {}}, {"uuid": ""}, {"uuid": 12}, "[1]",
+                                     {"uuid": "not-a-uuid"}])
+    assert api.lines(response) == [
+        {"line": 1, "status_code": 400, "message": "Invalid json message received"},
+        {"line": 2, "status_code": 422, "message": "Uuid is missing."},
+        {"line": 3, "status_code": 422, "message": "Uuid is missing."},
+        {"line": 4, "status_code": 422, "message": "uuid must be of type string."},
+        {"line": 5, "status_code": 400, "message": "Invalid json message received"},
+        {"line": 6, "uuid": "not-a-uuid", "status_code": 422, "code": 422, "message": "Validation failed.",
+         "errors": [{"property": "uuid", "message": "The uuid must be a valid UUID."}]},
+    ]
+    assert count() == 0
+
+
+def test_too_many_lines_and_too_long_lines(api, catalog):
+    lines = [{"uuid": str(uuid.uuid4()), "values": {"sku": v(f"p{i}")}} for i in range(101)]
+    response = api.patch_batch(URL, lines)
+    assert response.status_code == 413
+    assert response.get_json() == {"code": 413, "message": "Too many resources to process, 100 is the maximum allowed."}
+    assert count() == 0
+    long_line = json.dumps({"uuid": str(uuid.uuid4()), "values": {"erp_name": v("x" * 1_000_001)}})
+    response = api.patch_batch(URL, [long_line, {"uuid": str(uuid.uuid4()), "values": {"sku": v("ok")}}])
+    lines = api.lines(response)
+    assert lines[0] == {"line": 1, "status_code": 413, "message": "Line is too long."}
+    assert lines[1]["status_code"] == 201
+
+
+def test_batch_needs_the_collection_content_type_and_the_edit_acl(api, api_as, catalog):
+    response = api.patch(URL, json={"uuid": str(uuid.uuid4())})
+    assert response.status_code == 415
+    assert response.get_json()["message"] == ('"application/json" in "Content-Type" header is not valid. '
+                                              'Only "application/vnd.akeneo.collection+json" is allowed.')
+    reader = api_as(acls=["pim_api_overall_access", "pim_api_product_list"])
+    refused = reader.patch_batch(URL, [{"uuid": str(uuid.uuid4())}])
+    assert refused.get_json() == {"code": 403,
+                                  "message": "Access forbidden. You are not allowed to create or update products."}
+
+
+def test_legacy_batch_is_keyed_by_identifier(api, catalog):
+    hat = make_product("hat")
+    response = api.patch_batch(LEGACY, [{"identifier": "hat", "enabled": False},
+                                        {"identifier": "bag", "family": "bags"},
+                                        {"enabled": True},
+                                        {"identifier": "bad", "values": {"color": v("nope")}}])
+    lines = api.lines(response)
+    assert lines[:3] == [{"line": 1, "identifier": "hat", "status_code": 204},
+                         {"line": 2, "identifier": "bag", "status_code": 201},
+                         {"line": 3, "status_code": 422, "message": "Identifier is missing."}]
+    assert lines[3]["status_code"] == 422 and lines[3]["errors"][0]["attribute"] == "color"
+    assert fetch_product(hat).enabled is False and count() == 2
