@@ -1,0 +1,180 @@
+"""Attributes (reference §5.3): list with search, get, create, upsert and batch upsert.
+
+Also the helpers the other structure resources of this area share: ``search`` filters on ``code``
+and ``updated``, lookups by a code taken from a URL, and the mapping of service refusals to the
+reference's 422 bodies.
+"""
+import datetime
+
+from flask import jsonify
+
+from pimconnect.api import bp
+from pimconnect.api.core import (
+    ApiError,
+    api_view,
+    collection_patch,
+    COLLECTION_TYPE,
+    created,
+    documented,
+    json_object_body,
+    not_found,
+    offset_page,
+    parse_limit,
+    parse_page,
+    parse_pagination_type,
+    parse_search,
+    parse_with_count,
+    unsupported_filter,
+    updated,
+    validation_failed,
+    with_self_link,
+)
+from pimconnect.models import Attribute, AttributeGroup
+from pimconnect.services.api_attributes import Refused, apply_attribute, attribute_json, text
+from pimconnect.services.errors import Invalid
+from pimconnect.services.values import php_type
+
+BASE = "/api/rest/v1/attributes"
+MAX_SEARCH_CODES = 1000
+MAX_OFFSET = 2**62  # beyond, no database can skip that many rows: the page is empty
+
+
+# -- helpers shared by the structure resources ------------------------------------------------------
+
+def find(model, code, **where):
+    """The row of ``model`` with this code (taken from a URL), or None."""
+    if "\x00" in code:  # no stored code holds one, and PostgreSQL refuses to compare with it
+        return None
+    query = model.select().where(model.code == code)
+    for field, value in where.items():
+        query = query.where(getattr(model, field) == value)
+    return query.first()
+
+
+def check_body_code(code, data, key="code", message=None):
+    """A code in the body must be the one of the URL (reference §5)."""
+    if key in data and data[key] != code:
+        message = message or 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'
+        raise ApiError(422, message.format(body=text(data[key]), url=code))
+
+
+def write_or_refuse(anchor, write, *args):
+    """Run a service write; its refusals become the reference's documented or validation 422."""
+    try:
+        return write(*args)
+    except Refused as exc:
+        raise documented(str(exc), anchor) from None
+    except Invalid as exc:
+        raise validation_failed([{"property": prop, "message": message}
+                                 for prop, message in exc.errors.items()]) from None
+
+
+def page_of(query, page, limit):
+    """The rows of one page (none past any offset a database can skip)."""
+    if (page - 1) * limit > MAX_OFFSET:
+        return []
+    return list(query.paginate(page, limit))
+
+
+def list_params():
+    """(page, limit, with_count) of a structure list, which only knows offset pagination."""
+    parse_pagination_type()
+    return parse_page(), parse_limit(), parse_with_count()
+
+
+def structure_filters(query, model, what, extra=None):
+    """The request's ``search`` on a structure list: ``code`` IN, ``updated`` > and the ``extra``
+    filters ({key: (operator, apply(query, value))}); anything else is an unsupported filter."""
+    extra = extra or {}
+    for key, criteria in parse_search().items():
+        for criterion in criteria:
+            operator, value = criterion["operator"], criterion.get("value")
+            if key == "code" and operator == "IN":
+                query = query.where(model.code.in_(search_codes(value, what, "codes")))
+            elif key == "updated" and operator == ">":
+                query = query.where(model.updated > _moment(value))
+            elif key in extra and operator == extra[key][0]:
+                query = extra[key][1](query, value)
+            else:
+                raise unsupported_filter(key, operator)
+    return query
+
+
+def search_codes(value, what, kind):
+    """The list of strings an IN filter needs (codes with a NUL character cannot match anything)."""
+    if not isinstance(value, list):
+        raise ApiError(422, f"In order to search on {what} {kind} you must send an array of {what} {kind} as value, "
+                            f"{php_type(value)} given.")
+    if not all(isinstance(code, str) for code in value):
+        raise ApiError(422, f"In order to search on {what} {kind} you must send an array of strings.")
+    codes = list(dict.fromkeys(code for code in value if "\x00" not in code))
+    if len(codes) > MAX_SEARCH_CODES:
+        raise ApiError(422, f"In order to search on {what} {kind} you must send at most {MAX_SEARCH_CODES} values.")
+    return codes
+
+
+def _moment(value):
+    """An ISO-8601 date-time with an offset, as a naive UTC datetime (how ``updated`` is stored)."""
+    try:
+        moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
+        if moment is None or moment.tzinfo is None:
+            raise ValueError
+        return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        raise ApiError(422, 'Searching on the "updated" property requires a date in the ISO-8601 format with an '
+                            f'offset, like "2019-06-09T12:00:00+02:00", "{text(value)}" given.') from None
+
+
+# -- attributes -------------------------------------------------------------------------------------
+
+def _type_filter(query, value):
+    return query.where(Attribute.type.in_(search_codes(value, "attribute", "types")))
+
+
+@bp.get("/attributes")
+@api_view("pim_api_attribute_list", "attributes")
+def attributes_list():
+    """Attributes sorted by code; ``search`` on code, updated and type."""
+    page, limit, with_count = list_params()
+    query = Attribute.select(Attribute, AttributeGroup).join(AttributeGroup)
+    query = structure_filters(query, Attribute, "attribute", {"type": ("IN", _type_filter)})
+    rows = page_of(query.order_by(Attribute.code), page, limit)
+    items = [with_self_link(f"{BASE}/{row.code}", attribute_json(row, row.group)) for row in rows]
+    return offset_page(items, page, limit, count=query.count() if with_count else None)
+
+
+@bp.get("/attributes/<code>")
+@api_view("pim_api_attribute_list", "attributes")
+def attributes_get(code):
+    attribute = find(Attribute, code)
+    if attribute is None:
+        raise not_found("Attribute", code)
+    return jsonify(attribute_json(attribute, attribute.group))
+
+
+@bp.post("/attributes")
+@api_view("pim_api_attribute_edit", "attributes")
+def attributes_create():
+    attribute = write_or_refuse("post_attributes", apply_attribute, None, json_object_body())
+    return created(f"{BASE}/{attribute.code}")
+
+
+def upsert_attribute(code, data):
+    """PATCH one attribute: update it, or create it with the URL's code; 201 or 204."""
+    check_body_code(code, data)
+    attribute = find(Attribute, code)
+    write_or_refuse("patch_attributes__code_", apply_attribute, attribute, {**data, "code": code})
+    return 204 if attribute else 201
+
+
+@bp.patch("/attributes/<code>")
+@api_view("pim_api_attribute_edit", "attributes")
+def attributes_upsert(code):
+    status = upsert_attribute(code, json_object_body())
+    return (created if status == 201 else updated)(f"{BASE}/{code}")
+
+
+@bp.patch("/attributes")
+@api_view("pim_api_attribute_edit", "attributes", content_type=COLLECTION_TYPE)
+def attributes_batch():
+    return collection_patch("code", upsert_attribute)
