@@ -23,7 +23,7 @@ from pimconnect.blueprints.media import _disposition, _etag
 from pimconnect.models import Attribute, MediaFile
 from pimconnect.services.media import Upload, save_with_uploads
 from pimconnect.services.products import StaleProduct, ValidationFailed
-from pimconnect.services.values import MEDIA_TYPES
+from pimconnect.services.values import MEDIA_TYPES, Structure, check_context
 
 MEDIA_FILES = "/api/rest/v1/media-files"
 Slot = namedtuple("Slot", "attribute locale scope")  # what save_with_uploads needs of a product-page field
@@ -119,13 +119,21 @@ def _target():
     return product, info
 
 
-def _attribute(code):
-    attribute = Attribute.get_or_none(Attribute.code == code) if isinstance(code, str) and "\x00" not in code else None
+def _slot(info):
+    """The product value the file goes to; its attribute, locale and scope checked before anything is stored."""
+    code, locale, scope = info["attribute"], info["locale"], info["scope"]
+    structure = Structure.load()
+    attribute = structure.attributes.get(code) if isinstance(code, str) else None
     if attribute is None:
         raise ApiError(422, f"The {code} attribute does not exist in your PIM.")
     if attribute.type not in MEDIA_TYPES:
         raise ApiError(422, f'The {code} attribute is not an image or file attribute: it cannot hold a media file.')
-    return attribute
+    if not all(isinstance(part, (str, type(None))) for part in (locale, scope)):
+        raise ApiError(422, 'Product property "locale" and "scope" must be strings or null.')
+    problem = check_context(attribute, locale, scope, structure)
+    if problem:
+        raise ApiError(422, problem)
+    return Slot(Attribute.get_by_id(attribute.id), locale, scope)
 
 
 @bp.post("/media-files")
@@ -133,11 +141,10 @@ def _attribute(code):
 def media_files_upload():
     """Store ``file`` and set it as the value the ``product`` field names, in one transaction (201 + Location)."""
     product, info = _target()
-    attribute = _attribute(info["attribute"])
+    slot = _slot(info)
     upload = request.files.get("file")
     if upload is None:
         raise ApiError(422, 'Property "file" is required.')
-    slot = Slot(attribute, info["locale"], info["scope"])
     try:
         saved = save_with_uploads({}, product, [(slot, Upload(upload.filename or "", upload.mimetype, upload.read()))])
     except ValidationFailed as exc:
@@ -145,5 +152,5 @@ def media_files_upload():
         raise (ApiError(422, exc.documented[0]) if exc.documented else validation_failed(exc.errors)) from None
     except StaleProduct:  # deleted while the file was being stored: nothing was written
         raise ApiError(422, f'Product "{product.identifier}" does not exist.') from None
-    entry = next(e for e in saved.values[attribute.code] if (e["locale"], e["scope"]) == (slot.locale, slot.scope))
+    entry = next(e for e in saved.values[slot.attribute.code] if (e["locale"], e["scope"]) == (slot.locale, slot.scope))
     return created(f"{MEDIA_FILES}/{entry['data']}")
