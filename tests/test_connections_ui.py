@@ -158,6 +158,8 @@ def test_code_field_follows_the_label_until_edited(catalog, admin):
     ({"code": "no spaces"}, "code", "The code must be 3 to 100 letters, digits or underscores."),
     ({"flow_type": "sideways"}, "flow_type", "Choose a flow type."),
     ({"role": "99999"}, "role", "Choose a role."),
+    ({"role": "9" * 30}, "role", "Choose a role."),
+    ({"role": "²"}, "role", "Choose a role."),
     ({"group": "abc"}, "group", "Choose a user group."),
 ])
 def test_create_refuses_bad_fields(catalog, admin, changes, field, message):

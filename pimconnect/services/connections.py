@@ -21,7 +21,8 @@ from pimconnect.services.passwords import generate_password, hash_password
 from pimconnect.services.users import ALL_GROUP, assignable_roles
 
 FLOW_TYPES = {"data_source": "Data source", "data_destination": "Data destination", "other": "Other"}
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_]{3,100}")
+ID_PATTERN = re.compile(r"[0-9]{1,9}")
 GRANTS = ["password", "refresh_token"]
 CODE_TAKEN = "This code is already used by another connection."
 
@@ -55,8 +56,8 @@ class Credentials:
 
 def listing():
     """The classic connections by label; connected apps' connections show under Connected apps."""
-    return list(Connection.select(Connection, ApiClient).join(ApiClient)
-                .where(Connection.type == "default").order_by(fn.LOWER(Connection.label), Connection.id))
+    return list(Connection.select().where(Connection.type == "default")
+                .order_by(fn.LOWER(Connection.label), Connection.id))
 
 
 def get(code):
@@ -101,7 +102,7 @@ def _clean(data, new):
         errors["flow_type"] = "Choose a flow type."
     if new:
         values["code"] = str(data.get("code") or "").strip() or suggest_code(values["label"])
-        if not CODE_PATTERN.match(values["code"]) or not 3 <= len(values["code"]) <= 100:
+        if not CODE_PATTERN.fullmatch(values["code"]):
             errors["code"] = "The code must be 3 to 100 letters, digits or underscores."
     return values, errors
 
@@ -110,7 +111,7 @@ def _choice(model, value):
     """The row with id ``value`` among ``model``'s assignable ones; None for an empty value; False if unknown."""
     if value in (None, ""):
         return None
-    if not str(value).isdigit():
+    if not ID_PATTERN.fullmatch(str(value)):  # ASCII digits, short enough for any integer column
         return False
     query = model.select().where(model.id == int(value), model.type == "default")
     if model is UserGroup:
@@ -233,7 +234,8 @@ def regenerate_password(connection, actor=audit.NOBODY):
 def delete(connection, actor=audit.NOBODY):
     """Delete the connection, its client, its tokens and its API user: its tokens die at once."""
     with write_txn():
-        ApiToken.delete().where((ApiToken.client == connection.client_id) | (ApiToken.user == connection.user_id)).execute()
+        ApiToken.delete().where((ApiToken.client == connection.client_id)
+                                | (ApiToken.user == connection.user_id)).execute()
         Connection.delete().where(Connection.id == connection.id).execute()
         ApiClient.delete().where(ApiClient.id == connection.client_id).execute()
         UserRole.delete().where(UserRole.user == connection.user_id).execute()
