@@ -278,6 +278,16 @@ def test_validation_errors_list_every_violation(api, catalog):
          "attribute": "price", "locale": None, "scope": None, "currency": "GBP"}]}
 
 
+def test_amounts_are_bounded(api, catalog):
+    """Amounts beyond 15 integer digits are refused (they are indexed as doubles)."""
+    hat = make_product("hat")
+    response = api.patch(f"{URL}/{hat.uuid}", json={"values": {
+        "weight": v({"amount": "1e15", "unit": "GRAM"}), "price": v([{"amount": 999999999999999, "currency": "EUR"}])}})
+    assert response.get_json() == {"code": 422, "message": "Validation failed.", "errors": [
+        {"property": "values", "message": "This value should be less than 1000000000000000.", "attribute": "weight",
+         "locale": None, "scope": None}]}
+
+
 def test_malformed_json_is_400(api, catalog):
     for body in ("{nope", "[1, 2]", '"text"'):
         response = api.client.post(URL, data=body, content_type="application/json",

@@ -1,6 +1,7 @@
 """Product writes: validate a REST-shaped document, then write the product and everything indexed about it
 in one transaction (the product row, its categories, its ProductValue rows and its completeness)."""
 import uuid as uuid_module
+from decimal import Decimal, InvalidOperation
 
 from peewee import IntegrityError
 
@@ -21,6 +22,7 @@ from pimconnect.services.values import Structure, ValueError_, check_context, in
 FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "groups", "parent", "values", "associations",
           "quantified_associations", "created", "updated"}  # created/updated: read-only, ignored as the reference does
 ASSOCIATION_KEYS = ("groups", "products", "product_models")
+MAX_DIGITS = 15  # amounts are indexed as doubles; larger ones would lose precision (or overflow)
 IDENTIFIER_FORBIDDEN = (" ", ",", ";")
 completeness_for = completeness.completeness_for
 recompute_family = completeness.recompute_family
@@ -149,6 +151,9 @@ def _merge_values(data, current, structure, errors):
             if problem:
                 errors.value(code, locale, scope, problem, documented=True)
                 continue
+            if any(_too_large(amount) for amount in _amounts(attribute, raw)):
+                errors.value(code, locale, scope, f"This value should be less than 1{'0' * MAX_DIGITS}.")
+                continue
             try:
                 stored = normalize_data(attribute, raw, structure)
             except ValueError_ as exc:
@@ -161,6 +166,29 @@ def _merge_values(data, current, structure, errors):
                 kept.append({"locale": locale, "scope": scope, "data": stored})
             values[code] = kept
     return {code: entries for code, entries in values.items() if entries}
+
+
+def _amounts(attribute, raw):
+    """The amounts a number, metric or price value holds (before they are parsed)."""
+    if attribute.type == "pim_catalog_number":
+        return [raw]
+    if attribute.type == "pim_catalog_metric" and isinstance(raw, dict):
+        return [raw.get("amount")]
+    if attribute.type == "pim_catalog_price_collection" and isinstance(raw, list):
+        return [price.get("amount") for price in raw if isinstance(price, dict)]
+    return []
+
+
+def _too_large(amount):
+    """Whether an amount has more than MAX_DIGITS integer digits (checked before it is formatted: 1e999999
+    would otherwise become a million-digit string)."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, float, str)):
+        return False
+    try:
+        number = Decimal(str(amount).strip())
+    except InvalidOperation:
+        return False
+    return number.is_finite() and number.adjusted() >= MAX_DIGITS
 
 
 def _identifier(data, values, structure, product_uuid, errors):
