@@ -69,7 +69,7 @@ ATTRIBUTE = {
     "localizable": BOOLEAN,
     "scopable": BOOLEAN,
     "unique": BOOLEAN,
-    "available_locales": CODES,
+    "available_locales": nullable(CODES),
     "useable_as_grid_filter": BOOLEAN,
     "max_characters": nullable(INTEGER),
     "validation_rule": nullable(STRING),
@@ -83,7 +83,7 @@ ATTRIBUTE = {
     "default_metric_unit": nullable(STRING),
     "date_min": nullable(STRING),
     "date_max": nullable(STRING),
-    "allowed_extensions": CODES,
+    "allowed_extensions": nullable(CODES),
     "max_file_size": nullable(STRING),
     "reference_data_name": nullable(STRING),
     "default_value": nullable(BOOLEAN),
@@ -99,6 +99,12 @@ FAMILY = {
     "attribute_requirements": {"type": "object", "additionalProperties": CODES,
                                "description": "{channel code: [required attribute codes]}"},
     "labels": LABELS,
+}
+FAMILY_VARIANT = {
+    "code": STRING,
+    "labels": LABELS,
+    "variant_attribute_sets": array(obj({"level": INTEGER, "axes": CODES, "attributes": CODES},
+                                        ["level", "axes", "attributes"])),
 }
 ASSOCIATION_TYPE = {"code": STRING, "labels": LABELS, "is_quantified": BOOLEAN, "is_two_way": BOOLEAN}
 # The reference's PHP serializer writes an empty map as []; accept both spellings.
@@ -204,6 +210,8 @@ SCHEMAS = {
     "Family": read_schema(FAMILY, list(FAMILY)),
     "FamilyItem": read_schema(FAMILY, list(FAMILY), listed=True),
     "FamilyWrite": write_schema(FAMILY),
+    "FamilyVariant": read_schema(FAMILY_VARIANT, list(FAMILY_VARIANT)),
+    "FamilyVariantItem": read_schema(FAMILY_VARIANT, list(FAMILY_VARIANT), listed=True),
     "AssociationType": read_schema(ASSOCIATION_TYPE, ["code", "labels"]),
     "AssociationTypeItem": read_schema(ASSOCIATION_TYPE, ["code", "labels"], listed=True),
     "AssociationTypeWrite": write_schema(ASSOCIATION_TYPE),
@@ -262,7 +270,7 @@ def batch_line(key):
 for _key in ("code", "uuid", "identifier"):
     SCHEMAS[f"BatchLineBy{_key.capitalize()}"] = batch_line(_key)
 SCHEMAS["MeasurementFamilyResult"] = obj({
-    "code": STRING, "status_code": INTEGER, "message": STRING, "errors": array(ref("ValidationError")),
+    "code": {"description": "the code as sent (any JSON value when it was not a string)"}, "status_code": INTEGER, "message": STRING, "errors": array(ref("ValidationError")),
 }, ["code", "status_code"])
 
 
@@ -308,6 +316,12 @@ PRODUCT_LIST_PARAMS = [
     query("attributes", STRING, "comma-separated attribute codes"),
     *PRODUCT_FLAGS,
 ]
+SCHEMAS["ProductSearch"] = obj({
+    **{p["name"]: p["schema"] for p in PRODUCT_LIST_PARAMS},
+    "search": {"oneOf": [STRING, {"type": "object"}], "description": "the filters, as an object or its JSON"},
+    "locales": {"oneOf": [STRING, CODES]},
+    "attributes": {"oneOf": [STRING, CODES]},
+})
 
 # --- responses -------------------------------------------------------------------------------
 
@@ -416,6 +430,11 @@ def product_paths(paths, collection, key, name, ops):
                           request_body=body(ref(f"{name}Write"))),
         "patch": batch_patch(f"patch_{ops}", "Create or update several products", "Products", f"{name}Write", key),
     }
+    if key == "uuid":  # SaaS: the list's parameters in a JSON body, for searches too long for a URL
+        paths[f"{collection}/search"] = {"post": operation(
+            f"post_{ops}_search", "List products, parameters in the body", "Products",
+            responses(ok(page_schema(f"{name}Item", search_after=True)), *WRITE_ERRORS),
+            request_body=body(ref("ProductSearch")))}
     paths[item_path] = {
         "get": operation(f"get_{ops}__{item_param}_", "Get a product", "Products",
                          responses(ok(ref(name)), *READ_ERRORS, 404, 422), [*single, *PRODUCT_FLAGS]),
@@ -473,6 +492,13 @@ def build_document():
     structure_resource(paths, f"{V1}/attribute-groups", "code", "AttributeGroup", "Attribute groups",
                        "attribute_groups")
     structure_resource(paths, f"{V1}/families", "code", "Family", "Families", "families")
+    family = [path_param("family_code")]
+    paths[f"{V1}/families/{{family_code}}/variants"] = {"get": operation(
+        "get_families__family_code__variants", "List a family's variants (none: no product models)", "Families",
+        responses(ok(page_schema("FamilyVariantItem")), 400, *READ_ERRORS, 404, 422), [*family, *LIST_PARAMS])}
+    paths[f"{V1}/families/{{family_code}}/variants/{{code}}"] = {"get": operation(
+        "get_families__family_code__variants__code_", "Get a family variant", "Families",
+        responses(ok(ref("FamilyVariant")), *READ_ERRORS, 404), [*family, path_param("code")])}
     structure_resource(paths, f"{V1}/association-types", "code", "AssociationType", "Association types",
                        "association_types")
     structure_resource(paths, f"{V1}/channels", "code", "Channel", "Channels", "channels")
@@ -498,16 +524,19 @@ def build_document():
                               "multipart/form-data": {"schema": obj({
                                   "product": {"type": "string", "description": 'JSON: {"identifier"|"uuid", '
                                               '"attribute", "locale", "scope"}'},
+                                  "product_model": {"type": "string", "description": 'JSON: {"code", '
+                                                    '"attribute", "locale", "scope"}'},
                                   "file": {"type": "string", "format": "binary"},
-                              }, ["product", "file"])}}}),
+                              }, ["file"])}}}),
     }
     paths[f"{V1}/media-files/{{code}}"] = {"get": operation(
         "get_media_files__code_", "Get a media file", "Media files",
         responses(ok(ref("MediaFile")), *READ_ERRORS, 404), [path_param("code")])}
     paths[f"{V1}/media-files/{{code}}/download"] = {"get": operation(
         "get_media_files__code__download", "Download a media file", "Media files",
-        responses({"200": {"description": "The file", "content": {"application/octet-stream": {
-            "schema": {"type": "string", "format": "binary"}}}}}, *READ_ERRORS, 404), [path_param("code")])}
+        responses({"200": {"description": "The file, as an attachment, with its stored media type",
+                           "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
+                  *READ_ERRORS, 404), [path_param("code")])}
 
     return {
         "openapi": "3.0.3",
