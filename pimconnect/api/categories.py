@@ -5,7 +5,6 @@ from pimconnect.api import bp
 from pimconnect.api.core import (
     COLLECTION_TYPE,
     api_view,
-    collection_patch,
     created,
     json_object_body,
     not_found,
@@ -20,7 +19,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.services import api_structure_categories as service
-from pimconnect.services.api_structure_common import api_refusals
+from pimconnect.services.api_structure_common import api_refusals, batch_upsert
 
 PATH = "/api/rest/v1/categories"
 
@@ -72,4 +71,4 @@ def categories_upsert(code):
 @api_view("pim_api_category_edit", "categories", content_type=COLLECTION_TYPE)
 def categories_batch():
     """Upsert up to 100 categories, one JSON object per line, each in its own transaction."""
-    return collection_patch("code", _upsert)
+    return batch_upsert(_upsert)

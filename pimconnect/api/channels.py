@@ -5,7 +5,6 @@ from pimconnect.api import bp
 from pimconnect.api.core import (
     COLLECTION_TYPE,
     api_view,
-    collection_patch,
     created,
     json_object_body,
     not_found,
@@ -18,7 +17,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.services import api_structure_channels as service
-from pimconnect.services.api_structure_common import api_refusals
+from pimconnect.services.api_structure_common import api_refusals, batch_upsert
 
 PATH = "/api/rest/v1/channels"
 
@@ -67,4 +66,4 @@ def channels_upsert(code):
 @api_view("pim_api_channel_edit", "channels", content_type=COLLECTION_TYPE)
 def channels_batch():
     """Upsert up to 100 channels, one JSON object per line, each in its own transaction."""
-    return collection_patch("code", _upsert)
+    return batch_upsert(_upsert)

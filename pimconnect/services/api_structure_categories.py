@@ -18,6 +18,7 @@ from pimconnect.services.api_structure_common import (
     check_properties,
     check_url_code,
     find_by_code,
+    is_reachable,
     is_storable,
     merge_labels,
     parse_atom,
@@ -98,7 +99,7 @@ def list_categories(search, page, limit, with_count=False, with_position=False):
     count_query = Category.select()
     if conditions:
         query, count_query = query.where(*conditions), count_query.where(*conditions)
-    items = [_represent(row) for row in query.paginate(page, limit).dicts()]
+    items = [_represent(row) for row in query.paginate(page, limit).dicts()] if is_reachable(page, limit) else []
     return items, count_query.count() if with_count else None
 
 

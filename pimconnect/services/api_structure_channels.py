@@ -20,6 +20,7 @@ from pimconnect.services.api_structure_common import (
     check_url_code,
     code_list,
     find_by_code,
+    is_reachable,
     merge_labels,
     php_string,
     rows_by_code,
@@ -48,7 +49,7 @@ def get_channel(code):
 
 def list_channels(page, limit, with_count=False):
     """One page of channels by code (four queries whatever the page size) and their count if asked."""
-    rows = list(Channel.select().order_by(Channel.code).paginate(page, limit))
+    rows = list(Channel.select().order_by(Channel.code).paginate(page, limit)) if is_reachable(page, limit) else []
     items = [_represent(data) for data in settings.channels_data(rows)] if rows else []
     return items, Channel.select().count() if with_count else None
 

@@ -9,7 +9,7 @@ import contextlib
 import datetime
 import re
 
-from pimconnect.api.core import ApiError, documented, validation_failed
+from pimconnect.api.core import ApiError, collection_patch, documented, validation_failed
 from pimconnect.models import Locale
 from pimconnect.services.products import ValidationFailed
 from pimconnect.services.values import php_type
@@ -17,6 +17,7 @@ from pimconnect.services.values import php_type
 BLANK = "This value should not be blank."
 CODE_MAX = 100
 LABEL_MAX = 100
+MAX_OFFSET = 2 ** 62  # past it, 64-bit OFFSETs overflow: such pages are empty without asking the database
 LOOKUP_CHUNK = 500  # codes per IN (...) query: far below SQLite's and PostgreSQL's parameter limits
 READ_ONLY = frozenset({"updated"})  # read-only timestamps clients send back with what they read: ignored
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_]+")
@@ -66,6 +67,18 @@ def api_refusals(operation_id):
         raise validation_failed(exc.errors) from None
     except Refused as exc:
         raise ApiError(exc.status, exc.message) from None
+
+
+def batch_upsert(upsert):
+    """The collection PATCH (§7) of a resource keyed by ``code``.
+
+    A line whose code holds a lone surrogate (a ``\\ud800`` escape) cannot be echoed in the UTF-8 answer;
+    the reference's JSON decoder refuses such text, so the request is answered as invalid JSON.
+    """
+    try:
+        return collection_patch("code", upsert)
+    except UnicodeEncodeError:
+        raise ApiError(400, "Invalid json message received") from None
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -170,6 +183,11 @@ def code_list(value):
     """The codes of an array property, as strings, without duplicates, in order."""
     items = value.values() if isinstance(value, dict) else value
     return list(dict.fromkeys(php_string(item) for item in items))
+
+
+def is_reachable(page, limit):
+    """Whether a page starts at an offset the databases can take (any positive page number is valid)."""
+    return (page - 1) * limit < MAX_OFFSET
 
 
 # --- lookups ------------------------------------------------------------------------------------

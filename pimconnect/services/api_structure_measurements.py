@@ -22,6 +22,7 @@ from pimconnect.services.api_structure_common import (
     NUL,
     find_by_code,
     is_storable,
+    php_string,
 )
 
 MAX_FAMILIES = 100
@@ -94,7 +95,8 @@ def save_family(item):
     """Create or update one family of the PATCH body; its result line."""
     code = item.get("code", "")
     if not isinstance(code, str):
-        return _line(code, 422, INVALID_FORMAT, [_type_error("code", code, "string")])
+        echoed = "" if isinstance(code, (dict, list)) else php_string(code)
+        return _line(echoed, 422, INVALID_FORMAT, [_type_error("code", code, "string")])
     if "code" not in item:
         return _line(code, 422, INVALID_FORMAT, [{"property": "code", "message": "The property code is required"}])
     try:
