@@ -209,6 +209,8 @@ def _attribute_changes(data, errors):
                 errors.setdefault(name, "This value should be null.")
             continue
         expect_known(name, rules.STATE_FIELDS)
+        if name == "allowed_extensions" and value is None:  # how other types read back
+            value = []
         (expect_array if name in ATTRIBUTE_ARRAYS else expect_scalar)(name, value)
         typed = _attribute_value(name, value, errors)
         if typed is not _SKIP:
