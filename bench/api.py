@@ -1,0 +1,203 @@
+"""REST API benchmark: batch upsert rate, search-after walks, filtered page time at 10k vs 100k.
+
+    .venv/bin/python bench/api.py [--products 10000] [--large 100000] [--database-url postgresql://…]
+                                  [--runs 20] [--profile]
+
+A live server (werkzeug, threaded, on a loopback port) and a real token from the password grant;
+requests go through a keep-alive ``requests`` session, as a connector's would. Runs on a
+temporary SQLite file (and on a temporary PostgreSQL schema with ``--database-url``) and prints
+figures against the targets below. It never asserts: it reports. ``--profile`` adds where the
+server's time goes (cProfile of the same requests through the Flask test client, in process).
+"""
+import argparse
+import cProfile
+import io
+import json
+import logging
+import os
+import pstats
+import statistics
+import sys
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+sys.path.insert(0, ROOT)
+
+import requests  # noqa: E402
+
+from bench.catalog import build_app, sqlite_url  # noqa: E402
+from pimconnect.db import db, temporary_postgres_schema  # noqa: E402
+from tests.live_api import live_api  # noqa: E402
+
+PRODUCTS = "/api/rest/v1/products-uuid"
+COLLECTION = "application/vnd.akeneo.collection+json"
+BATCH = 100
+FILTER = {"color": [{"operator": "IN", "value": ["red"]}]}
+TARGET_UPSERT = 2000  # products/s
+TARGET_WALK = 10000  # products/s, SQLite
+MAX_RATIO = 1.5  # filtered page at the large size vs the small size
+FAMILIES = ["hats", "clothing", "bags", "kitchenware"]
+COLORS = ["black", "white", "red", "blue", "green", "beige", "brown"]
+
+
+def product_line(n):
+    """A new product in the shape a connector sends: identifier, family, a few values, categories."""
+    family = FAMILIES[n % len(FAMILIES)]
+    values = {
+        "sku": [{"locale": None, "scope": None, "data": f"bench-{n:07d}"}],
+        "name": [{"locale": "en_US", "scope": None, "data": f"Bench product {n}"},
+                 {"locale": "fr_FR", "scope": None, "data": f"Produit {n}"}],
+        "weight": [{"locale": None, "scope": None, "data": {"amount": f"{n % 900 + 1}.5", "unit": "GRAM"}}],
+    }
+    if family != "kitchenware":
+        values["color"] = [{"locale": None, "scope": None, "data": COLORS[n % len(COLORS)]}]
+    return {"uuid": str(uuid.uuid4()), "family": family, "categories": ["master"], "values": values}
+
+
+def batch_body(start, size=BATCH):
+    return "\n".join(json.dumps(product_line(n)) for n in range(start, start + size))
+
+
+def upsert(session, url, count):
+    """products/s for ``count`` new products in batches of 100; refused lines are counted."""
+    refused = 0
+    started = time.perf_counter()
+    for start in range(0, count, BATCH):
+        response = session.patch(url + PRODUCTS, data=batch_body(start, min(BATCH, count - start)),
+                                 headers={"Content-Type": COLLECTION})
+        response.raise_for_status()
+        refused += sum(1 for line in response.text.split("\n") if json.loads(line)["status_code"] >= 300)
+    return count / (time.perf_counter() - started), refused
+
+
+def walk(session, url, search=None):
+    """(products/s, products seen, pages) following ``next`` links with search_after, limit=100."""
+    params = {"pagination_type": "search_after", "limit": BATCH}
+    if search:
+        params["search"] = json.dumps(search)
+    next_url, seen, pages = requests.Request("GET", url + PRODUCTS, params=params).prepare().url, 0, 0
+    started = time.perf_counter()
+    while next_url:
+        response = session.get(next_url)
+        response.raise_for_status()
+        body = response.json()
+        seen += len(body["_embedded"]["items"])
+        pages += 1
+        next_url = body["_links"].get("next", {}).get("href")
+    elapsed = time.perf_counter() - started
+    return (seen / elapsed if elapsed else float("nan")), seen, pages
+
+
+def page_ms(session, url, runs, search=FILTER):
+    """Median ms of the first filtered page (limit=100)."""
+    params = {"pagination_type": "search_after", "limit": BATCH, "search": json.dumps(search)}
+    session.get(url + PRODUCTS, params=params).raise_for_status()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        session.get(url + PRODUCTS, params=params).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def profile(app, token, label, request):
+    """Top functions by cumulative time of ``request(client)`` run in process (the server's side)."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    profiler = cProfile.Profile()
+    profiler.enable()
+    request(client, headers)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"pimconnect", 25)
+    stats.sort_stats("tottime").print_stats(12)
+    print(f"  -- profile: {label} --")
+    for line in out.getvalue().splitlines():
+        if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced")):
+            print("  " + line.replace(ROOT, ""))
+
+
+def run_profiles(app, token, start):
+    def one_batch(client, headers):
+        client.patch(PRODUCTS, data=batch_body(start), content_type=COLLECTION, headers=headers)
+
+    def ten_pages(client, headers):
+        next_url = f"{PRODUCTS}?pagination_type=search_after&limit=100"
+        for _ in range(10):
+            links = client.get(next_url, headers=headers).get_json()["_links"]
+            if "next" not in links:
+                break
+            next_url = links["next"]["href"].replace(app.config["PIM_URL"], "")
+
+    def filtered_page(client, headers):
+        for _ in range(10):
+            client.get(PRODUCTS, query_string={"pagination_type": "search_after", "limit": 100,
+                                               "search": json.dumps(FILTER)}, headers=headers)
+
+    profile(app, token, "one batch PATCH of 100 new products", one_batch)
+    profile(app, token, "10 search-after pages of 100", ten_pages)
+    profile(app, token, f"10 first pages filtered by {json.dumps(FILTER)}", filtered_page)
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def run_backend(label, url, count, large, runs, with_profile):
+    from pimconnect.models import Product
+    from pimconnect.services import generator
+
+    print(f"\n== {label} ==")
+    app = build_app(url)
+    with live_api(app, code="bench") as api:
+        session = requests.Session()
+        session.headers.update(api.bearer)
+        rate, refused = upsert(session, api.url, count)
+        print(f"batch upsert: {count} products in batches of {BATCH}: {rate:,.0f} products/s "
+              f"({refused} refused lines; target >= {TARGET_UPSERT:,}) {verdict(rate >= TARGET_UPSERT)}")
+        rate, seen, pages = walk(session, api.url)
+        print(f"search_after walk: {seen} products in {pages} pages: {rate:,.0f} products/s "
+              f"(target >= {TARGET_WALK:,} on SQLite) {verdict(rate >= TARGET_WALK)}")
+        rate, seen, pages = walk(session, api.url, FILTER)
+        print(f"filtered walk {json.dumps(FILTER)}: {seen} products in {pages} pages: {rate:,.0f} products/s")
+        small = page_ms(session, api.url, runs)
+        with db.connection_context():
+            size = Product.select().count()
+        print(f"filtered first page at {size:,} products: median {small:.2f} ms (of {runs})")
+        if with_profile:
+            run_profiles(app, api.token["access_token"], count + 1)
+        with db.connection_context():
+            missing = large - Product.select().count()
+            if missing > 0:
+                print(f"generating {missing:,} products … {generator.generate(missing):,.0f} products/s")
+            size = Product.select().count()
+        big = page_ms(session, api.url, runs)
+        ratio = big / small
+        print(f"filtered first page at {size:,} products: median {big:.2f} ms (of {runs}); "
+              f"ratio {ratio:.2f}× (limit {MAX_RATIO}×) {verdict(ratio <= MAX_RATIO)}")
+        rate, seen, pages = walk(session, api.url, FILTER)
+        print(f"filtered walk at {size:,}: {seen} products in {pages} pages: {rate:,.0f} products/s")
+        if with_profile:
+            run_profiles(app, api.token["access_token"], count + BATCH + 1)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=10000, help="products created through the API")
+    parser.add_argument("--large", type=int, default=100000, help="catalog size for the second page measure")
+    parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per page measure")
+    parser.add_argument("--profile", action="store_true", help="print the server's hot spots (cProfile)")
+    args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request otherwise
+    with sqlite_url() as url:
+        run_backend("SQLite", url, args.products, args.large, args.runs, args.profile)
+    if args.database_url:
+        with temporary_postgres_schema(args.database_url, prefix="benchapi") as url:
+            run_backend("PostgreSQL", url, args.products, args.large, args.runs, args.profile)
+
+
+if __name__ == "__main__":
+    main()
