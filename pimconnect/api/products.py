@@ -3,6 +3,7 @@ with its projections (§6.6) and pagination (§4), single reads, and the write e
 import base64
 import binascii
 import uuid as uuid_module
+from collections import namedtuple
 from urllib.parse import quote
 
 from flask import current_app, jsonify, request
@@ -34,6 +35,7 @@ MAX_PAGE_RESULTS = 10_000  # the reference's search engine window (from + size)
 PAGE_LIMIT_MESSAGE = ('You have reached the maximum number of pages you can retrieve with the "page" pagination type. '
                       'Please use the search after pagination type instead')
 PAGE_LIMIT_DOC = "http://api.akeneo.com/documentation/pagination.html#the-search-after-method"
+Scope = namedtuple("Scope", "code tree_path locales")  # the ``scope`` channel of a list (§6.6)
 
 
 @bp.record_once
@@ -97,25 +99,24 @@ def _codes(name):
     return None if raw is None else [code.strip() for code in raw.split(",")]
 
 
-def _unknown(codes, known):
+def _missing(codes, field, *conditions):
+    """The ``codes`` that ``field`` does not hold (one query; a code with a NUL character never exists)."""
+    clean = [code for code in codes if "\x00" not in code]
+    known = {c for (c,) in field.model.select(field).where(field.in_(clean), *conditions).tuples()} if clean else ()
     return [code for code in codes if code not in known]
 
 
 def _check_attributes():
     codes = _codes("attributes")
-    if codes is None:
-        return None
-    clean = [c for c in codes if "\x00" not in c]
-    known = {c for (c,) in Attribute.select(Attribute.code).where(Attribute.code.in_(clean)).tuples()} if clean else set()
-    missing = _unknown(codes, known)
+    missing = _missing(codes, Attribute.code) if codes is not None else []
     if missing:
-        text = "Attributes \"{}\" do not exist." if len(missing) > 1 else "Attribute \"{}\" does not exist."
+        text = 'Attributes "{}" do not exist.' if len(missing) > 1 else 'Attribute "{}" does not exist.'
         raise ApiError(422, text.format(", ".join(missing)))
-    return frozenset(codes)
+    return frozenset(codes) if codes is not None else None
 
 
-def _check_channel():
-    """The ``scope`` channel as (code, tree path, locale codes), or None."""
+def _check_scope():
+    """The ``scope`` channel, or None."""
     code = request.args.get("scope")
     if code is None:
         return None
@@ -124,27 +125,23 @@ def _check_channel():
         .where(Channel.code == code).tuples().first())
     if row is None:
         raise ApiError(422, f'Scope "{code}" does not exist.')
-    locales = [c for (c,) in ChannelLocale.select(Locale.code).join(Locale).where(ChannelLocale.channel == row[0])
-               .tuples()]
-    return code, row[1], locales
+    locales = ChannelLocale.select(Locale.code).join(Locale).where(ChannelLocale.channel == row[0]).tuples()
+    return Scope(code, row[1], frozenset(c for (c,) in locales))
 
 
-def _check_locales(channel):
+def _check_locales(scope):
     codes = _codes("locales")
     if codes is None:
         return None
-    clean = [c for c in codes if "\x00" not in c]
-    enabled = {c for (c,) in Locale.select(Locale.code).where(Locale.code.in_(clean), Locale.enabled).tuples()} \
-        if clean else set()
-    missing = _unknown(codes, enabled)
+    missing = _missing(codes, Locale.code, Locale.enabled)
     if missing:
         text = ('Locales "{}" do not exist or are not activated.' if len(missing) > 1
                 else 'Locale "{}" does not exist or is not activated.')
         raise ApiError(422, text.format(", ".join(missing)))
-    outside = _unknown(codes, set(channel[2])) if channel else []
+    outside = [code for code in codes if code not in scope.locales] if scope else []
     if outside:
         subject = f'Locales "{", ".join(outside)}" are' if len(outside) > 1 else f'Locale "{outside[0]}" is'
-        raise ApiError(422, f'{subject} not activated for the scope "{channel[0]}".')
+        raise ApiError(422, f'{subject} not activated for the scope "{scope.code}".')
     return frozenset(codes)
 
 
@@ -189,17 +186,17 @@ def product_list(key, path):
     pagination_type = parse_pagination_type(search_after_supported=True)
     limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
     attributes = _check_attributes()
-    channel = _check_channel()
-    locales = _check_locales(channel)
+    scope = _check_scope()
+    locales = _check_locales(scope)
     query = _select()
     condition = _search_condition()
     if condition is not None:
         query = query.where(condition)
-    if channel is not None:
-        query = query.where(_in_tree(channel[1]))
+    if scope is not None:
+        query = query.where(_in_tree(scope.tree_path))
         # With a scope and no locales, values are limited to the channel's locales (reference handler).
-        locales = locales if locales is not None else frozenset(channel[2])
-    options = read_options(key, attributes=attributes, locales=locales, scope=channel[0] if channel else None)
+        locales = locales if locales is not None else scope.locales
+    options = read_options(key, attributes=attributes, locales=locales, scope=scope.code if scope else None)
     if pagination_type == "search_after":
         cursor = request.args.get("search_after")
         if cursor:
