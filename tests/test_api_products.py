@@ -324,6 +324,16 @@ def test_quantified_types_are_listed_empty(api, catalog, conn):
     assert response.status_code == 204
 
 
+def test_unsupported_method_is_405(api, catalog):
+    target = f"{URL}/{uuid.uuid4()}"
+    response = api.post(target, json={})
+    assert response.status_code == 405
+    message = response.get_json()["message"]
+    prefix = f"No route found for 'POST {target}': Method Not Allowed (Allow: "
+    assert message.startswith(prefix) and message.endswith(")")
+    assert set(message[len(prefix):-1].split(", ")) == {"GET", "PATCH", "DELETE"}
+
+
 def test_delete(api, catalog):
     hat = make_product("hat", categories=["master_hats"], values={"color": v("red")})
     response = api.delete(f"{URL}/{hat.uuid}")

@@ -67,6 +67,12 @@ def test_offset_pagination_links_keep_every_parameter(api, catalog):
     assert "previous" not in first["_links"] and "items_count" not in first
 
 
+def test_ten_products_per_page_by_default(api, catalog):
+    make_many(11)
+    body = api.get(URL).get_json()
+    assert len(body["_embedded"]["items"]) == 10 and query_of(body["_links"]["next"]["href"])["limit"] == "10"
+
+
 def test_full_last_page_still_has_next(api, catalog):
     make_many(4)
     body = api.get(URL, query_string={"limit": 2, "page": 2}).get_json()

@@ -95,6 +95,20 @@ def products_uuid_create():
     return created(f"{PRODUCTS_UUID}/{product.uuid}")
 
 
+def _existing(raw_uuid):
+    product_uuid = parse_uuid(raw_uuid)
+    product = find(product_uuid) if product_uuid is not None else None
+    if product is None:
+        raise not_found(raw_uuid)
+    return product
+
+
+@bp.get("/products-uuid/<uuid>")
+@api_view("pim_api_product_list", "products")
+def products_uuid_get(uuid):
+    return product_response(_existing(uuid), "uuid")
+
+
 def upsert(raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
     """PATCH one product by uuid: 201 when created, 204 when updated (a batch line goes through here too)."""
     if "identifier" in data:
@@ -123,20 +137,6 @@ def products_uuid_upsert(uuid):
 def products_uuid_batch():
     """Batch upsert (§7): one product per line, each line committed on its own."""
     return collection_patch("uuid", upsert)
-
-
-def _existing(raw_uuid):
-    product_uuid = parse_uuid(raw_uuid)
-    product = find(product_uuid) if product_uuid is not None else None
-    if product is None:
-        raise not_found(raw_uuid)
-    return product
-
-
-@bp.get("/products-uuid/<uuid>")
-@api_view("pim_api_product_list", "products")
-def products_uuid_get(uuid):
-    return product_response(_existing(uuid), "uuid")
 
 
 @bp.delete("/products-uuid/<uuid>")
