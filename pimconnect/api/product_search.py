@@ -36,6 +36,8 @@ from pimconnect.api.product_search_values import (
     operators_of,
     parse_date,
     php_string,
+    probe,
+    probed,
     sql_text,
     value_condition,
 )
@@ -157,7 +159,8 @@ def _check_identifier_limit(search):
         if value is None or (isinstance(value, list) and None in value):
             raise invalid("The identifier filter can't contain null value")
         if isinstance(value, list) and len({json.dumps(v, sort_keys=True) for v in value}) > IDENTIFIER_LIMIT:
-            raise ApiError(400, f"The identifier filter can't contain more than {IDENTIFIER_LIMIT} product identifiers.")
+            raise ApiError(400, f"The identifier filter can't contain more than {IDENTIFIER_LIMIT} product "
+                                "identifiers.")
 
 
 def _check_locales(search, search_locale, activated):
@@ -238,14 +241,16 @@ def _identifier(key, operator_code, criterion, context):
 
 
 def _classified(*conditions):
-    return fn.EXISTS(ProductCategory.select(SQL("1")).where(ProductCategory.product == Product.uuid, *conditions))
+    return probe(ProductCategory.select(SQL("1")).where(ProductCategory.product == Product.uuid, *conditions))
 
 
 def _categories(key, operator_code, criterion, context):
     if operator_code == "UNCLASSIFIED":
         return ~_classified()
     codes = check_codes(key, criterion.get("value"))
-    paths = dict(Category.select(Category.code, Category.path).where(Category.code.in_(codes)).tuples()) if codes else {}
+    paths = {}
+    if codes:
+        paths = dict(Category.select(Category.code, Category.path).where(Category.code.in_(codes)).tuples())
     for code in codes:
         if code not in paths:
             raise invalid(f'Object "category" with code "{code}" does not exist')
@@ -265,7 +270,7 @@ def _enabled(key, operator_code, criterion, context):
     value = criterion.get("value")
     if not isinstance(value, bool):
         raise expects(key, "a boolean", value)
-    return Product.enabled == (value if operator_code == "=" else not value)
+    return probed(Product.enabled) == (value if operator_code == "=" else not value)
 
 
 def _completeness(key, operator_code, criterion, context):
@@ -285,20 +290,22 @@ def _completeness(key, operator_code, criterion, context):
             raise invalid(f'Property "{key}" expects an array with the key "locales".')
         test = COMPARISONS[ON_ALL_LOCALES[operator_code]]
         ids = context.locale_ids(criterion["locales"])
-        return reduce(operator.and_, [_ratio(channel, [i], test(ProductCompleteness.ratio, value)) for i in ids], ALL)
+        holds = test(probed(ProductCompleteness.ratio), value)
+        return reduce(operator.and_, [_ratio(channel, [i], holds) for i in ids], ALL)
     locale = context.locale_of(criterion)
     ids = context.locale_ids([locale] if locale is not None else channel.locales)
     if operator_code == "!=":
         every = reduce(operator.and_, [_ratio(channel, [i]) for i in ids], ALL)
-        return every & _ratio(channel, ids, ProductCompleteness.ratio != value)
-    return _ratio(channel, ids, COMPARISONS[operator_code](ProductCompleteness.ratio, value))
+        return every & _ratio(channel, ids, probed(ProductCompleteness.ratio) != value)
+    return _ratio(channel, ids, COMPARISONS[operator_code](probed(ProductCompleteness.ratio), value))
 
 
 def _ratio(channel, locale_ids, *conditions):
-    """A completeness of the product on the channel for one of the locales."""
-    return fn.EXISTS(ProductCompleteness.select(SQL("1")).where(
-        ProductCompleteness.product == Product.uuid, ProductCompleteness.channel == channel.id,
-        ProductCompleteness.locale.in_(locale_ids), *conditions))
+    """A completeness of the product on the channel for one of the locales, probed by the product's
+    (at most a few dozen) rows: SQLite would otherwise walk the (channel, locale, …) or locale index."""
+    return probe(ProductCompleteness.select(SQL("1")).where(
+        ProductCompleteness.product == Product.uuid, probed(ProductCompleteness.channel) == channel.id,
+        probed(ProductCompleteness.locale).in_(locale_ids), *conditions))
 
 
 def _groups(key, operator_code, criterion, context):
@@ -314,6 +321,7 @@ def _groups(key, operator_code, criterion, context):
 def _family(key, operator_code, criterion, context):
     if operator_code in ("EMPTY", "NOT EMPTY"):
         return Product.family.is_null(operator_code == "EMPTY")
+    family = probed(Product.family)
     codes = check_codes(key, criterion.get("value"))
     lowered = [c.lower() for c in codes]
     found = dict(Family.select(fn.LOWER(Family.code), Family.id).where(fn.LOWER(Family.code).in_(lowered)).tuples()
@@ -322,7 +330,7 @@ def _family(key, operator_code, criterion, context):
         if code.lower() not in found:  # family codes compare case-insensitively in the reference
             raise invalid(f'Object "family" with code "{code}" does not exist')
     ids = [found[c] for c in lowered]
-    return Product.family.in_(ids) if operator_code == "IN" else Product.family.is_null() | Product.family.not_in(ids)
+    return family.in_(ids) if operator_code == "IN" else family.is_null() | family.not_in(ids)
 
 
 def _moment(key, operator_code, criterion, context):

@@ -1,11 +1,13 @@
 """Attribute-value criteria of the products ``search`` (§6.5): one operator table per kind of attribute,
-each operator compiled to a correlated EXISTS on ProductValue.
+each operator compiled to a condition on ProductValue.
 
 ProductValue holds the typed index of every value (services/values.index_rows): ``text`` is the
 lower-cased text cut at 255 characters, an option code or a media code; ``number`` a number, one
-price per currency (``key``) or a metric in its family's standard unit; ``boolean``; ``date``. A
-criterion probes the rows of (product, attribute, locale, scope), the head of the unique index, so a
-filtered page costs one index probe per product read, however big the catalog.
+price per currency (``key``) or a metric in its family's standard unit; ``boolean``; ``date``. Most
+criteria probe the product's own rows by the head of the unique index (product, attribute, locale,
+scope, key), so a page reads products in uuid order and stops at its 100th match, one index probe
+per product read, however big the catalog. Equal texts, which few products share, are looked up by
+value instead (``ValueRows.holding``).
 
 Value checks and messages are the reference's filters' (akeneo/pim-community-dev
 src/Akeneo/Pim/Enrichment/Bundle/Elasticsearch/Filter/Attribute/*.php, InvalidPropertyTypeException).
@@ -125,6 +127,27 @@ def raw(template, *parts):
     return NodeList(nodes, glue="")
 
 
+def probed(column):
+    """``column`` where the page must be read in uuid order and each product probed by its own rows.
+
+    SQLite is given ``+column``, which no index can serve. Left free, it walks the index on the
+    compared column for every product of the page (inside a correlated probe), or reads every
+    product of a family or status and sorts them; with a broad filter both cost the whole catalog.
+    PostgreSQL's planner weighs the LIMIT itself."""
+    return NodeList((SQL("+"), column), glue="") if is_sqlite() else column
+
+
+def probe(query):
+    """``EXISTS (query)``, evaluated for each product the page reads.
+
+    On PostgreSQL, ``OFFSET 0`` keeps the planner from turning it into a join: it misjudges how many
+    ProductValue rows match (a boolean's or a number's condition correlates with the attribute,
+    which it assumes independent) and, thinking them few, would read and sort every match for each
+    page. SQLite always evaluates it so.
+    """
+    return fn.EXISTS(query if is_sqlite() else query.offset(0))
+
+
 # --- the rows of one attribute value ----------------------------------------------------------
 
 class ValueRows:
@@ -139,12 +162,20 @@ class ValueRows:
         rows = ProductValue.select(SQL("1")).where(
             ProductValue.product == Product.uuid, ProductValue.attribute == self.attribute.id,
             ProductValue.locale == self.locale, ProductValue.scope == self.scope, *conditions)
-        return fn.EXISTS(rows)
+        return probe(rows)
+
+    def holding(self, *conditions):
+        """Products with such a row, looked up by the compared column's index: for equal texts (an
+        identifier, a name), which few products share and a page would probe the catalog to find."""
+        rows = ProductValue.select(ProductValue.product).where(
+            ProductValue.attribute == self.attribute.id, ProductValue.locale == self.locale,
+            ProductValue.scope == self.scope, *conditions)
+        return Product.uuid.in_(rows)
 
     def empty(self):
         """No value though the product's family has the attribute (the reference's EMPTY filters)."""
         families = FamilyAttribute.select(FamilyAttribute.family).where(FamilyAttribute.attribute == self.attribute.id)
-        return Product.family.in_(families) & ~self.exist()
+        return probed(Product.family).in_(families) & ~self.exist()
 
     def document_text(self, comparison, operand):
         """The document's text for this locale and scope, lower-cased, ``comparison`` (``= {}``,
@@ -173,11 +204,12 @@ def text_matches(rows, how, needle):
     The index keeps 255 characters: within them it decides alone; past them the JSON document does.
     """
     needle = sql_text(needle).lower()
-    column = ProductValue.text
+    column = probed(ProductValue.text)
     if how == "starts" and len(needle) <= TEXT_PREFIX:
         return like(column, escape_like(needle) + "%")
     if how == "starts":
-        return (column == needle[:TEXT_PREFIX]) & rows.document_text("LIKE {} ESCAPE '\\'", escape_like(needle) + "%")
+        pattern = escape_like(needle) + "%"
+        return (column == needle[:TEXT_PREFIX]) & rows.document_text("LIKE {} ESCAPE '\\'", pattern)
     if how == "equals" and len(needle) < TEXT_PREFIX:
         return column == needle
     if how == "equals":
@@ -202,15 +234,23 @@ def _any_text(rows, needles):
     lowered = [sql_text(n).lower() for n in needles]
     short = [n for n in lowered if len(n) < TEXT_PREFIX]
     longer = [text_matches(rows, "equals", n) for n in lowered if len(n) >= TEXT_PREFIX]
-    return reduce(operator.or_, longer, ProductValue.text.in_(short))
+    return reduce(operator.or_, longer, probed(ProductValue.text).in_(short))
 
 
-def _text_operators(matches):
+def _equal_text(rows, needles):
+    """Products whose text equals one of ``needles``, looked up by value when the index holds them whole."""
+    lowered = [sql_text(n).lower() for n in needles]
+    if all(len(n) < TEXT_PREFIX for n in lowered):
+        return rows.holding(ProductValue.text.in_(lowered))
+    return rows.exist(_any_text(rows, needles))
+
+
+def _text_operators(matches, equal):
     return {
         "STARTS WITH": (check_string, lambda rows, v: rows.exist(matches(rows, "starts", v))),
         "CONTAINS": (check_string, lambda rows, v: rows.exist(matches(rows, "contains", v))),
         "DOES NOT CONTAIN": (check_string, lambda rows, v: rows.exist(~matches(rows, "contains", v))),
-        "=": (check_string, lambda rows, v: rows.exist(matches(rows, "equals", v))),
+        "=": (check_string, equal),
         "!=": (check_string, lambda rows, v: rows.exist(~matches(rows, "equals", v))),
     }
 
@@ -250,7 +290,9 @@ def _price_value(key, value, attribute=None):
     if "currency" not in value:
         raise invalid(f'Property "{key}" expects an array with the key "currency".')
     currency = value["currency"]
-    if not isinstance(currency, str) or not Currency.select().where(Currency.code == sql_text(currency), Currency.enabled).exists():
+    activated = isinstance(currency, str) and Currency.select().where(
+        Currency.code == sql_text(currency), Currency.enabled).exists()
+    if not activated:
         raise invalid(f'Property "{key}" expects a valid currency. The currency does not exist, '
                       f'"{php_string(currency)}" given.')
     return amount, currency
@@ -261,16 +303,16 @@ def _comparisons(parse, compare):
 
 
 def _number_operators():
-    return _comparisons(check_numeric, lambda rows, test, v: rows.exist(test(ProductValue.number, v)))
+    return _comparisons(check_numeric, lambda rows, test, v: rows.exist(test(probed(ProductValue.number), v)))
 
 
 def _metric_operators():
-    return _comparisons(_metric_value, lambda rows, test, v: rows.exist(test(ProductValue.number, v)))
+    return _comparisons(_metric_value, lambda rows, test, v: rows.exist(test(probed(ProductValue.number), v)))
 
 
 def _price_operators():
     return _comparisons(_price_value, lambda rows, test, v: rows.exist(ProductValue.key == v[1],
-                                                                       test(ProductValue.number, v[0])))
+                                                                       test(probed(ProductValue.number), v[0])))
 
 
 # --- options, booleans, dates -----------------------------------------------------------------
@@ -329,7 +371,7 @@ def _dates(key, value, attribute=None):
 
 
 def _between(bounds):
-    return ProductValue.date.between(bounds[0], bounds[1])
+    return probed(ProductValue.date).between(bounds[0], bounds[1])
 
 
 # --- the operator tables ----------------------------------------------------------------------
@@ -337,21 +379,21 @@ def _between(bounds):
 
 def _kind_operators():
     """{kind: {operator: (check(key, value, attribute) or None, build(rows, checked value))}}."""
-    text = _text_operators(text_matches)
+    text = _text_operators(text_matches, lambda rows, v: _equal_text(rows, [v]))
     text.update({
-        "IN": (check_strings, lambda rows, v: rows.exist(_any_text(rows, v))),
+        "IN": (check_strings, _equal_text),
         "NOT IN": (check_strings, lambda rows, v: ~rows.exist(_any_text(rows, v))),
     })
-    media = _text_operators(name_matches)
+    media = _text_operators(name_matches, lambda rows, v: rows.exist(name_matches(rows, "equals", v)))
     options = {
-        "IN": (_option_codes, lambda rows, codes: rows.exist(ProductValue.text.in_(codes))),
-        "NOT IN": (_option_codes, lambda rows, codes: ~rows.exist(ProductValue.text.in_(codes))),
+        "IN": (_option_codes, lambda rows, codes: rows.exist(probed(ProductValue.text).in_(codes))),
+        "NOT IN": (_option_codes, lambda rows, codes: ~rows.exist(probed(ProductValue.text).in_(codes))),
     }
     boolean = {
-        "=": (_boolean, lambda rows, v: rows.exist(ProductValue.boolean == v)),
-        "!=": (_boolean, lambda rows, v: rows.exist(ProductValue.boolean != v)),
+        "=": (_boolean, lambda rows, v: rows.exist(probed(ProductValue.boolean) == v)),
+        "!=": (_boolean, lambda rows, v: rows.exist(probed(ProductValue.boolean) != v)),
     }
-    date = {op: (_date, lambda rows, v, test=COMPARISONS[op]: rows.exist(test(ProductValue.date, v)))
+    date = {op: (_date, lambda rows, v, test=COMPARISONS[op]: rows.exist(test(probed(ProductValue.date), v)))
             for op in ("<", "=", "!=", ">")}
     date.update({
         "BETWEEN": (_dates, lambda rows, v: rows.exist(_between(v))),

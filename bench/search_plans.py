@@ -1,0 +1,118 @@
+"""Products ``search`` plans and timings: the first page of 100 products in uuid order, per operator family.
+
+    .venv/bin/python bench/search_plans.py [--sizes 5000,50000] [--database-url postgresql://…] [--runs 5]
+
+For each catalog size (demo structure + generated products, on a temporary SQLite file and, with
+``--database-url``, a temporary PostgreSQL schema) it prints, for every search shape, the median
+time of the page query, and the query plan at the largest size. It never asserts: a shape whose
+time grows with the catalog shows it ("grows" beside a ratio above 2×), and its plan says why.
+Rare matches (an unclassified product, a selective EMPTY) are expected to grow: the page has to
+read until it finds 100 matches.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from bench.catalog import build_app, median_ms, sqlite_url  # noqa: E402
+from pimconnect.db import db, is_sqlite, temporary_postgres_schema  # noqa: E402
+
+EN, EN_ECOMMERCE = {"locale": "en_US"}, {"locale": "en_US", "scope": "ecommerce"}
+ECOMMERCE = {"scope": "ecommerce"}
+
+
+def _one(key, operator, value=None, **context):
+    return {key: [{"operator": operator, **({} if value is None else {"value": value}), **context}]}
+
+
+SHAPES = {
+    "identifier =": _one("identifier", "=", "gen-00000042"),
+    "identifier IN (50)": _one("identifier", "IN", [f"gen-{n:08d}" for n in range(1, 100, 2)]),
+    "identifier STARTS WITH": _one("identifier", "STARTS WITH", "GEN-0000"),
+    "family IN": _one("family", "IN", ["hats", "bags"]),
+    "enabled =": _one("enabled", "=", True),
+    "categories IN CHILDREN": _one("categories", "IN CHILDREN", ["master"]),
+    "categories NOT IN": _one("categories", "NOT IN", ["master_hats"]),
+    "categories UNCLASSIFIED (rare)": _one("categories", "UNCLASSIFIED"),
+    "completeness >= 80": _one("completeness", ">=", 80, **ECOMMERCE),
+    "completeness != 100": _one("completeness", "!=", 100, **ECOMMERCE),
+    "completeness ON ALL LOCALES": _one("completeness", "GREATER THAN ON ALL LOCALES", 50, scope="ecommerce",
+                                        locales=["en_US", "fr_FR"]),
+    "created SINCE LAST N DAYS": _one("created", "SINCE LAST N DAYS", 30),
+    "updated BETWEEN": _one("updated", "BETWEEN", ["2000-01-01 00:00:00", "2100-01-01 00:00:00"]),
+    "text CONTAINS": _one("name", "CONTAINS", "a", **EN),
+    "text = (selective)": _one("name", "=", "Straw hat", **EN),
+    "textarea DOES NOT CONTAIN": _one("description", "DOES NOT CONTAIN", "zzz", **EN_ECOMMERCE),
+    "number >": _one("stock_quantity", ">", 100),
+    "metric <": _one("weight", "<", {"amount": 1, "unit": "KILOGRAM"}),
+    "price >=": _one("price", ">=", {"amount": 50, "currency": "EUR"}),
+    "simpleselect IN": _one("color", "IN", ["red", "blue", "black"]),
+    "simpleselect NOT IN": _one("color", "NOT IN", ["red"]),
+    "multiselect IN": _one("seasons", "IN", ["summer"]),
+    "boolean =": _one("waterproof", "=", True),
+    "date BETWEEN": _one("release_date", "BETWEEN", ["2016-01-01", "2022-01-01"]),
+    "image CONTAINS": _one("picture", "CONTAINS", "a"),
+    "attribute EMPTY": _one("color", "EMPTY"),
+    "attribute NOT EMPTY": _one("material", "NOT EMPTY"),
+    "family + color + enabled": {**_one("family", "IN", ["hats"]), **_one("color", "IN", ["red", "black"]),
+                                 **_one("enabled", "=", True)},
+}
+
+
+def page_query(search):
+    """The list endpoint's first page for ``search``: 100 uuids in uuid order."""
+    from pimconnect.api.product_search import product_filter
+    from pimconnect.models import Product
+
+    return Product.select(Product.uuid).where(product_filter(search)).order_by(Product.uuid).limit(100)
+
+
+def plan(query):
+    sql, params = query.sql()
+    if is_sqlite():
+        return [row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
+    return [row[0].strip() for row in db.execute_sql("EXPLAIN " + sql, params)]
+
+
+def run_backend(label, url, sizes, runs):
+    from pimconnect.models import Product
+    from pimconnect.services import generator
+
+    print(f"\n== {label} ==")
+    build_app(url)
+    times = {}
+    for size in sizes:
+        with db.connection_context():
+            missing = size - Product.select().count()
+            if missing > 0:
+                generator.generate(missing)  # refreshes the planner's statistics too
+            times[size] = {name: median_ms(lambda s=search: list(page_query(s)), runs)
+                           for name, search in SHAPES.items()}
+    print(f"{'shape':<32}" + "".join(f"{size:>10}" for size in sizes) + "   (median ms, first page of 100)")
+    for name in SHAPES:
+        line = f"{name:<32}" + "".join(f"{times[size][name]:>10.2f}" for size in sizes)
+        ratio = times[sizes[-1]][name] / max(times[sizes[0]][name], 0.01)
+        print(line + (f"   {ratio:.1f}× grows" if len(sizes) > 1 and ratio > 2 else ""))
+    print(f"\nplans at {sizes[-1]} products:")
+    with db.connection_context():
+        for name, search in SHAPES.items():
+            print(f"- {name}:\n    " + "\n    ".join(plan(page_query(search))))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5000,50000", help="comma-separated catalog sizes, ascending")
+    parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per shape and size")
+    args = parser.parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    with sqlite_url() as url:
+        run_backend("SQLite", url, sizes, args.runs)
+    if args.database_url:
+        with temporary_postgres_schema(args.database_url, prefix="bench") as url:
+            run_backend("PostgreSQL", url, sizes, args.runs)
+
+
+if __name__ == "__main__":
+    main()
