@@ -460,11 +460,18 @@ def test_acl_refusals(api_as):
     assert get(Attribute, code="x") is None
 
 
-def test_bodies_that_are_not_objects(api):
-    for body in ("[]", "null", "{", '"text"'):
+def test_bodies_that_are_not_objects_or_nest_too_deep(api):
+    """Bodies that are not JSON objects, or nest deeper than the parser goes, are 400s."""
+    deep = '{"labels": ' + "[" * 100000 + "]" * 100000 + "}"
+    for body in ("[]", "null", "{", '"text"', deep):
         response = api.client.post(BASE, data=body, content_type="application/json",
                                    headers={"Authorization": f"Bearer {api.token}"})
         assert response.status_code == 400 and response.get_json()["message"] == "Invalid json message received"
+    nested = '{"labels": {"en_US": ' + "[" * 900 + "]" * 900 + "}}"
+    response = api.client.patch(f"{BASE}/name", data=nested, content_type="application/json",
+                                headers={"Authorization": f"Bearer {api.token}"})
+    assert response.status_code == 422
+    assert api.patch_batch(BASE, ['{"code": "name", "labels": ' + "[" * 100000 + "]" * 100000 + "}"]).status_code == 400
 
 
 ODD_VALUES = [None, True, 0, -1, 1.5, 10**40, float("inf"), "", "x" * 10000, "ü€😀", "a\x00b", [], [None], {}, {"a": {"b": 1}}]

@@ -3,13 +3,20 @@ its ``attributes`` moves them in (and those it no longer lists to the default gr
 from flask import jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.attributes import check_body_code, find, list_params, page_of, structure_filters, write_or_refuse
+from pimconnect.api.attributes import (
+    batch,
+    body,
+    check_body_code,
+    find,
+    list_params,
+    page_of,
+    structure_filters,
+    write_or_refuse,
+)
 from pimconnect.api.core import (
     COLLECTION_TYPE,
     api_view,
-    collection_patch,
     created,
-    json_object_body,
     not_found,
     offset_page,
     updated,
@@ -56,7 +63,7 @@ def attribute_groups_get(code):
 @bp.post("/attribute-groups")
 @api_view("pim_api_attribute_group_edit", "attribute groups")
 def attribute_groups_create():
-    group = write_or_refuse("post_attribute_groups", apply_group, None, json_object_body())
+    group = write_or_refuse("post_attribute_groups", apply_group, None, body())
     return created(f"{BASE}/{group.code}")
 
 
@@ -71,11 +78,11 @@ def upsert_group(code, data):
 @bp.patch("/attribute-groups/<code>")
 @api_view("pim_api_attribute_group_edit", "attribute groups")
 def attribute_groups_upsert(code):
-    status = upsert_group(code, json_object_body())
+    status = upsert_group(code, body())
     return (created if status == 201 else updated)(f"{BASE}/{code}")
 
 
 @bp.patch("/attribute-groups")
 @api_view("pim_api_attribute_group_edit", "attribute groups", content_type=COLLECTION_TYPE)
 def attribute_groups_batch():
-    return collection_patch("code", upsert_group)
+    return batch(upsert_group)

@@ -5,14 +5,12 @@ Lists are sorted by code. On creation a body ``attribute`` / ``code`` must match
 from flask import jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.attributes import check_body_code, find, list_params, page_of, write_or_refuse
+from pimconnect.api.attributes import batch, body, check_body_code, find, list_params, page_of, write_or_refuse
 from pimconnect.api.core import (
     COLLECTION_TYPE,
     ApiError,
     api_view,
-    collection_patch,
     created,
-    json_object_body,
     not_found,
     offset_page,
     updated,
@@ -24,7 +22,8 @@ from pimconnect.services.structure_attributes import SELECT_TYPES
 
 ATTRIBUTE_MISMATCH = ('The attribute code "{body}" provided in the request body must match the attribute code '
                       '"{url}" provided in the url.')
-OPTION_MISMATCH = 'The option code "{body}" provided in the request body must match the option code "{url}" provided in the url.'
+OPTION_MISMATCH = ('The option code "{body}" provided in the request body must match the option code "{url}" '
+                   'provided in the url.')
 
 
 def base(attribute_code):
@@ -70,7 +69,7 @@ def options_get(attribute_code, code):
 @api_view("pim_api_attribute_option_edit", "attribute options")
 def options_create(attribute_code):
     attribute = select_attribute(attribute_code)
-    data = json_object_body()
+    data = body()
     check_body_code(attribute_code, data, "attribute", ATTRIBUTE_MISMATCH)
     option = write_or_refuse("post_attributes__attribute_code__options", apply_option, attribute, None, data)
     return created(f"{base(attribute.code)}/{option.code}")
@@ -90,11 +89,11 @@ def upsert_option(attribute_code, code, data):
 @bp.patch("/attributes/<attribute_code>/options/<code>")
 @api_view("pim_api_attribute_option_edit", "attribute options")
 def options_upsert(attribute_code, code):
-    status = upsert_option(attribute_code, code, json_object_body())
+    status = upsert_option(attribute_code, code, body())
     return (created if status == 201 else updated)(f"{base(attribute_code)}/{code}")
 
 
 @bp.patch("/attributes/<attribute_code>/options")
 @api_view("pim_api_attribute_option_edit", "attribute options", content_type=COLLECTION_TYPE)
 def options_batch(attribute_code):
-    return collection_patch("code", lambda code, data: upsert_option(attribute_code, code, data))
+    return batch(lambda code, data: upsert_option(attribute_code, code, data))

@@ -37,6 +37,7 @@ from pimconnect.services.values import php_type
 BASE = "/api/rest/v1/attributes"
 MAX_SEARCH_CODES = 1000
 MAX_OFFSET = 2**62  # beyond, no database can skip that many rows: the page is empty
+CODE_MISMATCH = 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'
 
 
 # -- helpers shared by the structure resources ------------------------------------------------------
@@ -54,8 +55,26 @@ def find(model, code, **where):
 def check_body_code(code, data, key="code", message=None):
     """A code in the body must be the one of the URL (reference §5)."""
     if key in data and data[key] != code:
-        message = message or 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'
+        message = message or CODE_MISMATCH
         raise ApiError(422, message.format(body=text(data[key]), url=code))
+
+
+def body():
+    """The request's JSON object; a body nested too deep for the parser is as invalid as bad JSON
+    (``core.json_object_body`` lets the parser's RecursionError through)."""
+    try:
+        return json_object_body()
+    except RecursionError:
+        raise ApiError(400, "Invalid json message received") from None
+
+
+def batch(upsert):
+    """A batch upsert keyed by ``code``; a line nested too deep fails the request with a 400
+    (``core.collection_patch`` lets the parser's RecursionError through)."""
+    try:
+        return collection_patch("code", upsert)
+    except RecursionError:
+        raise ApiError(400, "Invalid json message received") from None
 
 
 def write_or_refuse(anchor, write, *args):
@@ -155,7 +174,7 @@ def attributes_get(code):
 @bp.post("/attributes")
 @api_view("pim_api_attribute_edit", "attributes")
 def attributes_create():
-    attribute = write_or_refuse("post_attributes", apply_attribute, None, json_object_body())
+    attribute = write_or_refuse("post_attributes", apply_attribute, None, body())
     return created(f"{BASE}/{attribute.code}")
 
 
@@ -170,11 +189,11 @@ def upsert_attribute(code, data):
 @bp.patch("/attributes/<code>")
 @api_view("pim_api_attribute_edit", "attributes")
 def attributes_upsert(code):
-    status = upsert_attribute(code, json_object_body())
+    status = upsert_attribute(code, body())
     return (created if status == 201 else updated)(f"{BASE}/{code}")
 
 
 @bp.patch("/attributes")
 @api_view("pim_api_attribute_edit", "attributes", content_type=COLLECTION_TYPE)
 def attributes_batch():
-    return collection_patch("code", upsert_attribute)
+    return batch(upsert_attribute)

@@ -7,14 +7,21 @@ from flask import jsonify
 from peewee import fn
 
 from pimconnect.api import bp
-from pimconnect.api.attributes import check_body_code, find, list_params, page_of, structure_filters, write_or_refuse
+from pimconnect.api.attributes import (
+    batch,
+    body,
+    check_body_code,
+    find,
+    list_params,
+    page_of,
+    structure_filters,
+    write_or_refuse,
+)
 from pimconnect.api.core import (
     COLLECTION_TYPE,
     ApiError,
     api_view,
-    collection_patch,
     created,
-    json_object_body,
     not_found,
     offset_page,
     updated,
@@ -60,7 +67,7 @@ def families_get(code):
 @bp.post("/families")
 @api_view("pim_api_family_edit", "families")
 def families_create():
-    family = write_or_refuse("post_families", apply_family, None, json_object_body())
+    family = write_or_refuse("post_families", apply_family, None, body())
     return created(f"{BASE}/{family.code}")
 
 
@@ -75,14 +82,14 @@ def upsert_family(code, data):
 @bp.patch("/families/<code>")
 @api_view("pim_api_family_edit", "families")
 def families_upsert(code):
-    status = upsert_family(code, json_object_body())
+    status = upsert_family(code, body())
     return (created if status == 201 else updated)(f"{BASE}/{code}")
 
 
 @bp.patch("/families")
 @api_view("pim_api_family_edit", "families", content_type=COLLECTION_TYPE)
 def families_batch():
-    return collection_patch("code", upsert_family)
+    return batch(upsert_family)
 
 
 @bp.get("/families/<family_code>/variants")

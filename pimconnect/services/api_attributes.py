@@ -84,17 +84,25 @@ def merged_labels(current, labels):
 
 def reject_nul(data):
     """No stored text may hold a NUL character (PostgreSQL refuses them): a clear 422 instead."""
-    def has_nul(value):
-        if isinstance(value, str):
-            return "\x00" in value
-        if isinstance(value, dict):
-            return any(has_nul(k) or has_nul(v) for k, v in value.items())
-        return isinstance(value, list) and any(has_nul(v) for v in value)
-
     bad = {name: "This value must not contain NUL characters." for name, value in data.items()
-           if has_nul(name) or has_nul(value)}
+           if _has_nul(name) or _has_nul(value)}
     if bad:
         raise Invalid(bad)
+
+
+def _has_nul(value):
+    """Whether a string anywhere in ``value`` holds a NUL (walked without recursion: bodies nest deep)."""
+    pending = [value]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def integer(name, value, errors, nullable=True):

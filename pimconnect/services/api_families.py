@@ -4,7 +4,7 @@ A PATCH merges as the reference's family updater does: ``labels`` locale by loca
 replaced (the identifier always stays), ``attribute_requirements`` replaced for the channels given
 and kept for the others (minus attributes that left the family).
 """
-from pimconnect.models import Attribute, AttributeRequirement, Channel, Family, FamilyAttribute
+from pimconnect.models import Attribute, AttributeRequirement, Channel, FamilyAttribute
 from pimconnect.services.api_attributes import (
     Refused,
     existing_codes,
@@ -41,7 +41,9 @@ def families_json(families):
             requirements[family_id].setdefault(channel, []).append(code)
     shown = {f.attribute_as_label_id for f in families} | {f.attribute_as_image_id for f in families}
     shown.discard(None)
-    codes = dict(Attribute.select(Attribute.id, Attribute.code).where(Attribute.id.in_(list(shown))).tuples()) if shown else {}
+    codes = {}
+    if shown:
+        codes = dict(Attribute.select(Attribute.id, Attribute.code).where(Attribute.id.in_(list(shown))).tuples())
     return [{"code": family.code, "attributes": attributes[family.id],
              "attribute_as_label": codes.get(family.attribute_as_label_id),
              "attribute_as_image": codes.get(family.attribute_as_image_id),
@@ -98,11 +100,15 @@ def _existing(name, codes):
     return codes
 
 
+def _pairs(value):
+    return value.items() if isinstance(value, dict) else enumerate(value)
+
+
 def _requirements(value):
     """{channel: {attribute codes}} of the body, each channel and attribute existing."""
     if not isinstance(value, (dict, list)):
         raise Refused(f'Property "attribute_requirements" expects an array as data, "{php_type(value)}" given.')
-    pairs = [(str(channel), codes) for channel, codes in (value.items() if isinstance(value, dict) else enumerate(value))]
+    pairs = [(str(channel), codes) for channel, codes in _pairs(value)]
     for channel, codes in pairs:
         if not isinstance(codes, (dict, list)):
             raise Refused('Property "attribute_requirements" expects an array with valid data, '

@@ -229,7 +229,8 @@ def _move_attributes(group, codes):
     if group.code == DEFAULT_GROUP:
         return
     now = utcnow()
-    arriving = Attribute.select(Attribute.id, Attribute.group).where(Attribute.code.in_(codes) & (Attribute.group != group))
+    moving_in = Attribute.code.in_(codes) & (Attribute.group != group)
+    arriving = Attribute.select(Attribute.id, Attribute.group).where(moving_in)
     leaving = Attribute.select(Attribute.id).where((Attribute.group == group) & Attribute.code.not_in(codes))
     touched = {row.group_id for row in arriving}
     leaving_ids = [row.id for row in leaving]
@@ -238,7 +239,7 @@ def _move_attributes(group, codes):
         Attribute.update(group=default, updated=now).where(Attribute.id.in_(leaving_ids)).execute()
         touched.add(default.id)
     if touched:
-        Attribute.update(group=group, updated=now).where(Attribute.code.in_(codes) & (Attribute.group != group)).execute()
+        Attribute.update(group=group, updated=now).where(moving_in).execute()
         AttributeGroup.update(updated=now).where(AttributeGroup.id.in_(list(touched))).execute()
 
 

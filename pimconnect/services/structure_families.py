@@ -163,8 +163,9 @@ def _requirements(requirements, attributes, errors):
     for channel in channels.values():
         codes = set(requirements.get(channel.code, ())) | identifiers
         for code in sorted(codes - set(attributes)):
-            errors.setdefault("attribute_requirements", f'The attribute "{code}" cannot be an attribute required for '
-                                                        f'the channel "{channel.code}" as it does not belong to this family')
+            errors.setdefault("attribute_requirements", f'The attribute "{code}" cannot be an attribute required '
+                                                        f'for the channel "{channel.code}" as it does not belong to '
+                                                        "this family")
         pairs += [(channel, attributes[code]) for code in sorted(codes & set(attributes))]
     return pairs
 
