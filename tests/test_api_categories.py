@@ -417,6 +417,18 @@ def test_odd_batch_codes_never_fail_the_server(api):
     assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
 
 
+def test_bodies_too_deep_to_decode_are_invalid_json(api):
+    deep = '{"code": "deep", "labels": ' + "[" * 5000 + "]" * 5000 + "}"
+    for response in (api.client.post(URL, data=deep, content_type="application/json", headers=api._headers(None)),
+                     api.client.patch(f"{URL}/deep", data=deep, content_type="application/json",
+                                      headers=api._headers(None)),
+                     api.patch_batch(URL, [deep])):
+        assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
+    not_a_number = '{"code": "nan", "labels": {"en_US": NaN}, "parent": Infinity}'
+    response = api.client.post(URL, data=not_a_number, content_type="application/json", headers=api._headers(None))
+    assert response.status_code == 422 and row("nan") is None
+
+
 def test_odd_searches_and_urls_never_fail_the_server(api):
     for value in ODD_VALUES:
         for key, operator in (("code", "IN"), ("parent", "="), ("is_root", "="), ("updated", ">")):

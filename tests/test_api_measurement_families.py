@@ -120,7 +120,7 @@ def test_the_body_must_be_an_array_of_objects(api):
                                                                          "required"}]}
     assert api.patch(URL, json=[AREA, 3]).get_json()["errors"] == [
         {"property": "[1]", "message": "Integer value found, but an object is required"}]
-    for raw in ("null", "nope", '[{"code": "\\ud800"}]'):
+    for raw in ("null", "nope", '[{"code": "\\ud800"}]', "[" * 5000 + "]" * 5000):
         response = api.client.patch(URL, data=raw, content_type="application/json", headers=api._headers(None))
         assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
     too_many = api.patch(URL, json=[AREA] * 101)

@@ -69,15 +69,25 @@ def api_refusals(operation_id):
         raise ApiError(exc.status, exc.message) from None
 
 
+def decoded(reader):
+    """The body read by ``reader`` (``json_body`` or ``json_object_body``); a body nested too deep for the
+    JSON decoder (its RecursionError) is refused like any other undecodable body."""
+    try:
+        return reader()
+    except RecursionError:
+        raise ApiError(400, "Invalid json message received") from None
+
+
 def batch_upsert(upsert):
     """The collection PATCH (§7) of a resource keyed by ``code``.
 
-    A line whose code holds a lone surrogate (a ``\\ud800`` escape) cannot be echoed in the UTF-8 answer;
-    the reference's JSON decoder refuses such text, so the request is answered as invalid JSON.
+    A line whose code holds a lone surrogate (a ``\\ud800`` escape) cannot be echoed in the UTF-8 answer,
+    and a line nested too deep cannot be decoded; the reference's JSON decoder refuses both, so the request
+    is answered as invalid JSON.
     """
     try:
         return collection_patch("code", upsert)
-    except UnicodeEncodeError:
+    except (UnicodeEncodeError, RecursionError):
         raise ApiError(400, "Invalid json message received") from None
 
 
@@ -107,20 +117,18 @@ def is_storable(text):
 
 
 def check_encodable(data):
-    """Refuse a body holding a lone surrogate as the reference does: its JSON decoder rejects them."""
-    strings = [data] if isinstance(data, str) else []
-    if isinstance(data, dict):
-        strings = list(data)
-        for value in data.values():
-            check_encodable(value)
-    elif isinstance(data, list):
-        for value in data:
-            check_encodable(value)
-    for text in strings:
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise Refused(400, "Invalid json message received") from None
+    """Refuse a body holding a lone surrogate as the reference does: its JSON decoder rejects them.
+    (A loop, not recursion: a deeply nested body must not exhaust the stack.)"""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and not is_storable(item.replace("\x00", "")):
+            raise Refused(400, "Invalid json message received")
 
 
 def check_code(code, errors, pattern_message, pattern=CODE_PATTERN):
