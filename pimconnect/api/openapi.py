@@ -275,13 +275,20 @@ SCHEMAS["MeasurementFamilyResult"] = obj({
 
 
 def page_schema(item, search_after=False):
-    """An offset page (§4.2) or, for resources that support it, a search-after page (§4.3)."""
-    links = {"self": LINK, "first": LINK, "previous": LINK, "next": LINK}
-    properties = {"_links": obj(links, ["self", "first"]), "current_page": {**INTEGER, "minimum": 1},
-                  "items_count": {**INTEGER, "minimum": 0},
-                  "_embedded": obj({"items": array(ref(item))}, ["items"])}
-    required = ["_links", "_embedded"] if search_after else ["_links", "current_page", "_embedded"]
-    return obj(properties, required)
+    """An offset page (§4.2); with ``search_after``, either that or a search-after page (§4.3),
+    which has no ``current_page``, ``items_count`` or ``previous`` link."""
+    embedded = obj({"items": array(ref(item))}, ["items"])
+    offset = obj({
+        "_links": obj({"self": LINK, "first": LINK, "previous": LINK, "next": LINK}, ["self", "first"]),
+        "current_page": {**INTEGER, "minimum": 1},
+        "items_count": {**INTEGER, "minimum": 0},
+        "_embedded": embedded,
+    }, ["_links", "current_page", "_embedded"])
+    if not search_after:
+        return offset
+    after = obj({"_links": obj({"self": LINK, "first": LINK, "next": LINK}, ["self", "first"]),
+                 "_embedded": embedded}, ["_links", "_embedded"])
+    return {"oneOf": [offset, after]}
 
 
 # --- parameters ------------------------------------------------------------------------------
