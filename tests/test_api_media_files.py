@@ -78,6 +78,8 @@ def test_list_and_get(api, catalog):
     assert api.get(f"{URL}/nope").get_json() == {"code": 404, "message": 'Media file "nope" does not exist.'}
     assert api.get(URL, query_string={"pagination_type": "search_after"}).get_json()["message"] == (
         "Pagination type is not supported.")
+    far = api.get(URL, query_string={"page": "9" * 30})
+    assert far.status_code == 200 and far.get_json()["_embedded"]["items"] == []
 
 
 @pytest.mark.parametrize("fields, file, status, message", [
