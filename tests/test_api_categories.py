@@ -197,8 +197,11 @@ def test_search_structure_errors(api):
     assert api.get(f"{URL}?search=nope").get_json() == {"code": 400,
                                                         "message": "Search query parameter should be valid JSON."}
     assert api.get(f'{URL}?search={{"code":[{{"value":[]}}]}}').status_code == 422
-    too_many = search(code=[{"operator": "IN", "value": [f"c{i}" for i in range(1001)]}])
-    assert api.get(f"{URL}?{too_many}").status_code == 400
+    too_large = {"code": 400, "message": "A search may hold at most 100 criteria and 1000 category codes."}
+    many_codes = search(code=[{"operator": "IN", "value": [f"c{i}" for i in range(600)]}] * 2)
+    assert api.get(f"{URL}?{many_codes}").get_json() == too_large
+    many_criteria = search(is_root=[{"operator": "=", "value": True}] * 101)
+    assert api.get(f"{URL}?{many_criteria}").get_json() == too_large
 
 
 # -- create -----------------------------------------------------------------------------------------

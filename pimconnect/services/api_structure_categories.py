@@ -32,7 +32,11 @@ CODE_MESSAGE = "Category code may contain only letters, numbers and underscores"
 USED = "This value is already used."
 TYPES = {"code": scalar, "parent": scalar, "labels": array_of_scalars}
 FILTERS = ("code", "parent", "is_root", "updated")
-MAX_SEARCHED_CODES = 1000  # more never fits in a request line anyway (gunicorn's limit is 4094 bytes)
+# Bounds on a search's SQL parameters; a larger search never fits in a request line anyway (gunicorn's
+# limit is 4094 bytes), and SQLite allows 32766 parameters per statement.
+MAX_CRITERIA = 100
+MAX_SEARCHED_CODES = 1000
+TOO_LARGE = f"A search may hold at most {MAX_CRITERIA} criteria and {MAX_SEARCHED_CODES} category codes."
 PAD = "0" * 10
 
 
@@ -110,6 +114,9 @@ def _conditions(search):
         if key not in FILTERS:
             raise Refused(400, f'Available search filters are "{", ".join(FILTERS)}" and you tried to search '
                                f'on unavailable filter "{key}"')
+    code_lists = [c.get("value") for c in search.get("code", []) if isinstance(c.get("value"), (list, dict))]
+    if sum(map(len, search.values())) > MAX_CRITERIA or sum(map(len, code_lists)) > MAX_SEARCHED_CODES:
+        raise Refused(400, TOO_LARGE)
     messages, conditions = [], []
     for key, criteria in search.items():
         for criterion in criteria:
@@ -139,9 +146,6 @@ def _code_filter(operator, value):
                            f"value, {php_type(value)} given.", "This value should be of type iterable."], None
     codes = list((value or {}).values()) if isinstance(value, dict) else value or []
     messages += ["This value should be of type string." for c in codes if not isinstance(c, str)]
-    if len(codes) > MAX_SEARCHED_CODES:
-        messages.append(f"In order to search on category codes you must send at most {MAX_SEARCHED_CODES} "
-                        "category codes.")
     return messages, Category.code.in_([c for c in codes if isinstance(c, str) and is_storable(c)])
 
 
@@ -159,7 +163,7 @@ def _parent_filter(operator, value):
 def _is_root_filter(operator, value):
     messages = _operator("is_root", "=", operator)
     if not isinstance(value, bool):
-        messages.append(f"In order to search on category is_root you must send a bool value, "
+        messages.append("In order to search on category is_root you must send a bool value, "
                         f"{symfony_value(value)} given.")
     return messages, Category.parent.is_null(bool(value))
 
