@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pimconnect.api import product_search
 from pimconnect.api.core import ApiError
 from pimconnect.api.product_search import product_filter
 from pimconnect.db import db
@@ -89,6 +90,21 @@ def test_family(shop):
     assert shop.found({"family": [criterion("NOT IN", ["hats"])]}) == [i for i in EVERYONE if i != "hat-straw"]
     assert shop.found({"family": [criterion("EMPTY")]}) == ["orphan"]
     assert shop.found({"family": [criterion("NOT EMPTY")]}) == [i for i in EVERYONE if i != "orphan"]
+
+
+@pytest.mark.parametrize("search, expected", [
+    ({"family": [criterion("IN", ["hats", "bags"])]}, ["Bag-Leather", "hat-straw"]),
+    ({"family": [criterion("NOT IN", ["hats"])]}, [i for i in EVERYONE if i != "hat-straw"]),
+    ({"family": [criterion("EMPTY")]}, ["orphan"]),
+    ({"enabled": [criterion("=", False)]}, ["Bag-Leather"]),
+    ({"updated": [criterion(">", "2021-01-01 00:00:00")]}, [i for i in EVERYONE if i != "hat-straw"]),
+    ({"updated": [criterion("BETWEEN", ["2020-12-31 00:00:00", "2021-01-01 00:00:00"])]}, ["hat-straw"]),
+])
+def test_broad_conditions_on_product_columns(shop, monkeypatch, search, expected):
+    """Past FEW matches, SQLite reads the catalog in uuid order rather than the column's index: same
+    matches."""
+    monkeypatch.setattr(product_search, "FEW", 0)
+    assert shop.found(search) == expected
 
 
 def test_groups_and_parent(shop):
@@ -332,7 +348,7 @@ def _listed(api, **params):
 
 
 def test_list_endpoint_filters_with_search(api, catalog):
-    """GET /products-uuid?search=… returns exactly the matching products, with search_locale/search_scope."""
+    """GET /products-uuid?search=… returns exactly the matching products (search_locale as the default)."""
     straw = make_product("straw", values={"name": value("Straw hat", "en_US")}, categories=["master_hats"])
     make_product("felt", values={"name": value("Felt hat", "en_US")})
     make_product("tote", family="bags", enabled=False)

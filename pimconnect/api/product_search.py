@@ -16,7 +16,7 @@ import json
 import operator
 import uuid
 from dataclasses import dataclass
-from functools import cached_property, reduce
+from functools import cached_property, partial, reduce
 
 from peewee import SQL, Value, fn
 
@@ -41,6 +41,7 @@ from pimconnect.api.product_search_values import (
     sql_text,
     value_condition,
 )
+from pimconnect.db import is_sqlite
 from pimconnect.models import (
     Attribute,
     Category,
@@ -56,6 +57,7 @@ from pimconnect.models.catalog import utcnow
 from pimconnect.services.values import IDENTIFIER
 
 IDENTIFIER_LIMIT = 100
+FEW = 1000  # matches a page may find through an index and sort (see _on_column)
 MOMENT_FORMAT, MOMENT_SHOWN = "%Y-%m-%d %H:%M:%S", "yyyy-mm-dd H:i:s"
 ON_ALL_LOCALES = {"GREATER THAN ON ALL LOCALES": ">", "GREATER OR EQUALS THAN ON ALL LOCALES": ">=",
                   "LOWER THAN ON ALL LOCALES": "<", "LOWER OR EQUALS THAN ON ALL LOCALES": "<="}
@@ -222,6 +224,20 @@ def _value_context(key, attribute, criterion, context):
 
 # --- product properties -----------------------------------------------------------------------
 
+def _on_column(column, build):
+    """``build(column)``: a condition on an indexed column of Product, written for the plan that
+    bounds a page's cost.
+
+    PostgreSQL weighs the plans with its statistics. SQLite has none on values: left free, it reads
+    the column's index range and sorts it, even when the range holds most of the catalog. So unless
+    a bounded count (at most FEW + 1 rows of the index) shows that few products match, it is made
+    (``probed``) to read the catalog in uuid order, the page stopping at its 100th match.
+    """
+    if not is_sqlite() or Product.select(SQL("1")).where(build(column)).limit(FEW + 1).count() <= FEW:
+        return build(column)
+    return build(probed(column))
+
+
 def _uuid(key, operator_code, criterion, context):
     uuids = []
     for text in check_strings(key, criterion.get("value")):
@@ -270,7 +286,8 @@ def _enabled(key, operator_code, criterion, context):
     value = criterion.get("value")
     if not isinstance(value, bool):
         raise expects(key, "a boolean", value)
-    return probed(Product.enabled) == (value if operator_code == "=" else not value)
+    wanted = value if operator_code == "=" else not value
+    return _on_column(Product.enabled, lambda enabled: enabled == wanted)
 
 
 def _completeness(key, operator_code, criterion, context):
@@ -320,8 +337,7 @@ def _groups(key, operator_code, criterion, context):
 
 def _family(key, operator_code, criterion, context):
     if operator_code in ("EMPTY", "NOT EMPTY"):
-        return Product.family.is_null(operator_code == "EMPTY")
-    family = probed(Product.family)
+        return _on_column(Product.family, lambda family: family.is_null(operator_code == "EMPTY"))
     codes = check_codes(key, criterion.get("value"))
     lowered = [c.lower() for c in codes]
     found = dict(Family.select(fn.LOWER(Family.code), Family.id).where(fn.LOWER(Family.code).in_(lowered)).tuples()
@@ -330,13 +346,15 @@ def _family(key, operator_code, criterion, context):
         if code.lower() not in found:  # family codes compare case-insensitively in the reference
             raise invalid(f'Object "family" with code "{code}" does not exist')
     ids = [found[c] for c in lowered]
-    return family.in_(ids) if operator_code == "IN" else family.is_null() | family.not_in(ids)
+    if operator_code == "IN":
+        return _on_column(Product.family, lambda family: family.in_(ids))
+    return _on_column(Product.family, lambda family: family.is_null() | family.not_in(ids))
 
 
 def _moment(key, operator_code, criterion, context):
     """``created`` / ``updated`` (stored in UTC). The reference indexes whole seconds, so a stored
     12:00:00.4 is 12:00:00: ``= t`` is [t, t+1s), ``> t`` is from t+1s."""
-    column, value = getattr(Product, key), criterion.get("value")
+    value = criterion.get("value")
     if operator_code == "SINCE LAST N DAYS":
         if isinstance(value, bool) or not isinstance(value, int):
             raise expects(key, "an integer", value)
@@ -344,12 +362,23 @@ def _moment(key, operator_code, criterion, context):
             since = utcnow().replace(microsecond=0) - datetime.timedelta(days=value)
         except OverflowError:
             return ALL if value > 0 else NONE
-        return _after(column, since)
-    if operator_code in ("BETWEEN", "NOT BETWEEN"):
+        build = partial(_after, moment=since)
+    elif operator_code in ("BETWEEN", "NOT BETWEEN"):
         low, high = date_pair(key, value, _moment_value, MOMENT_SHOWN)
-        between = (column >= low) & _until(column, high)
-        return between if operator_code == "BETWEEN" else ~between
-    moment = _moment_value(key, value)
+        build = partial(_between, low=low, high=high, inside=operator_code == "BETWEEN")
+    else:
+        moment = _moment_value(key, value)
+        build = partial(_compare, operator_code=operator_code, moment=moment)
+    # Only ``updated`` is indexed: a plan on ``created`` always reads the catalog in uuid order.
+    return _on_column(Product.updated, build) if key == "updated" else build(Product.created)
+
+
+def _between(column, low, high, inside):
+    between = (column >= low) & _until(column, high)
+    return between if inside else ~between
+
+
+def _compare(column, operator_code, moment):
     same = (column >= moment) & _until(column, moment)
     return {"=": same, "!=": ~same, "<": column < moment, ">": _after(column, moment)}[operator_code]
 
