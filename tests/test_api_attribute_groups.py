@@ -146,11 +146,11 @@ def test_list_query_count_does_not_grow_with_the_page(api):
 
 
 def test_odd_values_never_fail_the_server(api):
-    values = [None, False, 2.5, 10**40, "", "x" * 10000, "ü€😀", "a\x00b", [], [None], {}, {"a": []}, ["x" * 500] * 200]
+    values = [None, False, 2.5, 10**40, "", "x" * 10000, "ü€😀", "a\x00b", "\ud800", [], [None], {}, {"a": []}, ["x" * 500] * 200]
     for prop in ("code", "sort_order", "attributes", "labels", "😀"):
         for value in values:
             for path in (f"{BASE}/odd", f"{BASE}/media"):
                 response = api.patch(path, json={prop: value})
-                assert response.status_code in (201, 204, 422), (prop, value, response.get_json())
+                assert response.status_code in (201, 204, 400, 422), (prop, value, response.get_json())
     for code in ("ü€😀", "x" * 5000, "a%00b"):
         assert api.get(f"{BASE}/{code}").status_code == 404

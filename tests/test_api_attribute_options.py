@@ -159,13 +159,13 @@ def test_list_query_count_does_not_grow_with_the_page(api):
 
 def test_odd_values_never_fail_the_server(api):
     """Nulls, wrong types, huge and unicode strings in every property and in the URL: never a 500."""
-    values = [None, True, 1.5, 10**40, "", "x" * 10000, "ü€😀", "a\x00b", [], {}, {"en_US": {"x": 1}}]
+    values = [None, True, 1.5, 10**40, "", "x" * 10000, "ü€😀", "a\x00b", "\ud800", [], {}, {"en_US": {"x": 1}}]
     for prop in ("code", "attribute", "sort_order", "labels", "😀"):
         for value in values:
             for path in (f"{BASE}/odd", f"{BASE}/red"):
                 response = api.patch(path, json={prop: value})
-                assert response.status_code in (201, 204, 422), (prop, value, response.get_json())
-            assert api.post(BASE, json={"code": "odd2", prop: value}).status_code in (201, 422)
+                assert response.status_code in (201, 204, 400, 422), (prop, value, response.get_json())
+            assert api.post(BASE, json={"code": "odd2", prop: value}).status_code in (201, 400, 422)
     for code in ("ü€😀", "x" * 5000, "%F0%9F"):
         assert api.get(f"{BASE}/{code}").status_code == 404
         assert api.get(f"/api/rest/v1/attributes/{code}/options").status_code == 404

@@ -142,6 +142,8 @@ SEARCH_ERRORS = [
     ({"code": [{"operator": "IN", "value": "sku"}]},
      "In order to search on attribute codes you must send an array of attribute codes as value, string given."),
     ({"code": [{"operator": "IN", "value": [1]}]}, "In order to search on attribute codes you must send an array of strings."),
+    ({"code": [{"operator": "IN", "value": [f"c{i}" for i in range(1001)]}]},
+     "In order to search on attribute codes you must send at most 1000 values."),
     ({"type": [{"operator": "IN"}]},
      "In order to search on attribute types you must send an array of attribute types as value, NULL given."),
     ({"updated": [{"operator": ">", "value": "yesterday"}]},
@@ -301,7 +303,7 @@ CREATE_FAILURES = [
     ({"code": "x", "type": "pim_catalog_text", "reference_data_name": "colors"},
      [("reference_data_name", "This value should be null.")]),
     ({"code": "x", "type": "pim_catalog_text", "labels": {"en_US": "a\x00b"}},
-     [("labels", "This value must not contain NUL characters.")]),
+     [("labels", "This value should not contain the NUL character.")]),
 ]
 
 
@@ -474,7 +476,7 @@ def test_bodies_that_are_not_objects_or_nest_too_deep(api):
     assert api.patch_batch(BASE, ['{"code": "name", "labels": ' + "[" * 100000 + "]" * 100000 + "}"]).status_code == 400
 
 
-ODD_VALUES = [None, True, 0, -1, 1.5, 10**40, float("inf"), "", "x" * 10000, "ü€😀", "a\x00b", [], [None], {}, {"a": {"b": 1}}]
+ODD_VALUES = [None, True, 0, -1, 1.5, 10**40, float("inf"), "", "x" * 10000, "ü€😀", "a\x00b", "\ud800", [], [None], {}, {"a": {"b": 1}}]
 
 
 PROPERTIES = ["code", "type", "group", "labels", "sort_order", "localizable", "scopable", "unique", "available_locales",
@@ -505,3 +507,25 @@ def test_odd_urls_and_search_values_never_fail_the_server(api):
         response = api.get(BASE, query_string=search(updated=[{"operator": ">", "value": value}]))
         assert response.status_code in (200, 422)
     assert get(Family, code="hats") is not None
+
+
+def test_lone_surrogates_are_invalid_json(api):
+    """A ``\\ud800`` escape decodes to text no database can store: 400, as the reference's decoder answers."""
+    surrogate = '"\\ud800"'
+    cases = [
+        (f"{BASE}/name", '{"labels": {"en_US": %s}}'),
+        (f"{BASE}/name", '{"available_locales": [%s]}'),
+        ("/api/rest/v1/attributes/color/options/red", '{"labels": {"en_US": %s}}'),
+        ("/api/rest/v1/attribute-groups/media", '{"attributes": [%s]}'),
+        ("/api/rest/v1/families/hats", '{"attribute_requirements": {%s: []}}'),
+    ]
+    for path, body in cases:
+        response = api.client.patch(path, data=body % surrogate, content_type="application/json",
+                                    headers={"Authorization": f"Bearer {api.token}"})
+        assert response.status_code == 400, (path, body)
+        assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
+    batch = api.patch_batch(BASE, ['{"code": %s}' % surrogate])
+    assert batch.status_code == 400
+    found = api.get(BASE, query_string={"search": '{"code": [{"operator": "IN", "value": [%s, "sku"]}]}' % surrogate})
+    assert codes(found) == ["sku"]
+    assert api.get(f"{BASE}/name").get_json()["labels"] == {"en_US": "Name"}

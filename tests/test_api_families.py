@@ -228,13 +228,13 @@ def test_list_query_count_does_not_grow_with_the_page(api):
 
 
 def test_odd_values_never_fail_the_server(api):
-    values = [None, True, 3.5, 10**40, "", "x" * 10000, "ü€😀", "a\x00b", [], [None], {}, {"print": None},
+    values = [None, True, 3.5, 10**40, "", "x" * 10000, "ü€😀", "a\x00b", "\ud800", [], [None], {}, {"print": None},
               {"print": [None, 1]}, ["x"] * 300]
     for prop in ("code", "attributes", "attribute_as_label", "attribute_as_image", "attribute_requirements", "labels", "😀"):
         for value in values:
             for path in (f"{BASE}/odd", f"{BASE}/hats"):
                 response = api.patch(path, json={"attribute_as_label": "sku", prop: value})
-                assert response.status_code in (201, 204, 422), (prop, value, response.get_json())
+                assert response.status_code in (201, 204, 400, 422), (prop, value, response.get_json())
     for code in ("ü€😀", "x" * 5000, "a%00b"):
         assert api.get(f"{BASE}/{code}").status_code == 404
         assert api.get(f"{BASE}/{code}/variants").status_code == 404

@@ -44,7 +44,7 @@ def select_attribute(code):
 
 @bp.get("/attributes/<attribute_code>/options")
 @api_view("pim_api_attribute_option_list", "attribute options")
-def options_list(attribute_code):
+def attribute_options_list(attribute_code):
     """The attribute's options sorted by code."""
     attribute = select_attribute(attribute_code)
     page, limit, with_count = list_params()
@@ -56,7 +56,7 @@ def options_list(attribute_code):
 
 @bp.get("/attributes/<attribute_code>/options/<code>")
 @api_view("pim_api_attribute_option_list", "attribute options")
-def options_get(attribute_code, code):
+def attribute_options_get(attribute_code, code):
     attribute = select_attribute(attribute_code)
     option = find(AttributeOption, code, attribute=attribute)
     if option is None:
@@ -67,7 +67,7 @@ def options_get(attribute_code, code):
 
 @bp.post("/attributes/<attribute_code>/options")
 @api_view("pim_api_attribute_option_edit", "attribute options")
-def options_create(attribute_code):
+def attribute_options_create(attribute_code):
     attribute = select_attribute(attribute_code)
     data = body()
     check_body_code(attribute_code, data, "attribute", ATTRIBUTE_MISMATCH)
@@ -88,12 +88,12 @@ def upsert_option(attribute_code, code, data):
 
 @bp.patch("/attributes/<attribute_code>/options/<code>")
 @api_view("pim_api_attribute_option_edit", "attribute options")
-def options_upsert(attribute_code, code):
+def attribute_options_upsert(attribute_code, code):
     status = upsert_option(attribute_code, code, body())
     return (created if status == 201 else updated)(f"{base(attribute_code)}/{code}")
 
 
 @bp.patch("/attributes/<attribute_code>/options")
 @api_view("pim_api_attribute_option_edit", "attribute options", content_type=COLLECTION_TYPE)
-def options_batch(attribute_code):
+def attribute_options_batch(attribute_code):
     return batch(lambda code, data: upsert_option(attribute_code, code, data))

@@ -4,16 +4,13 @@ Also the helpers the other structure resources of this area share: ``search`` fi
 and ``updated``, lookups by a code taken from a URL, and the mapping of service refusals to the
 reference's 422 bodies.
 """
-import datetime
-
 from flask import jsonify
 
 from pimconnect.api import bp
 from pimconnect.api.core import (
     ApiError,
-    api_view,
-    collection_patch,
     COLLECTION_TYPE,
+    api_view,
     created,
     documented,
     json_object_body,
@@ -30,13 +27,14 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.models import Attribute, AttributeGroup
-from pimconnect.services.api_attributes import Refused, apply_attribute, attribute_json, text
+from pimconnect.services.api_attributes import apply_attribute, attribute_json
+from pimconnect.services.api_structure_common import BodyError, Refused, batch_upsert, is_reachable, is_storable
+from pimconnect.services.api_structure_common import parse_atom, php_string
 from pimconnect.services.errors import Invalid
 from pimconnect.services.values import php_type
 
 BASE = "/api/rest/v1/attributes"
 MAX_SEARCH_CODES = 1000
-MAX_OFFSET = 2**62  # beyond, no database can skip that many rows: the page is empty
 CODE_MISMATCH = 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'
 
 
@@ -44,7 +42,7 @@ CODE_MISMATCH = 'The code "{body}" provided in the request body must match the c
 
 def find(model, code, **where):
     """The row of ``model`` with this code (taken from a URL), or None."""
-    if "\x00" in code:  # no stored code holds one, and PostgreSQL refuses to compare with it
+    if not is_storable(code):  # no stored code holds such text, and databases refuse to compare with it
         return None
     query = model.select().where(model.code == code)
     for field, value in where.items():
@@ -56,7 +54,7 @@ def check_body_code(code, data, key="code", message=None):
     """A code in the body must be the one of the URL (reference §5)."""
     if key in data and data[key] != code:
         message = message or CODE_MISMATCH
-        raise ApiError(422, message.format(body=text(data[key]), url=code))
+        raise ApiError(422, message.format(body=php_string(data[key]), url=code))
 
 
 def body():
@@ -72,7 +70,7 @@ def batch(upsert):
     """A batch upsert keyed by ``code``; a line nested too deep fails the request with a 400
     (``core.collection_patch`` lets the parser's RecursionError through)."""
     try:
-        return collection_patch("code", upsert)
+        return batch_upsert(upsert)
     except RecursionError:
         raise ApiError(400, "Invalid json message received") from None
 
@@ -81,8 +79,10 @@ def write_or_refuse(anchor, write, *args):
     """Run a service write; its refusals become the reference's documented or validation 422."""
     try:
         return write(*args)
+    except BodyError as exc:
+        raise documented(exc.reason, anchor) from None
     except Refused as exc:
-        raise documented(str(exc), anchor) from None
+        raise ApiError(exc.status, exc.message) from None
     except Invalid as exc:
         raise validation_failed([{"property": prop, "message": message}
                                  for prop, message in exc.errors.items()]) from None
@@ -90,7 +90,7 @@ def write_or_refuse(anchor, write, *args):
 
 def page_of(query, page, limit):
     """The rows of one page (none past any offset a database can skip)."""
-    if (page - 1) * limit > MAX_OFFSET:
+    if not is_reachable(page, limit):
         return []
     return list(query.paginate(page, limit))
 
@@ -120,13 +120,13 @@ def structure_filters(query, model, what, extra=None):
 
 
 def search_codes(value, what, kind):
-    """The list of strings an IN filter needs (codes with a NUL character cannot match anything)."""
+    """The list of strings an IN filter needs (text no database can store cannot match anything)."""
     if not isinstance(value, list):
         raise ApiError(422, f"In order to search on {what} {kind} you must send an array of {what} {kind} as value, "
                             f"{php_type(value)} given.")
     if not all(isinstance(code, str) for code in value):
         raise ApiError(422, f"In order to search on {what} {kind} you must send an array of strings.")
-    codes = list(dict.fromkeys(code for code in value if "\x00" not in code))
+    codes = list(dict.fromkeys(code for code in value if is_storable(code)))
     if len(codes) > MAX_SEARCH_CODES:
         raise ApiError(422, f"In order to search on {what} {kind} you must send at most {MAX_SEARCH_CODES} values.")
     return codes
@@ -135,13 +135,13 @@ def search_codes(value, what, kind):
 def _moment(value):
     """An ISO-8601 date-time with an offset, as a naive UTC datetime (how ``updated`` is stored)."""
     try:
-        moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else None
-        if moment is None or moment.tzinfo is None:
-            raise ValueError
-        return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    except (ValueError, OverflowError):
+        moment = parse_atom(value)
+    except OverflowError:
+        moment = None
+    if moment is None:
         raise ApiError(422, 'Searching on the "updated" property requires a date in the ISO-8601 format with an '
-                            f'offset, like "2019-06-09T12:00:00+02:00", "{text(value)}" given.') from None
+                            f'offset, like "2019-06-09T12:00:00+02:00", "{php_string(value)}" given.')
+    return moment
 
 
 # -- attributes -------------------------------------------------------------------------------------

@@ -2,16 +2,16 @@
 
 Reads turn rows into the reference's documents. Writes merge a JSON body into the stored state as
 the reference's updaters do (labels merged locale by locale, other properties replaced), refuse
-unknown properties, wrong JSON types and unknown codes with ``Refused`` (the reference's documented
+unknown properties, wrong JSON types and unknown codes with ``BodyError`` (the reference's documented
 422), and leave every other rule to the structure services, which raise ``Invalid``.
 """
 import datetime
-import json
 
 from pimconnect.models import Locale
 from pimconnect.services import structure_attributes as rules
+from pimconnect.services.api_structure_common import BodyError, Refused, array_of_scalars, php_string, rows_by_code
+from pimconnect.services.api_structure_common import scalar
 from pimconnect.services.errors import Invalid
-from pimconnect.services.values import php_type
 
 NOT_BLANK = "This value should not be blank."
 NOT_NULL = "This value should not be null."
@@ -29,30 +29,11 @@ MANDATORY_TYPES = (rules.IDENTIFIER, "pim_catalog_text", "pim_catalog_textarea",
                    "pim_catalog_boolean", "pim_catalog_simpleselect")
 
 
-class Refused(Exception):
-    """A body the reference refuses before validating it: an unknown property, a wrong JSON type or
-    an unknown code (answered as the documented 422 of the operation)."""
-
-
 # -- shared with the families -----------------------------------------------------------------------
 
 def expect_known(name, known):
     if name not in known:
-        raise Refused(f'Property "{name}" does not exist.')
-
-
-def expect_scalar(name, value):
-    if isinstance(value, (dict, list)):
-        raise Refused(f'Property "{name}" expects a scalar as data, "array" given.')
-
-
-def expect_array(name, value, because=None):
-    """A JSON array or object (both are PHP arrays) whose items are scalars or null."""
-    if not isinstance(value, (dict, list)):
-        raise Refused(f'Property "{name}" expects an array as data, "{php_type(value)}" given.')
-    if any(isinstance(item, (dict, list)) for item in items(value)):
-        because = because or f'one of the "{name}" values is not a scalar'
-        raise Refused(f'Property "{name}" expects an array with valid data, {because}.')
+        raise BodyError(f'Property "{name}" does not exist.')
 
 
 def items(value):
@@ -60,49 +41,45 @@ def items(value):
 
 
 def unknown_code(name, key, because, value):
-    """The reference's "expects a valid code" refusal (PHP prints null as an empty string)."""
-    return Refused(f'Property "{name}" expects a valid {key}. {because}, "{"" if value is None else value}" given.')
-
-
-def text(value):
-    """A scalar as the reference prints it in messages."""
-    return value if isinstance(value, str) else json.dumps(value)
+    """The reference's "expects a valid code" refusal."""
+    return BodyError(f'Property "{name}" expects a valid {key}. {because}, "{php_string(value)}" given.')
 
 
 def merged_labels(current, labels):
     """The reference's translation update: a null or empty label removes the locale, others are set."""
-    expect_array("labels", labels)
     merged = dict(current)
     pairs = labels.items() if isinstance(labels, dict) else enumerate(labels)
     for locale, label in pairs:
         if label is None or label == "":
             merged.pop(str(locale), None)
         else:
-            merged[str(locale)] = text(label)
+            merged[str(locale)] = php_string(label)
     return merged
 
 
-def reject_nul(data):
-    """No stored text may hold a NUL character (PostgreSQL refuses them): a clear 422 instead."""
-    bad = {name: "This value must not contain NUL characters." for name, value in data.items()
-           if _has_nul(name) or _has_nul(value)}
+def check_storable(data):
+    """Refuse text no database can store, anywhere in a body (walked without recursion: bodies can nest
+    deep): a lone surrogate (a ``\\ud800`` escape, which the reference's JSON decoder rejects) is a 400;
+    a NUL character (PostgreSQL refuses them) is a validation 422 of its property."""
+    bad = {}
+    for name, value in data.items():
+        pending = [name, value]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise Refused(400, "Invalid json message received") from None
+                if "\x00" in value:
+                    bad[name] = "This value should not contain the NUL character."
+            elif isinstance(value, dict):
+                pending.extend(value.keys())
+                pending.extend(value.values())
+            elif isinstance(value, list):
+                pending.extend(value)
     if bad:
         raise Invalid(bad)
-
-
-def _has_nul(value):
-    """Whether a string anywhere in ``value`` holds a NUL (walked without recursion: bodies nest deep)."""
-    pending = [value]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str) and "\x00" in value:
-            return True
-        if isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return False
 
 
 def integer(name, value, errors, nullable=True):
@@ -127,14 +104,9 @@ def string_code(name, value, errors):
     return value
 
 
-def existing_codes(model, codes, chunk=500):
-    """The ``codes`` that ``model`` holds, looked up in chunks (a body may list any number of codes)."""
-    codes = list(dict.fromkeys(codes))
-    found = set()
-    for start in range(0, len(codes), chunk):
-        query = model.select(model.code).where(model.code.in_(codes[start:start + chunk]))
-        found.update(code for (code,) in query.tuples())
-    return found
+def existing_codes(model, codes):
+    """The ``codes`` that ``model`` holds (a body may list any number of them)."""
+    return set(rows_by_code(model.select(model.code), model.code, codes))
 
 
 def iso_date(value):
@@ -189,7 +161,7 @@ def attribute_json(attribute, group):
 
 def apply_attribute(attribute, data):
     """Create (``attribute`` None; ``data`` holds the code) or update an attribute from a JSON body."""
-    reject_nul(data)
+    check_storable(data)
     errors = {}
     if attribute is None:
         for name in ("code", "type", "group"):
@@ -212,14 +184,14 @@ def _attribute_changes(data, errors):
         if name in ATTRIBUTE_READ_ONLY:
             continue
         if name in ATTRIBUTE_UNSUPPORTED:
-            expect_scalar(name, value)
+            scalar(name, value)
             if value is not None:
                 errors.setdefault(name, "This value should be null.")
             continue
         expect_known(name, rules.STATE_FIELDS)
         if name == "allowed_extensions" and value is None:  # how other types read back
             value = []
-        (expect_array if name in ATTRIBUTE_ARRAYS else expect_scalar)(name, value)
+        (array_of_scalars if name in ATTRIBUTE_ARRAYS else scalar)(name, value)
         typed = _attribute_value(name, value, errors)
         if typed is not _SKIP:
             changes[name] = typed
@@ -232,9 +204,9 @@ _SKIP = object()  # a value already refused with a message: the state keeps its 
 def _attribute_value(name, value, errors):
     if name == "type":
         if value is None or value == "":
-            raise Refused('Property "type" does not expect an empty value.')
+            raise BodyError('Property "type" does not expect an empty value.')
         if value not in rules.TYPES:
-            raise unknown_code("type", "attribute type", "The attribute type does not exist", text(value))
+            raise unknown_code("type", "attribute type", "The attribute type does not exist", value)
         return value
     if name == "group":
         if not isinstance(value, str) or not rules.AttributeGroup.select().where(
@@ -250,7 +222,7 @@ def _attribute_value(name, value, errors):
     if name == "available_locales":
         return _locales(value)
     if name == "allowed_extensions":
-        return [text(item) for item in items(value) if item is not None]
+        return [php_string(item) for item in items(value) if item is not None]
     if name in ATTRIBUTE_BOOLEANS:
         return _boolean(name, value, errors)
     if name in ATTRIBUTE_INTEGERS:
@@ -288,13 +260,13 @@ def _date(name, value):
         if len(value) > 10:
             datetime.datetime.fromisoformat(value)
     except ValueError:
-        raise Refused(f'Property "{name}" expects a string with the format "yyyy-mm-dd" as data, '
-                      f'"{text(value)}" given.') from None
+        raise BodyError(f'Property "{name}" expects a string with the format "yyyy-mm-dd" as data, '
+                        f'"{php_string(value)}" given.') from None
     return value[:10]
 
 
 def _locales(value):
-    codes = list(dict.fromkeys(text(code) for code in items(value) if code is not None))
+    codes = list(dict.fromkeys(php_string(code) for code in items(value) if code is not None))
     known = existing_codes(Locale, codes)
     unknown = [code for code in codes if code not in known]
     if unknown:
@@ -311,13 +283,13 @@ def option_json(option, attribute_code):
 
 def apply_option(attribute, option, data):
     """Create (``option`` None; ``data`` holds the code) or update an option of ``attribute``."""
-    reject_nul(data)
+    check_storable(data)
     errors, state = {}, {"code": option.code if option else "", "labels": dict(option.labels) if option else {}}
     if option is None and "code" not in data:
         errors["code"] = NOT_BLANK
     for name, value in data.items():
         expect_known(name, ("code", "attribute", "sort_order", "labels"))
-        (expect_array if name == "labels" else expect_scalar)(name, value)
+        (array_of_scalars if name == "labels" else scalar)(name, value)
         if name == "labels":
             state["labels"] = merged_labels(state["labels"], value)
         elif name == "sort_order":
@@ -336,13 +308,13 @@ def group_json(group, attribute_codes):
 
 def apply_group(group, data):
     """Create (``group`` None; ``data`` holds the code) or update a group from a JSON body."""
-    reject_nul(data)
+    check_storable(data)
     errors, state = {}, {"code": group.code if group else "", "labels": dict(group.labels) if group else {}}
     if group is None and "code" not in data:
         errors["code"] = NOT_BLANK
     for name, value in data.items():
         expect_known(name, ("code", "sort_order", "attributes", "labels"))
-        (expect_array if name in ("labels", "attributes") else expect_scalar)(name, value)
+        (array_of_scalars if name in ("labels", "attributes") else scalar)(name, value)
         if name == "labels":
             state["labels"] = merged_labels(state["labels"], value)
         elif name == "sort_order":
@@ -355,7 +327,7 @@ def apply_group(group, data):
 
 
 def _existing_attributes(value):
-    codes = list(dict.fromkeys(text(code) for code in items(value) if code is not None))
+    codes = list(dict.fromkeys(php_string(code) for code in items(value) if code is not None))
     known = existing_codes(rules.Attribute, codes)
     unknown = [code for code in codes if code not in known]
     if unknown:

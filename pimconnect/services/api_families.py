@@ -6,18 +6,15 @@ and kept for the others (minus attributes that left the family).
 """
 from pimconnect.models import Attribute, AttributeRequirement, Channel, FamilyAttribute
 from pimconnect.services.api_attributes import (
-    Refused,
+    check_storable,
     existing_codes,
-    expect_array,
     expect_known,
-    expect_scalar,
     items,
     merged_labels,
-    reject_nul,
     string_code,
-    text,
     unknown_code,
 )
+from pimconnect.services.api_structure_common import BodyError, array_of_scalars, php_string, scalar
 from pimconnect.services.structure_families import family_state, write_family
 from pimconnect.services.values import php_type
 
@@ -53,7 +50,7 @@ def families_json(families):
 
 def apply_family(family, data):
     """Create (``family`` None; ``data`` holds the code) or update a family from a JSON body."""
-    reject_nul(data)
+    check_storable(data)
     errors = {}
     if family is None:
         state = {"code": "", "labels": {}, "attributes": set(), "attribute_as_label": None,
@@ -67,14 +64,24 @@ def apply_family(family, data):
         expect_known(name, FIELDS)
         if name == "attribute_requirements":
             given = _requirements(value)
-        elif name in ("attributes", "labels"):
-            expect_array(name, value, f"one of the {name} is not a scalar")
+        elif name == "attributes":
+            _check_attribute_list(value)
+        elif name == "labels":
+            array_of_scalars(name, value)
         else:
-            expect_scalar(name, value)
+            scalar(name, value)
         _apply(state, name, value, errors, family is None)
     kept = {channel: codes & state["attributes"] for channel, codes in state["requirements"].items()}
     state["requirements"] = {**kept, **given}
     return write_family(family, state, errors)
+
+
+def _check_attribute_list(value):
+    """An array of scalars (the family updater words the second refusal its own way)."""
+    if not isinstance(value, (dict, list)):
+        array_of_scalars("attributes", value)
+    if any(isinstance(code, (dict, list)) for code in items(value)):
+        raise BodyError('Property "attributes" expects an array with valid data, one of the attributes is not a scalar.')
 
 
 def _apply(state, name, value, errors, creating):
@@ -92,7 +99,7 @@ def _apply(state, name, value, errors, creating):
 
 def _existing(name, codes):
     """The attribute codes given for ``name``, each an existing attribute."""
-    codes = [text(code) for code in codes if code is not None]
+    codes = [php_string(code) for code in codes if code is not None]
     known = existing_codes(Attribute, codes)
     for code in codes:
         if code not in known:
@@ -107,14 +114,14 @@ def _pairs(value):
 def _requirements(value):
     """{channel: {attribute codes}} of the body, each channel and attribute existing."""
     if not isinstance(value, (dict, list)):
-        raise Refused(f'Property "attribute_requirements" expects an array as data, "{php_type(value)}" given.')
+        raise BodyError(f'Property "attribute_requirements" expects an array as data, "{php_type(value)}" given.')
     pairs = [(str(channel), codes) for channel, codes in _pairs(value)]
     for channel, codes in pairs:
         if not isinstance(codes, (dict, list)):
-            raise Refused('Property "attribute_requirements" expects an array with valid data, '
+            raise BodyError('Property "attribute_requirements" expects an array with valid data, '
                           f'the channel "{channel}" is not an array.')
         if any(isinstance(code, (dict, list)) for code in items(codes)):
-            raise Refused('Property "attribute_requirements" expects an array with valid data, '
+            raise BodyError('Property "attribute_requirements" expects an array with valid data, '
                           f'one of the attributes in the channel "{channel}" is not a scalar.')
     channels = existing_codes(Channel, [channel for channel, _codes in pairs])
     requirements = {}
