@@ -41,6 +41,7 @@ SHAPES = {
                                         locales=["en_US", "fr_FR"]),
     "created SINCE LAST N DAYS": _one("created", "SINCE LAST N DAYS", 30),
     "updated BETWEEN": _one("updated", "BETWEEN", ["2000-01-01 00:00:00", "2100-01-01 00:00:00"]),
+    "updated > (few: its index)": _one("updated", ">", "2099-01-01 00:00:00"),
     "text CONTAINS": _one("name", "CONTAINS", "a", **EN),
     "text = (selective)": _one("name", "=", "Straw hat", **EN),
     "textarea DOES NOT CONTAIN": _one("description", "DOES NOT CONTAIN", "zzz", **EN_ECOMMERCE),
