@@ -4,8 +4,6 @@ from flask import jsonify
 
 from pimconnect.api import bp
 from pimconnect.api.attributes import (
-    batch,
-    body,
     check_body_code,
     find,
     list_params,
@@ -17,6 +15,7 @@ from pimconnect.api.core import (
     COLLECTION_TYPE,
     api_view,
     created,
+    json_object_body,
     not_found,
     offset_page,
     updated,
@@ -24,6 +23,7 @@ from pimconnect.api.core import (
 )
 from pimconnect.models import Attribute, AttributeGroup
 from pimconnect.services.api_attributes import apply_group, group_json
+from pimconnect.services.api_structure_common import batch_upsert, decoded
 
 BASE = "/api/rest/v1/attribute-groups"
 
@@ -63,7 +63,7 @@ def attribute_groups_get(code):
 @bp.post("/attribute-groups")
 @api_view("pim_api_attribute_group_edit", "attribute groups")
 def attribute_groups_create():
-    group = write_or_refuse("post_attribute_groups", apply_group, None, body())
+    group = write_or_refuse("post_attribute_groups", apply_group, None, decoded(json_object_body))
     return created(f"{BASE}/{group.code}")
 
 
@@ -78,11 +78,11 @@ def upsert_group(code, data):
 @bp.patch("/attribute-groups/<code>")
 @api_view("pim_api_attribute_group_edit", "attribute groups")
 def attribute_groups_upsert(code):
-    status = upsert_group(code, body())
+    status = upsert_group(code, decoded(json_object_body))
     return (created if status == 201 else updated)(f"{BASE}/{code}")
 
 
 @bp.patch("/attribute-groups")
 @api_view("pim_api_attribute_group_edit", "attribute groups", content_type=COLLECTION_TYPE)
 def attribute_groups_batch():
-    return batch(upsert_group)
+    return batch_upsert(upsert_group)

@@ -5,12 +5,13 @@ Lists are sorted by code. On creation a body ``attribute`` / ``code`` must match
 from flask import jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.attributes import batch, body, check_body_code, find, list_params, page_of, write_or_refuse
+from pimconnect.api.attributes import check_body_code, find, list_params, page_of, write_or_refuse
 from pimconnect.api.core import (
     COLLECTION_TYPE,
     ApiError,
     api_view,
     created,
+    json_object_body,
     not_found,
     offset_page,
     updated,
@@ -18,6 +19,7 @@ from pimconnect.api.core import (
 )
 from pimconnect.models import Attribute, AttributeOption
 from pimconnect.services.api_attributes import apply_option, option_json
+from pimconnect.services.api_structure_common import batch_upsert, decoded
 from pimconnect.services.structure_attributes import SELECT_TYPES
 
 ATTRIBUTE_MISMATCH = ('The attribute code "{body}" provided in the request body must match the attribute code '
@@ -69,7 +71,7 @@ def attribute_options_get(attribute_code, code):
 @api_view("pim_api_attribute_option_edit", "attribute options")
 def attribute_options_create(attribute_code):
     attribute = select_attribute(attribute_code)
-    data = body()
+    data = decoded(json_object_body)
     check_body_code(attribute_code, data, "attribute", ATTRIBUTE_MISMATCH)
     option = write_or_refuse("post_attributes__attribute_code__options", apply_option, attribute, None, data)
     return created(f"{base(attribute.code)}/{option.code}")
@@ -89,11 +91,11 @@ def upsert_option(attribute_code, code, data):
 @bp.patch("/attributes/<attribute_code>/options/<code>")
 @api_view("pim_api_attribute_option_edit", "attribute options")
 def attribute_options_upsert(attribute_code, code):
-    status = upsert_option(attribute_code, code, body())
+    status = upsert_option(attribute_code, code, decoded(json_object_body))
     return (created if status == 201 else updated)(f"{base(attribute_code)}/{code}")
 
 
 @bp.patch("/attributes/<attribute_code>/options")
 @api_view("pim_api_attribute_option_edit", "attribute options", content_type=COLLECTION_TYPE)
 def attribute_options_batch(attribute_code):
-    return batch(lambda code, data: upsert_option(attribute_code, code, data))
+    return batch_upsert(lambda code, data: upsert_option(attribute_code, code, data))

@@ -28,8 +28,8 @@ from pimconnect.api.core import (
 )
 from pimconnect.models import Attribute, AttributeGroup
 from pimconnect.services.api_attributes import apply_attribute, attribute_json
-from pimconnect.services.api_structure_common import BodyError, Refused, batch_upsert, is_reachable, is_storable
-from pimconnect.services.api_structure_common import parse_atom, php_string
+from pimconnect.services.api_structure_common import BodyError, Refused, batch_upsert, decoded, is_reachable
+from pimconnect.services.api_structure_common import is_storable, parse_atom, php_string
 from pimconnect.services.errors import Invalid
 from pimconnect.services.values import php_type
 
@@ -55,24 +55,6 @@ def check_body_code(code, data, key="code", message=None):
     if key in data and data[key] != code:
         message = message or CODE_MISMATCH
         raise ApiError(422, message.format(body=php_string(data[key]), url=code))
-
-
-def body():
-    """The request's JSON object; a body nested too deep for the parser is as invalid as bad JSON
-    (``core.json_object_body`` lets the parser's RecursionError through)."""
-    try:
-        return json_object_body()
-    except RecursionError:
-        raise ApiError(400, "Invalid json message received") from None
-
-
-def batch(upsert):
-    """A batch upsert keyed by ``code``; a line nested too deep fails the request with a 400
-    (``core.collection_patch`` lets the parser's RecursionError through)."""
-    try:
-        return batch_upsert(upsert)
-    except RecursionError:
-        raise ApiError(400, "Invalid json message received") from None
 
 
 def write_or_refuse(anchor, write, *args):
@@ -174,7 +156,7 @@ def attributes_get(code):
 @bp.post("/attributes")
 @api_view("pim_api_attribute_edit", "attributes")
 def attributes_create():
-    attribute = write_or_refuse("post_attributes", apply_attribute, None, body())
+    attribute = write_or_refuse("post_attributes", apply_attribute, None, decoded(json_object_body))
     return created(f"{BASE}/{attribute.code}")
 
 
@@ -189,11 +171,11 @@ def upsert_attribute(code, data):
 @bp.patch("/attributes/<code>")
 @api_view("pim_api_attribute_edit", "attributes")
 def attributes_upsert(code):
-    status = upsert_attribute(code, body())
+    status = upsert_attribute(code, decoded(json_object_body))
     return (created if status == 201 else updated)(f"{BASE}/{code}")
 
 
 @bp.patch("/attributes")
 @api_view("pim_api_attribute_edit", "attributes", content_type=COLLECTION_TYPE)
 def attributes_batch():
-    return batch(upsert_attribute)
+    return batch_upsert(upsert_attribute)

@@ -8,8 +8,6 @@ from peewee import fn
 
 from pimconnect.api import bp
 from pimconnect.api.attributes import (
-    batch,
-    body,
     check_body_code,
     find,
     list_params,
@@ -22,6 +20,7 @@ from pimconnect.api.core import (
     ApiError,
     api_view,
     created,
+    json_object_body,
     not_found,
     offset_page,
     updated,
@@ -29,6 +28,7 @@ from pimconnect.api.core import (
 )
 from pimconnect.models import Family, Product
 from pimconnect.services.api_families import apply_family, families_json
+from pimconnect.services.api_structure_common import batch_upsert, decoded
 
 BASE = "/api/rest/v1/families"
 
@@ -67,7 +67,7 @@ def families_get(code):
 @bp.post("/families")
 @api_view("pim_api_family_edit", "families")
 def families_create():
-    family = write_or_refuse("post_families", apply_family, None, body())
+    family = write_or_refuse("post_families", apply_family, None, decoded(json_object_body))
     return created(f"{BASE}/{family.code}")
 
 
@@ -82,14 +82,14 @@ def upsert_family(code, data):
 @bp.patch("/families/<code>")
 @api_view("pim_api_family_edit", "families")
 def families_upsert(code):
-    status = upsert_family(code, body())
+    status = upsert_family(code, decoded(json_object_body))
     return (created if status == 201 else updated)(f"{BASE}/{code}")
 
 
 @bp.patch("/families")
 @api_view("pim_api_family_edit", "families", content_type=COLLECTION_TYPE)
 def families_batch():
-    return batch(upsert_family)
+    return batch_upsert(upsert_family)
 
 
 @bp.get("/families/<family_code>/variants")

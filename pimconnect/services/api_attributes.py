@@ -9,8 +9,8 @@ import datetime
 
 from pimconnect.models import Locale
 from pimconnect.services import structure_attributes as rules
-from pimconnect.services.api_structure_common import BodyError, Refused, array_of_scalars, php_string, rows_by_code
-from pimconnect.services.api_structure_common import scalar
+from pimconnect.services.api_structure_common import NUL, BodyError, Refused, array_of_scalars, php_string
+from pimconnect.services.api_structure_common import rows_by_code, scalar
 from pimconnect.services.errors import Invalid
 
 NOT_BLANK = "This value should not be blank."
@@ -72,7 +72,7 @@ def check_storable(data):
                 except UnicodeEncodeError:
                     raise Refused(400, "Invalid json message received") from None
                 if "\x00" in value:
-                    bad[name] = "This value should not contain the NUL character."
+                    bad[name] = NUL
             elif isinstance(value, dict):
                 pending.extend(value.keys())
                 pending.extend(value.values())
