@@ -34,6 +34,9 @@ from pimconnect.services.errors import Invalid
 from pimconnect.services.values import php_type
 
 BASE = "/api/rest/v1/attributes"
+# Bounds on a search's SQL parameters (SQLite takes 32766 per statement); a larger search would not fit
+# in a request line anyway.
+MAX_CRITERIA = 100
 MAX_SEARCH_CODES = 1000
 CODE_MISMATCH = 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'
 
@@ -87,7 +90,11 @@ def structure_filters(query, model, what, extra=None):
     """The request's ``search`` on a structure list: ``code`` IN, ``updated`` > and the ``extra``
     filters ({key: (operator, apply(query, value))}); anything else is an unsupported filter."""
     extra = extra or {}
-    for key, criteria in parse_search().items():
+    search = parse_search()
+    lists = [c.get("value") for criteria in search.values() for c in criteria if isinstance(c.get("value"), list)]
+    if sum(map(len, search.values())) > MAX_CRITERIA or sum(map(len, lists)) > MAX_SEARCH_CODES:
+        raise ApiError(422, f"A search may hold at most {MAX_CRITERIA} criteria and {MAX_SEARCH_CODES} codes.")
+    for key, criteria in search.items():
         for criterion in criteria:
             operator, value = criterion["operator"], criterion.get("value")
             if key == "code" and operator == "IN":
@@ -108,10 +115,7 @@ def search_codes(value, what, kind):
                             f"{php_type(value)} given.")
     if not all(isinstance(code, str) for code in value):
         raise ApiError(422, f"In order to search on {what} {kind} you must send an array of strings.")
-    codes = list(dict.fromkeys(code for code in value if is_storable(code)))
-    if len(codes) > MAX_SEARCH_CODES:
-        raise ApiError(422, f"In order to search on {what} {kind} you must send at most {MAX_SEARCH_CODES} values.")
-    return codes
+    return list(dict.fromkeys(code for code in value if is_storable(code)))
 
 
 def _moment(value):
