@@ -67,6 +67,16 @@ def test_attributes_move_between_groups(api):
     assert "width" in group(api, "other")["attributes"]
 
 
+def test_moving_an_attribute_updates_both_groups(api, conn):
+    """An attribute PATCHed into another group changes the ``updated`` of both groups."""
+    before = {g.code: g.updated for g in AttributeGroup.select()}
+    assert api.patch("/api/rest/v1/attributes/notice", json={"group": "ERP"}).status_code == 204
+    after = {g.code: g.updated for g in AttributeGroup.select()}
+    assert after["media"] > before["media"] and after["ERP"] > before["ERP"]
+    assert after["technical"] == before["technical"]
+    assert group(api, "ERP")["attributes"][-1] == "notice" and "notice" not in group(api, "media")["attributes"]
+
+
 def test_refusals(api):
     anchor = "patch_attribute_groups__code_"
     documented(api.patch(f"{BASE}/media", json={"attributes": ["picture", "nope"]}),

@@ -363,8 +363,9 @@ def _form_type_specific(form, errors, type_, creating):
 def write_attribute(attribute, state, errors=None):
     """Create (``attribute`` None) or update an attribute from ``state``; return it.
 
-    A change of the locales a locale-specific attribute is available in changes which values count
-    for completeness: the families requiring the attribute are recomputed after the write.
+    Moving the attribute to another group updates both groups (their attribute lists changed). A
+    change of the locales a locale-specific attribute is available in changes which values count for
+    completeness: the families requiring the attribute are recomputed after the write.
     """
     errors = dict(errors or {})
     values = _checked_values(attribute, state, errors)
@@ -376,10 +377,14 @@ def write_attribute(attribute, state, errors=None):
             if attribute is None:
                 attribute = Attribute.create(**values)
             else:
+                old_group = attribute.group_id
                 for name, value in values.items():
                     setattr(attribute, name, value)
                 attribute.updated = utcnow()
                 attribute.save()
+                if old_group != attribute.group_id:
+                    AttributeGroup.update(updated=attribute.updated).where(
+                        AttributeGroup.id.in_([old_group, attribute.group_id])).execute()
     except IntegrityError:
         raise Invalid({"code": "This attribute could not be saved: its code is already used."}) from None
     if before is not None and before != values["available_locales"]:
