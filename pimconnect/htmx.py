@@ -37,3 +37,12 @@ def redirect_to(url, status=303):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, status)
+
+
+def current_actor():
+    """The logged-in user and their address, for the audit log of a service the view calls."""
+    from flask_login import current_user
+
+    from pimconnect.services.audit import Actor
+
+    return Actor(current_user._get_current_object(), request.remote_addr)

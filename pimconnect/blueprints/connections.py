@@ -4,11 +4,9 @@ Secrets are shown once, in the answer to the POST that made them (never in a URL
 or a log), with ``Cache-Control: no-store``; reloading the page cannot show them again.
 """
 from flask import Blueprint, abort, flash, render_template, request, url_for
-from flask_login import current_user
 
-from pimconnect.htmx import redirect_to, refused_status, render
+from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import require
-from pimconnect.services import audit
 from pimconnect.services import connections as service
 from pimconnect.services.users import assignable_groups, assignable_roles
 
@@ -25,10 +23,6 @@ CONFIRMATIONS = {
     "delete": ("Delete the connection", "The connection, its API user and its tokens are deleted at once. "
                "This cannot be undone.", "Delete the connection"),
 }
-
-
-def _actor():
-    return audit.Actor(current_user._get_current_object(), request.remote_addr)
 
 
 def _found(code):
@@ -73,7 +67,7 @@ def create():
         return _form_page(None, service.form_values())
     data = _form_data(request.form)
     try:
-        connection, credentials = service.create(data, _actor())
+        connection, credentials = service.create(data, current_actor())
     except service.Invalid as refused:
         return _form_page(None, data, refused.errors, refused_status())
     return _credentials_page(connection, credentials, "created")
@@ -102,7 +96,7 @@ def edit(code):
     data = _form_data(request.form)
     data["code"] = connection.code
     try:
-        service.update(connection, data, _actor())
+        service.update(connection, data, current_actor())
     except service.Invalid as refused:
         return _form_page(connection, data, refused.errors, refused_status())
     flash(f"Connection {data['label'].strip()} saved.", "success")
@@ -121,7 +115,7 @@ def regenerate_secret(code):
     connection = _found(code)
     if request.method == "GET":
         return _confirm_page(connection, "regenerate_secret")
-    secret = service.regenerate_secret(connection, _actor())
+    secret = service.regenerate_secret(connection, current_actor())
     return _credentials_page(connection, service.Credentials(connection.client.client_id, secret=secret), "secret")
 
 
@@ -132,7 +126,7 @@ def regenerate_password(code):
     connection = _found(code)
     if request.method == "GET":
         return _confirm_page(connection, "regenerate_password")
-    password = service.regenerate_password(connection, _actor())
+    password = service.regenerate_password(connection, current_actor())
     credentials = service.Credentials(connection.client.client_id, username=connection.user.username,
                                       password=password)
     return _credentials_page(connection, credentials, "password")
@@ -145,6 +139,6 @@ def delete(code):
     connection = _found(code)
     if request.method == "GET":
         return _confirm_page(connection, "delete")
-    service.delete(connection, _actor())
+    service.delete(connection, current_actor())
     flash(f"Connection {connection.label} deleted.", "success")
     return redirect_to(url_for(".index"))

@@ -3,18 +3,12 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_user
 
 from pimconnect import permissions
-from pimconnect.htmx import redirect_to, refused_status, render
+from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
-from pimconnect.services import audit
 from pimconnect.services import users as service
 
 bp = Blueprint("system", __name__, url_prefix="/system")
 ROLE_TABS = ("general", "permissions", "users")
-
-
-def _actor():
-    """Who is acting, for the audit log."""
-    return audit.Actor(current_user._get_current_object(), request.remote_addr)
 
 
 def _found(obj):
@@ -63,7 +57,7 @@ def edit_user(user_id=None):
         return _user_page(user, service.user_form(user))
     data = _user_data(request.form)
     try:
-        saved = service.save_user(user, data, _actor())
+        saved = service.save_user(user, data, current_actor())
     except service.Invalid as refused:
         return _user_page(user, data, refused.errors, refused_status())
     if saved.id == current_user.id and saved.enabled:
@@ -82,7 +76,7 @@ def user_status(user_id):
         flash("You cannot disable your own account.", "error")
     else:
         try:
-            service.set_enabled(user, enabled, _actor())
+            service.set_enabled(user, enabled, current_actor())
         except service.Invalid as refused:
             flash(str(refused), "error")
         else:
@@ -106,7 +100,7 @@ def new_role():
     label, errors = request.form.get("label", ""), {}
     if request.method == "POST":
         try:
-            role = service.create_role(label, _actor())
+            role = service.create_role(label, current_actor())
         except service.Invalid as refused:
             errors = refused.errors
         else:
@@ -155,7 +149,7 @@ def role_permissions(role_id):
     role = _found(service.get_role(role_id))
     section = request.form.get("section", "")
     try:
-        service.save_section_permissions(role, section, request.form.getlist("permissions"), _actor())
+        service.save_section_permissions(role, section, request.form.getlist("permissions"), current_actor())
     except service.Invalid as refused:
         shown = section if section in permissions.SECTIONS else permissions.SECTIONS[0]
         return _role_page(role, "permissions", shown, refused.errors, status=refused_status())
@@ -169,7 +163,7 @@ def delete_role(role_id):
     """Delete a role that no user has."""
     role = _found(service.get_role(role_id))
     try:
-        service.delete_role(role, _actor())
+        service.delete_role(role, current_actor())
     except service.Invalid as refused:
         flash(str(refused), "error")
         return redirect_to(url_for("system.role", role_id=role.id, tab="users"))
@@ -192,7 +186,7 @@ def create_group():
     """Create a user group."""
     name = request.form.get("name", "")
     try:
-        group = service.create_group(name, _actor())
+        group = service.create_group(name, current_actor())
     except service.Invalid as refused:
         return render("system/groups.html", status=refused_status(), groups=service.groups(),
                       name=name, errors=refused.errors)
@@ -227,7 +221,7 @@ def delete_group(group_id):
     """Delete a user group (never the All group)."""
     group = _found(service.get_group(group_id))
     try:
-        service.delete_group(group, _actor())
+        service.delete_group(group, current_actor())
     except service.Invalid as refused:
         flash(str(refused), "error")
         return redirect_to(url_for("system.edit_group", group_id=group.id))
