@@ -8,6 +8,9 @@ import pytest
 
 from pimconnect import create_app, migrate
 from pimconnect.db import db, temporary_postgres_schema, write_txn
+from pimconnect.services import passwords
+
+passwords.use_fast_parameters_for_tests()
 
 PG_URL = os.environ.get("PIM_TEST_DATABASE_URL")
 ADMIN_PASSWORD = "admin-test-password"

@@ -88,3 +88,17 @@ def test_menu_hides_apps_for_julia(julia):
 def test_menu_shows_apps_for_admin(admin):
     """The administrator sees the Connected apps entry."""
     assert 'data-menu="apps"' in admin.client.get("/").get_data(as_text=True)
+
+
+def test_production_password_parameters():
+    """The application hashes with argon2id at OWASP's minimum cost or more (the suite uses cheaper ones)."""
+    import importlib
+
+    from pimconnect.services import passwords
+
+    production = importlib.reload(passwords)._hasher
+    try:
+        assert production.memory_cost >= 19456 and production.time_cost >= 2
+        assert production.hash("x").startswith("$argon2id$")
+    finally:
+        passwords.use_fast_parameters_for_tests()

@@ -10,6 +10,17 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY = _hasher.hash("not-a-real-password")
 
 
+def use_fast_parameters_for_tests():
+    """Cheaper argon2id parameters (same algorithm and format) for the test suite only.
+
+    Hundreds of tests each hash a few passwords and secrets; at the production cost that is most
+    of the suite's time. Called by tests/conftest.py, never by the application.
+    """
+    global _hasher, _DUMMY
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY = _hasher.hash("not-a-real-password")
+
+
 def hash_password(password):
     return _hasher.hash(password)
 
