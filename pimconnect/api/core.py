@@ -236,6 +236,15 @@ def parse_limit(default=10):
     return limit
 
 
+MAX_OFFSET = 2 ** 62  # databases take 64-bit OFFSETs: no page starts beyond it (nor holds anything)
+
+
+def page_rows(query, page, limit):
+    """The rows of one offset page; a page past any possible offset is empty, not a database error."""
+    offset = (page - 1) * limit
+    return list(query.limit(limit).offset(offset)) if offset < MAX_OFFSET else []
+
+
 def parse_page():
     raw = request.args.get("page")
     if raw is None:

@@ -7,6 +7,7 @@ from pimconnect.api.core import (
     api_view,
     not_found,
     offset_page,
+    page_rows,
     parse_limit,
     parse_page,
     parse_pagination_type,
@@ -34,7 +35,7 @@ def _list(model, path):
     parse_pagination_type()
     limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
     query = _enabled_filter(model.select(), model, parse_search()).order_by(model.code)
-    rows = query.paginate(page, limit)
+    rows = page_rows(query, page, limit)
     items = [with_self_link(f"{path}/{row.code}", {"code": row.code, "enabled": row.enabled}) for row in rows]
     return offset_page(items, page, limit, count=query.count() if with_count else None)
 
