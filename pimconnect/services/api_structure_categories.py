@@ -48,8 +48,8 @@ def tree_order():
 
     The reference lists categories by "root/left" (§4.4). The materialized path orders by ids, which a move
     leaves behind the positions; so the order comes from one light read of every (id, parent, position),
-    without model objects, which costs a fraction of a recursive SQL query building sort keys (about
-    50 ms for 20,000 categories)."""
+    without model objects: under 0.1 s for 20,000 categories, a third of what a recursive SQL query
+    building sort keys took."""
     children = defaultdict(list)
     for category_id, parent_id, sort_order in db.execute(
             Category.select(Category.id, Category.parent, Category.sort_order)):
