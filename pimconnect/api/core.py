@@ -379,11 +379,11 @@ def parse_search():
     if not isinstance(search, dict):
         raise ApiError(422, "Search query parameter has to be an array.")
     for key, criteria in search.items():
-        if not isinstance(criteria, list) or not all(isinstance(c, dict) for c in criteria):
+        if not isinstance(criteria, list) or not criteria or not all(isinstance(c, dict) for c in criteria):
             raise ApiError(422, f'Structure of filter "{key}" should respect this structure: '
                                 f'{{"{key}":[{{"operator": "my_operator", "value": "my_value"}}]}}')
         for criterion in criteria:
-            if "operator" not in criterion:
+            if criterion.get("operator") is None:  # as PHP's isset(): a null operator is a missing one
                 raise ApiError(422, f'Operator is missing for the property "{key}".')
             if not isinstance(criterion["operator"], str):
                 raise ApiError(422, f'Operator has to be a string, "{php_type(criterion["operator"])}" given.')
