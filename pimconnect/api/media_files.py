@@ -1,5 +1,4 @@
 """Media files (§5.1, §6.3): list, metadata, download, and upload into a product's image or file value."""
-import json
 from collections import namedtuple
 
 from flask import Response, jsonify, request
@@ -18,7 +17,7 @@ from pimconnect.api.core import (
     validation_failed,
     with_self_link,
 )
-from pimconnect.api.products import find, parse_uuid
+from pimconnect.api.products import find, parse_uuid, read_json
 from pimconnect.blueprints.media import _disposition, _etag
 from pimconnect.models import Attribute, MediaFile
 from pimconnect.services.media import Upload, save_with_uploads
@@ -85,11 +84,8 @@ def media_files_download(code):
 
 def _json_field(name):
     """A multipart field holding a JSON object (400 like any unreadable JSON body)."""
-    try:
-        data = json.loads(request.form[name])
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    data = read_json(request.form[name])
+    if data is None:
         raise ApiError(400, "Invalid json message received")
     return data
 

@@ -2,6 +2,7 @@
 with its projections (§6.6) and pagination (§4), single reads, and the write errors of §6.4."""
 import base64
 import binascii
+import json
 import uuid as uuid_module
 from collections import namedtuple
 from urllib.parse import quote
@@ -11,9 +12,13 @@ from peewee import JOIN, fn
 
 from pimconnect.api import bp
 from pimconnect.api.core import (
+    MAX_BATCH_LINES,
+    MAX_LINE_LENGTH,
     ApiError,
     base_url,
+    collection_patch,
     documented,
+    json_object_body,
     offset_page,
     parse_flag,
     parse_limit,
@@ -26,6 +31,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
+from pimconnect.services.api_structure_common import Refused, check_encodable, decoded
 from pimconnect.services.product_api import ReadOptions, normalize_products
 from pimconnect.services.products import StaleProduct, ValidationFailed, save_product
 
@@ -216,6 +222,53 @@ def _items(rows, options, key):
 
 
 # --- writes -------------------------------------------------------------------------------
+
+def read_body():
+    """The request's JSON object. One nested too deep for the decoder, or holding a lone surrogate (a
+    ``\\ud800`` escape, which no database stores nor any answer echoes), is refused like any bad JSON,
+    as the reference's decoder refuses it."""
+    data = decoded(json_object_body)
+    try:
+        check_encodable(data)
+    except Refused as exc:
+        raise ApiError(exc.status, exc.message) from None
+    return data
+
+
+def read_json(text):
+    """A JSON object sent inside a field (a multipart field), or None when read_body would refuse it."""
+    try:
+        data = json.loads(text)
+        check_encodable(data)
+    except (ValueError, RecursionError, Refused):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def batch(key, upsert):
+    """The collection PATCH (§7) keyed by ``key``.
+
+    core.collection_patch reports bad lines one by one, but a line nested too deep for the decoder
+    or holding a lone surrogate would break it after earlier lines were written: such a request is
+    refused as a whole, as invalid JSON, before any line is.
+    """
+    lines = [line for line in request.get_data(as_text=True).split("\n") if line.strip()]
+    if len(lines) <= MAX_BATCH_LINES and any(_breaks_the_batch(line) for line in lines):
+        raise ApiError(400, "Invalid json message received")
+    return collection_patch(key, upsert)
+
+
+def _breaks_the_batch(line):
+    if len(line) > MAX_LINE_LENGTH:
+        return False  # answered "Line is too long." on its line
+    try:
+        check_encodable(json.loads(line))
+    except ValueError:
+        return False  # answered as invalid JSON on its line
+    except (RecursionError, Refused):
+        return True
+    return False
+
 
 def write(data, product, by, operation_id):
     """save_product, its refusals turned into the reference's 422s (documented, or "Validation failed.")."""

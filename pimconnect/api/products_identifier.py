@@ -6,19 +6,19 @@ from pimconnect.api.core import (
     ApiError,
     DOC_BASE,
     api_view,
-    collection_patch,
     created,
-    json_object_body,
     no_content,
     updated,
 )
 from pimconnect.api.products import (
     PRODUCTS,
+    batch,
     find,
     identifier_path,
     not_found,
     product_list,
     product_response,
+    read_body,
     same_uuid,
     write,
 )
@@ -41,7 +41,7 @@ def products_list():
 @bp.post("/products")
 @api_view("pim_api_product_edit", "products")
 def products_create():
-    data = json_object_body()
+    data = read_body()
     if data.get("identifier") in (None, ""):
         raise _no_identifier("post_products_uuid")
     product = write(data, None, "identifier", "post_products")
@@ -70,7 +70,7 @@ def upsert(code, data, operation_id="patch_products__code_"):
 @bp.patch("/products/<path:code>")
 @api_view("pim_api_product_edit", "products")
 def products_upsert(code):
-    status = upsert(code, json_object_body())
+    status = upsert(code, read_body())
     location = identifier_path(code)
     return created(location) if status == 201 else updated(location)
 
@@ -79,7 +79,7 @@ def products_upsert(code):
 @api_view("pim_api_product_edit", "products", content_type=COLLECTION_TYPE)
 def products_batch():
     """Batch upsert (§7) keyed by ``identifier``, each line committed on its own."""
-    return collection_patch("identifier", upsert)
+    return batch("identifier", upsert)
 
 
 def _existing(code):

@@ -10,22 +10,22 @@ from pimconnect.api.core import (
     COLLECTION_TYPE,
     ApiError,
     api_view,
-    collection_patch,
     created,
     documented,
     forbidden_message,
-    json_object_body,
     no_content,
     updated,
     validation_failed,
 )
 from pimconnect.api.products import (
     PRODUCTS_UUID,
+    batch,
     find,
     not_found,
     parse_uuid,
     product_list,
     product_response,
+    read_body,
     same_uuid,
     write,
 )
@@ -79,7 +79,7 @@ def products_uuid_search():
     The answer is the GET list's, and its links are GET list URLs carrying the same parameters, so
     clients that follow ``next`` (the reference's PHP client does) keep paging with plain GETs.
     """
-    body = json_object_body()
+    body = read_body()
     request.args = ImmutableMultiDict([(name, _as_query_parameter(name, value))
                                        for name, value in body.items() if value is not None])
     return product_list("uuid", PRODUCTS_UUID)
@@ -88,7 +88,7 @@ def products_uuid_search():
 @bp.post("/products-uuid")
 @api_view("pim_api_product_edit", "products")
 def products_uuid_create():
-    data = json_object_body()
+    data = read_body()
     if "identifier" in data:
         raise documented(IDENTIFIER_REFUSED, "post_products_uuid")
     product = write(data, None, "uuid", "post_products_uuid")
@@ -127,7 +127,7 @@ def upsert(raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
 @bp.patch("/products-uuid/<uuid>")
 @api_view("pim_api_product_edit", "products")
 def products_uuid_upsert(uuid):
-    status = upsert(uuid, json_object_body())
+    status = upsert(uuid, read_body())
     location = f"{PRODUCTS_UUID}/{parse_uuid(uuid)}"
     return created(location) if status == 201 else updated(location)
 
@@ -136,7 +136,7 @@ def products_uuid_upsert(uuid):
 @api_view("pim_api_product_edit", "products", content_type=COLLECTION_TYPE)
 def products_uuid_batch():
     """Batch upsert (§7): one product per line, each line committed on its own."""
-    return collection_patch("uuid", upsert)
+    return batch("uuid", upsert)
 
 
 @bp.delete("/products-uuid/<uuid>")

@@ -80,13 +80,18 @@ def _check_fields(data, errors):
 
 
 def _has_nul(data):
-    """Whether a NUL character hides anywhere in the document (no database text column can store it)."""
-    if isinstance(data, str):
-        return "\x00" in data
-    if isinstance(data, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in data.items())
-    if isinstance(data, list):
-        return any(_has_nul(item) for item in data)
+    """Whether a NUL character hides anywhere in the document (no database text column can store it).
+    A loop, not recursion: a deeply nested document must not exhaust the stack."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and "\x00" in item:
+            return True
     return False
 
 
