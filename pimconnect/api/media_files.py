@@ -10,6 +10,7 @@ from pimconnect.api.core import (
     api_view,
     created,
     offset_page,
+    page_rows,
     parse_limit,
     parse_page,
     parse_pagination_type,
@@ -25,7 +26,6 @@ from pimconnect.services.products import StaleProduct, ValidationFailed
 from pimconnect.services.values import MEDIA_TYPES, Structure, check_context
 
 MEDIA_FILES = "/api/rest/v1/media-files"
-MAX_OFFSET = 2 ** 62  # databases take 64-bit offsets: no page starts beyond (nor holds anything)
 Slot = namedtuple("Slot", "attribute locale scope")  # what save_with_uploads needs of a product-page field
 FIELDS = (MediaFile.id, MediaFile.code, MediaFile.original_filename, MediaFile.mime_type, MediaFile.size,
           MediaFile.extension)  # everything but the content
@@ -52,8 +52,7 @@ def _media_or_404(code):
 def media_files_list():
     parse_pagination_type()
     limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
-    offset = (page - 1) * limit
-    rows = MediaFile.select(*FIELDS).order_by(MediaFile.code).limit(limit).offset(offset) if offset < MAX_OFFSET else []
+    rows = page_rows(MediaFile.select(*FIELDS).order_by(MediaFile.code), page, limit)
     items = []
     for media in rows:
         item = with_self_link(f"{MEDIA_FILES}/{media.code}", _metadata(media))
