@@ -46,7 +46,6 @@ def init_app(app):
     from pimconnect.api import token  # noqa: F401  (registers the token endpoint)
     from pimconnect.security import csrf
 
-    _load_resources()
     csrf.exempt(bp)
     csrf.exempt(token.bp)
     app.register_blueprint(bp)
@@ -54,12 +53,13 @@ def init_app(app):
 
 
 def _load_resources():
-    """Import every resource module so its views are registered on ``bp``."""
+    """Import every resource module once, so its views are registered on ``bp`` before any app."""
     import importlib
     import pkgutil
 
-    import pimconnect.api as package
-
-    for module in pkgutil.iter_modules(package.__path__):
+    for module in pkgutil.iter_modules(__path__):
         if module.name not in ("core", "token"):
-            importlib.import_module(f"pimconnect.api.{module.name}")
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_resources()

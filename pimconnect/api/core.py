@@ -177,7 +177,7 @@ def json_body():
     """The request's JSON document; 400 ``Invalid json message received`` when it does not parse."""
     try:
         return json.loads(request.get_data(as_text=True) or "")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "Invalid json message received") from None
 
 
@@ -346,7 +346,7 @@ def _batch_line(number, line, key, upsert):
         return {"line": number, "status_code": 413, "message": "Line is too long."}
     try:
         data = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {"line": number, "status_code": 400, "message": "Invalid json message received"}
     if not isinstance(data, dict):
         return {"line": number, "status_code": 400, "message": "Invalid json message received"}
