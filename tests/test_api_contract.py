@@ -33,10 +33,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 TOKEN_PATH = "/api/oauth/v1/token"
 
-# Known bug, pinned by the strict xfail below: a page number past any 64-bit offset answers 500
-# on these lists. Fuzz them again (drop this exclusion) when that test starts passing.
-KNOWN_BUGS = ["get_locales", "get_currencies"]
-schema = schemathesis.openapi.from_dict(openapi.document("http://127.0.0.1")).exclude(operation_id=KNOWN_BUGS)
+schema = schemathesis.openapi.from_dict(openapi.document("http://127.0.0.1"))
 
 
 def ndjson(body):
@@ -88,16 +85,11 @@ def test_api_contract(case, live):
 
 
 HUGE_PAGE = "78120000760956452864"  # found by the fuzzer: its offset overflows a 64-bit integer
-OFFSET_LISTS = ["media-files", "categories", "attributes", "attributes/color/options", "attribute-groups",
-                "families", "association-types", "channels", "products-uuid", "products"]
-OVERFLOWING = ["locales", "currencies"]
+OFFSET_LISTS = ["locales", "currencies", "media-files", "categories", "attributes", "attributes/color/options",
+                "attribute-groups", "families", "association-types", "channels", "products-uuid", "products"]
 
 
-@pytest.mark.parametrize("resource", OFFSET_LISTS + [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=(
-        "pimconnect/api/locales.py pages with query.paginate(page, limit): the offset overflows the "
-        "database's 64-bit integer (SQLite OverflowError, PostgreSQL 'bigint out of range') -> 500")))
-    for name in OVERFLOWING])
+@pytest.mark.parametrize("resource", OFFSET_LISTS)
 def test_a_page_beyond_any_offset_is_no_server_error(api, resource):
     """Offset lists answer a page number past any 64-bit offset with an empty page or a 422."""
     response = api.get(f"/api/rest/v1/{resource}?page={HUGE_PAGE}&limit=62")
