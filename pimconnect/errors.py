@@ -36,7 +36,8 @@ def _api_routing_error(exc):
     """The reference's routing errors on API paths (its 405 names the allowed methods)."""
     if exc.code == 404:
         return jsonify(code=404, message=f'No route found for "{request.method} {request.path}"'), 404
-    allowed = [m for m in (exc.valid_methods or []) if m not in ("HEAD", "OPTIONS")]
+    order = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+    allowed = sorted((m for m in (exc.valid_methods or []) if m in order), key=order.index)
     message = (f"No route found for '{request.method} {request.path}': Method Not Allowed "
                f"(Allow: {', '.join(allowed)})")
     response = jsonify(code=405, message=message)

@@ -46,6 +46,8 @@ def init_app(app):
     from pimconnect.api import token  # noqa: F401  (registers the token endpoint)
     from pimconnect.security import csrf
 
+    # Resources are emitted in the reference's field order (§6.2), which sorted keys would break.
+    app.json.sort_keys = False
     csrf.exempt(bp)
     csrf.exempt(token.bp)
     app.register_blueprint(bp)

@@ -128,11 +128,12 @@ def forbidden_message(entities, method=None):
     return f"Access forbidden. You are not allowed to {action} {entities}."
 
 
-def api_view(acl, entities, content_type="application/json"):
+def api_view(acl, entities, content_type="application/json", worded_as=None):
     """Declare an API endpoint guarded by the ACL ``acl`` (``entities`` words its 403 message).
 
     ``content_type`` is what POST/PATCH bodies must be sent as: ``COLLECTION_TYPE`` for a batch
-    PATCH, ``"multipart/form-data"`` for uploads.
+    PATCH, ``"multipart/form-data"`` for uploads. ``worded_as`` is the method whose 403 wording
+    applies when it is not the request's (a search sent as POST refuses as "list").
     """
     if acl not in permissions.PERMISSIONS:
         raise ValueError(f"Unknown ACL {acl}")
@@ -148,7 +149,7 @@ def api_view(acl, entities, content_type="application/json"):
             elif request.method in ("POST", "PATCH", "PUT"):
                 check_content_type(content_type)
             if not api_can(acl):
-                raise ApiError(403, forbidden_message(entities),
+                raise ApiError(403, forbidden_message(entities, worded_as),
                                headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
             return view(*args, **kwargs)
 

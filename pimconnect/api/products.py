@@ -10,7 +10,6 @@ from urllib.parse import quote
 from flask import current_app, jsonify, request
 from peewee import JOIN, fn
 
-from pimconnect.api import bp
 from pimconnect.api.core import (
     MAX_BATCH_LINES,
     MAX_LINE_LENGTH,
@@ -42,12 +41,6 @@ PAGE_LIMIT_MESSAGE = ('You have reached the maximum number of pages you can retr
                       'Please use the search after pagination type instead')
 PAGE_LIMIT_DOC = "http://api.akeneo.com/documentation/pagination.html#the-search-after-method"
 Scope = namedtuple("Scope", "code tree_path locales")  # the ``scope`` channel of a list (§6.6)
-
-
-@bp.record_once
-def _keep_field_order(state):
-    """Products are emitted in the reference's field order (§6.2), which sorted JSON keys would break."""
-    state.app.json.sort_keys = False
 
 
 def item_path(product, key):

@@ -1,5 +1,4 @@
 """Products by uuid (§6): list, search, create, upsert (single and batch), get and delete."""
-import functools
 import json
 
 from flask import request
@@ -12,7 +11,6 @@ from pimconnect.api.core import (
     api_view,
     created,
     documented,
-    forbidden_message,
     no_content,
     updated,
     validation_failed,
@@ -40,21 +38,6 @@ def products_uuid_list():
     return product_list("uuid", PRODUCTS_UUID)
 
 
-def _reads_as_list(view):
-    """POST /search only reads: a missing ACL is worded "list products", as for GET."""
-
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except ApiError as exc:
-            if exc.status == 403 and exc.message == forbidden_message("products"):
-                exc.message = forbidden_message("products", "GET")
-            raise
-
-    return wrapped
-
-
 def _as_query_parameter(name, value):
     """A body parameter as the list's query parameter spells it."""
     if isinstance(value, bool):
@@ -67,8 +50,7 @@ def _as_query_parameter(name, value):
 
 
 @bp.post("/products-uuid/search")
-@_reads_as_list
-@api_view("pim_api_product_list", "products")
+@api_view("pim_api_product_list", "products", worded_as="GET")
 def products_uuid_search():
     """The list with its parameters in a JSON body, for searches too long for a URL (SaaS §6.1).
 
