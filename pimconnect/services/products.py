@@ -1,5 +1,7 @@
 """Product writes: validate a REST-shaped document, then write the product and everything indexed about it
 in one transaction (the product row, its categories, its ProductValue rows and its completeness)."""
+import contextlib
+import contextvars
 import uuid as uuid_module
 from decimal import Decimal, InvalidOperation
 
@@ -433,6 +435,19 @@ def _write_index(product, plan, structure):
     completeness.replace_rows([product.uuid], rows)
 
 
+_shared_structure = contextvars.ContextVar("shared_structure", default=None)
+
+
+@contextlib.contextmanager
+def shared_structure():
+    """Load the catalog structure once for several product writes made in one transaction (a batch)."""
+    token = _shared_structure.set(Structure.load())
+    try:
+        yield
+    finally:
+        _shared_structure.reset(token)
+
+
 def save_product(data, product=None, expected_version=None, associations_by="uuid"):
     """Create (``product`` None) or update a product from the REST API product shape.
 
@@ -444,7 +459,7 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     """
     try:
         with write_txn():
-            structure = Structure.load()
+            structure = _shared_structure.get() or Structure.load()
             if product is not None:
                 fresh = Product.get_or_none(Product.uuid == product.uuid)
                 if fresh is None:
