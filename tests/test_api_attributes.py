@@ -6,6 +6,7 @@ import pytest
 
 from pimconnect.db import db
 from pimconnect.models import Attribute, Family, ProductCompleteness
+from tests.conftest import Api
 from tests.factories import make_product
 
 BASE = "/api/rest/v1/attributes"
@@ -475,7 +476,9 @@ def test_bodies_that_are_not_objects_or_nest_too_deep(api):
     response = api.client.patch(f"{BASE}/name", data=nested, content_type="application/json",
                                 headers={"Authorization": f"Bearer {api.token}"})
     assert response.status_code == 422
-    assert api.patch_batch(BASE, ['{"code": "name", "labels": ' + "[" * 100000 + "]" * 100000 + "}"]).status_code == 400
+    deep = api.patch_batch(BASE, ['{"code": "name", "labels": ' + "[" * 100000 + "]" * 100000 + "}"])
+    assert deep.status_code == 200
+    assert Api.lines(deep) == [{"line": 1, "status_code": 400, "message": "Invalid json message received"}]
 
 
 ODD_VALUES = [None, True, 0, -1, 1.5, 10**40, float("inf"), "", "x" * 10000, "ü€😀", "a\x00b", "\ud800", [], [None], {}, {"a": {"b": 1}}]
