@@ -424,9 +424,10 @@ def test_bodies_too_deep_to_decode_are_invalid_json(api):
     deep = '{"code": "deep", "labels": ' + "[" * 5000 + "]" * 5000 + "}"
     for response in (api.client.post(URL, data=deep, content_type="application/json", headers=api._headers(None)),
                      api.client.patch(f"{URL}/deep", data=deep, content_type="application/json",
-                                      headers=api._headers(None)),
-                     api.patch_batch(URL, [deep])):
+                                      headers=api._headers(None))):
         assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
+    assert api.lines(api.patch_batch(URL, [deep])) == [
+        {"line": 1, "status_code": 400, "message": "Invalid json message received"}]
     not_a_number = '{"code": "nan", "labels": {"en_US": NaN}, "parent": Infinity}'
     response = api.client.post(URL, data=not_a_number, content_type="application/json", headers=api._headers(None))
     assert response.status_code == 422 and row("nan") is None

@@ -17,7 +17,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.services import api_structure_association_types as service
-from pimconnect.services.api_structure_common import api_refusals, batch_upsert, decoded
+from pimconnect.services.api_structure_common import api_refusals, batch_upsert
 
 PATH = "/api/rest/v1/association-types"
 ENTITIES = "association types"
@@ -44,7 +44,7 @@ def association_types_get(code):
 @bp.post("/association-types")
 @api_view("pim_api_association_type_edit", ENTITIES)
 def association_types_create():
-    data = decoded(json_object_body)
+    data = json_object_body()
     with api_refusals("post_association_types"):
         code = service.create_association_type(data)
     return created(f"{PATH}/{code}")
@@ -59,7 +59,7 @@ def _upsert(code, data):
 @api_view("pim_api_association_type_edit", ENTITIES)
 def association_types_upsert(code):
     """Create or update one association type; its two flags cannot change once created."""
-    status = _upsert(code, decoded(json_object_body))
+    status = _upsert(code, json_object_body())
     return (created if status == 201 else updated)(f"{PATH}/{code}")
 
 

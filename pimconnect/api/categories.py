@@ -19,7 +19,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.services import api_structure_categories as service
-from pimconnect.services.api_structure_common import api_refusals, batch_upsert, decoded
+from pimconnect.services.api_structure_common import api_refusals, batch_upsert
 
 PATH = "/api/rest/v1/categories"
 
@@ -48,7 +48,7 @@ def categories_get(code):
 @bp.post("/categories")
 @api_view("pim_api_category_edit", "categories")
 def categories_create():
-    data = decoded(json_object_body)
+    data = json_object_body()
     with api_refusals("post_categories"):
         code = service.create_category(data)
     return created(f"{PATH}/{code}")
@@ -63,7 +63,7 @@ def _upsert(code, data):
 @api_view("pim_api_category_edit", "categories")
 def categories_upsert(code):
     """Create or update one category; moving it is a PATCH of its ``parent``."""
-    status = _upsert(code, decoded(json_object_body))
+    status = _upsert(code, json_object_body())
     return (created if status == 201 else updated)(f"{PATH}/{code}")
 
 

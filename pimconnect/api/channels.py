@@ -17,7 +17,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.services import api_structure_channels as service
-from pimconnect.services.api_structure_common import api_refusals, batch_upsert, decoded
+from pimconnect.services.api_structure_common import api_refusals, batch_upsert
 
 PATH = "/api/rest/v1/channels"
 
@@ -43,7 +43,7 @@ def channels_get(code):
 @bp.post("/channels")
 @api_view("pim_api_channel_edit", "channels")
 def channels_create():
-    data = decoded(json_object_body)
+    data = json_object_body()
     with api_refusals("post_channels"):
         code = service.create_channel(data)
     return created(f"{PATH}/{code}")
@@ -58,7 +58,7 @@ def _upsert(code, data):
 @api_view("pim_api_channel_edit", "channels")
 def channels_upsert(code):
     """Create or update one channel; new locales or currencies recompute the completeness."""
-    status = _upsert(code, decoded(json_object_body))
+    status = _upsert(code, json_object_body())
     return (created if status == 201 else updated)(f"{PATH}/{code}")
 
 

@@ -8,7 +8,7 @@ from flask import jsonify
 from pimconnect.api import bp
 from pimconnect.api.core import MAX_BATCH_LINES, ApiError, api_view, json_body
 from pimconnect.services import api_structure_measurements as service
-from pimconnect.services.api_structure_common import api_refusals, check_encodable, decoded
+from pimconnect.services.api_structure_common import api_refusals, check_encodable
 
 ENTITIES = "measurement families"
 
@@ -23,7 +23,7 @@ def measurement_families_list():
 @api_view("pim_api_attribute_edit", ENTITIES)
 def measurement_families_patch():
     """Create or update each family of the body; one result per family, in order."""
-    body = decoded(json_body)
+    body = json_body()
     if body is None:  # the reference's JSON decoder gives nothing to work on for "null" either
         raise ApiError(400, "Invalid json message received")
     with api_refusals("patch_measurement_families"):

@@ -1,6 +1,7 @@
 """Association types for the REST API (§5.7): code, labels, and the two flags, fixed once created."""
 from peewee import IntegrityError
 
+from pimconnect.api.core import page_rows
 from pimconnect.db import write_txn
 from pimconnect.models import AssociationType
 from pimconnect.models.catalog import utcnow
@@ -14,7 +15,6 @@ from pimconnect.services.api_structure_common import (
     check_properties,
     check_url_code,
     find_by_code,
-    is_reachable,
     merge_labels,
     php_string,
     scalar,
@@ -40,9 +40,8 @@ def get_association_type(code):
 
 def list_association_types(page, limit, with_count=False):
     """One page of association types by code, and their count if asked."""
-    rows = AssociationType.select().order_by(AssociationType.code).paginate(page, limit)
-    items = [_represent(row) for row in rows] if is_reachable(page, limit) else []
-    return items, AssociationType.select().count() if with_count else None
+    rows = page_rows(AssociationType.select().order_by(AssociationType.code), page, limit)
+    return [_represent(row) for row in rows], AssociationType.select().count() if with_count else None
 
 
 def create_association_type(data):

@@ -4,6 +4,7 @@ import re
 
 from peewee import IntegrityError
 
+from pimconnect.api.core import page_rows
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, Category, Channel, Currency, Locale, MeasurementFamily, MeasurementUnit
 from pimconnect.services import structure_settings as settings
@@ -20,7 +21,6 @@ from pimconnect.services.api_structure_common import (
     check_url_code,
     code_list,
     find_by_code,
-    is_reachable,
     merge_labels,
     php_string,
     rows_by_code,
@@ -49,7 +49,7 @@ def get_channel(code):
 
 def list_channels(page, limit, with_count=False):
     """One page of channels by code (four queries whatever the page size) and their count if asked."""
-    rows = list(Channel.select().order_by(Channel.code).paginate(page, limit)) if is_reachable(page, limit) else []
+    rows = page_rows(Channel.select().order_by(Channel.code), page, limit)
     items = [_represent(data) for data in settings.channels_data(rows)] if rows else []
     return items, Channel.select().count() if with_count else None
 

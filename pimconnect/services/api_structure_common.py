@@ -9,7 +9,7 @@ import contextlib
 import datetime
 import re
 
-from pimconnect.api.core import ApiError, collection_patch, documented, validation_failed
+from pimconnect.api.core import MAX_OFFSET, ApiError, collection_patch, documented, validation_failed
 from pimconnect.models import Locale
 from pimconnect.services.products import ValidationFailed
 from pimconnect.services.values import php_type
@@ -17,7 +17,6 @@ from pimconnect.services.values import php_type
 BLANK = "This value should not be blank."
 CODE_MAX = 100
 LABEL_MAX = 100
-MAX_OFFSET = 2 ** 62  # past it, 64-bit OFFSETs overflow: such pages are empty without asking the database
 LOOKUP_CHUNK = 500  # codes per IN (...) query: far below SQLite's and PostgreSQL's parameter limits
 READ_ONLY = frozenset({"updated"})  # read-only timestamps clients send back with what they read: ignored
 CODE_PATTERN = re.compile(r"[A-Za-z0-9_]+")
@@ -71,7 +70,8 @@ def api_refusals(operation_id):
 
 def decoded(reader):
     """The body read by ``reader`` (``json_body`` or ``json_object_body``); a body nested too deep for the
-    JSON decoder (its RecursionError) is refused like any other undecodable body."""
+    JSON decoder is refused like any other undecodable body. (Core's readers now do it themselves; other
+    resource modules still call this.)"""
     try:
         return reader()
     except RecursionError:
@@ -81,13 +81,12 @@ def decoded(reader):
 def batch_upsert(upsert):
     """The collection PATCH (§7) of a resource keyed by ``code``.
 
-    A line whose code holds a lone surrogate (a ``\\ud800`` escape) cannot be echoed in the UTF-8 answer,
-    and a line nested too deep cannot be decoded; the reference's JSON decoder refuses both, so the request
-    is answered as invalid JSON.
+    A line whose code holds a lone surrogate (a ``\\ud800`` escape) cannot be echoed in the UTF-8 answer;
+    the reference's JSON decoder refuses such text, so the request is answered as invalid JSON.
     """
     try:
         return collection_patch("code", upsert)
-    except (UnicodeEncodeError, RecursionError):
+    except UnicodeEncodeError:
         raise ApiError(400, "Invalid json message received") from None
 
 
@@ -194,7 +193,8 @@ def code_list(value):
 
 
 def is_reachable(page, limit):
-    """Whether a page starts at an offset the databases can take (any positive page number is valid)."""
+    """Whether a page starts at an offset the databases can take (core's ``page_rows`` applies the same
+    bound; other resource modules still call this)."""
     return (page - 1) * limit < MAX_OFFSET
 
 
