@@ -121,3 +121,9 @@ def test_missing_acl_gets_the_reference_403(api_as):
     assert 'insufficient_scope' in response.headers["WWW-Authenticate"]
     currencies = api.get("/api/rest/v1/currencies")
     assert currencies.get_json()["message"] == "Access forbidden. You are not allowed to list currencies."
+
+
+def test_nul_in_a_code_is_a_404(api):
+    """A code no database can hold (NUL) is simply not found, on SQLite and PostgreSQL alike."""
+    assert api.get(f"{LOCALES}/a%00b").status_code == 404
+    assert api.get("/api/rest/v1/currencies/a%00b").status_code == 404

@@ -17,6 +17,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.models import Currency, Locale
+from pimconnect.services.api_structure_common import find_by_code
 
 
 def _enabled_filter(query, model, search):
@@ -49,7 +50,7 @@ def locales_list():
 @bp.get("/locales/<code>")
 @api_view("pim_api_locale_list", "locales")
 def locales_get(code):
-    locale = Locale.get_or_none(Locale.code == code)
+    locale = find_by_code(Locale, code)
     if locale is None:
         raise not_found("Locale", code)
     return jsonify({"code": locale.code, "enabled": locale.enabled})
@@ -64,7 +65,7 @@ def currencies_list():
 @bp.get("/currencies/<code>")
 @api_view("pim_api_currency_list", "currencies")
 def currencies_get(code):
-    currency = Currency.get_or_none(Currency.code == code)
+    currency = find_by_code(Currency, code)
     if currency is None:
         raise not_found("Currency", code)
     return jsonify({"code": currency.code, "enabled": currency.enabled})
