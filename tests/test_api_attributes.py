@@ -26,7 +26,7 @@ def codes(response):
     return [item["code"] for item in response.get_json()["_embedded"]["items"]]
 
 
-def invalid(response, *pairs):
+def assert_invalid(response, *pairs):
     """The response is the validation 422 with exactly these (property, message) errors."""
     assert response.status_code == 422, (pairs, response.get_json())
     assert response.get_json() == {"code": 422, "message": "Validation failed.",
@@ -225,7 +225,7 @@ def test_create_every_type_with_its_properties(api):
 
 
 def test_create_requires_code_type_and_group(api):
-    invalid(api.post(BASE, json={"labels": {}}),
+    assert_invalid(api.post(BASE, json={"labels": {}}),
             ("code", "This value should not be blank."), ("type", "This value should not be blank."),
             ("group", "This value should not be blank."))
 
@@ -313,14 +313,14 @@ CREATE_FAILURES = [
 def test_create_validation_failures(api):
     """Rules shared with the settings forms answer the validation 422; nothing is written."""
     for body, errors in CREATE_FAILURES:
-        invalid(api.post(BASE, json={"group": "other", **body}), *errors)
+        assert_invalid(api.post(BASE, json={"group": "other", **body}), *errors)
     assert get(Attribute, code="x") is None
 
 
 def test_unique_identifier_rules(api):
     """The identifier stays unique, a grid filter, global and without available locales."""
     response = api.patch(f"{BASE}/sku", json={"useable_as_grid_filter": False, "available_locales": ["en_US"]})
-    invalid(response, ("available_locales", "This attribute cannot have available locales."),
+    assert_invalid(response, ("available_locales", "This attribute cannot have available locales."),
             ("useable_as_grid_filter", "The identifier attribute is always usable as a grid filter."))
 
 
@@ -363,13 +363,13 @@ def test_patch_code_must_match_url(api):
 def test_immutable_properties(api, body, prop):
     """localizable, scopable, unique, type and metric_family cannot change; the row stays untouched."""
     before = api.get(f"{BASE}/name").get_json()
-    invalid(api.patch(f"{BASE}/name", json={**body, "labels": {"en_US": "Changed"}}),
+    assert_invalid(api.patch(f"{BASE}/name", json={**body, "labels": {"en_US": "Changed"}}),
             (prop, "This property cannot be changed."))
     assert api.get(f"{BASE}/name").get_json() == before
 
 
 def test_metric_family_is_immutable(api):
-    invalid(api.patch(f"{BASE}/weight", json={"metric_family": "Length", "default_metric_unit": "METER"}),
+    assert_invalid(api.patch(f"{BASE}/weight", json={"metric_family": "Length", "default_metric_unit": "METER"}),
             ("metric_family", "This property cannot be changed."))
     assert api.patch(f"{BASE}/weight", json={"metric_family": "Weight", "default_metric_unit": "KILOGRAM"}).status_code == 204
     assert api.get(f"{BASE}/weight").get_json()["default_metric_unit"] == "KILOGRAM"
@@ -386,7 +386,7 @@ def test_validation_failure_leaves_the_row_untouched(api):
     """A 422 (validation or documented) writes nothing."""
     before = api.get(f"{BASE}/price").get_json()
     response = api.patch(f"{BASE}/price", json={"labels": {"en_US": "Changed"}, "number_min": "x"})
-    invalid(response, ("number_min", "Enter a number, like 10 or 2.5."))
+    assert_invalid(response, ("number_min", "Enter a number, like 10 or 2.5."))
     documented(api.patch(f"{BASE}/price", json={"labels": {"en_US": "Changed"}, "nope": 1}),
                'Property "nope" does not exist.', "patch_attributes__code_")
     assert api.get(f"{BASE}/price").get_json() == before
