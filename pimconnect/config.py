@@ -25,6 +25,7 @@ def from_environment(instance_path, env=os.environ):
         "DATABASE_URL": env.get("DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "pimconnect.sqlite3"),
         "SECRET_KEY": env.get("SECRET_KEY"),
+        "PIM_ENCRYPTION_KEY": env.get("PIM_ENCRYPTION_KEY"),
         "PIM_ADMIN_PASSWORD": env.get("PIM_ADMIN_PASSWORD"),
         "PIM_DEMO_USER_PASSWORD": env.get("PIM_DEMO_USER_PASSWORD"),
         "PIM_DB_BUSY_TIMEOUT_MS": int(env.get("PIM_DB_BUSY_TIMEOUT_MS", "10000")),

@@ -2,7 +2,7 @@
 import json
 
 from pimconnect.models import AttributeGroup
-from tests.test_api_attributes import DOC, codes, counted_queries, documented, get, invalid, search
+from tests.test_api_attributes import DOC, assert_invalid, codes, counted_queries, documented, get, search
 
 BASE = "/api/rest/v1/attribute-groups"
 
@@ -87,9 +87,9 @@ def test_refusals(api):
                'Property "attributes" expects an array with valid data, one of the "attributes" values is not a scalar.',
                anchor)
     documented(api.post(BASE, json={"code": "x", "icon": "y"}), 'Property "icon" does not exist.', "post_attribute_groups")
-    invalid(api.post(BASE, json={"code": "ERP"}), ("code", 'The attribute group code "ERP" is already used.'))
-    invalid(api.post(BASE, json={}), ("code", "This value should not be blank."))
-    invalid(api.patch(f"{BASE}/media", json={"sort_order": True, "labels": {"de_DE": "x" * 300}}),
+    assert_invalid(api.post(BASE, json={"code": "ERP"}), ("code", 'The attribute group code "ERP" is already used.'))
+    assert_invalid(api.post(BASE, json={}), ("code", "This value should not be blank."))
+    assert_invalid(api.patch(f"{BASE}/media", json={"sort_order": True, "labels": {"de_DE": "x" * 300}}),
             ("sort_order", "This value should be of type integer."), ("labels", "A label has at most 255 characters."))
     mismatch = api.patch(f"{BASE}/media", json={"code": "medias"})
     assert mismatch.get_json() == {"code": 422, "message": 'The code "medias" provided in the request body must match '
@@ -107,7 +107,7 @@ def test_dropping_attributes_needs_the_default_group(api, conn):
         other = AttributeGroup.get(code="other")
         Attribute.update(group=AttributeGroup.get(code="ERP")).where(Attribute.group == other).execute()
         other.delete_instance()
-    invalid(api.patch(f"{BASE}/media", json={"attributes": ["picture"]}),
+    assert_invalid(api.patch(f"{BASE}/media", json={"attributes": ["picture"]}),
             ("attributes", 'Attributes cannot leave the group: the default group "other" that would take them '
                            "does not exist."))
     assert group(api, "media")["attributes"] == ["picture", "notice"]

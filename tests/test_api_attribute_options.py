@@ -2,7 +2,7 @@
 import json
 
 from pimconnect.models import AttributeOption
-from tests.test_api_attributes import DOC, counted_queries, documented, get, invalid
+from tests.test_api_attributes import DOC, assert_invalid, counted_queries, documented, get
 
 BASE = "/api/rest/v1/attributes/color/options"
 NOT_SELECT = ('Attribute "name" does not support options. Only attributes of type "pim_catalog_simpleselect", '
@@ -97,13 +97,13 @@ def test_refusals(api):
     documented(api.post(BASE, json={"code": "x", "labels": [["x"]]}),
                'Property "labels" expects an array with valid data, one of the "labels" values is not a scalar.',
                "post_attributes__attribute_code__options")
-    invalid(api.patch(f"{BASE}/red", json={"sort_order": "first"}), ("sort_order", "This value should be of type integer."))
-    invalid(api.patch(f"{BASE}/red", json={"sort_order": -3}), ("sort_order", "Enter a number between 0 and 2147483647."))
-    invalid(api.patch(f"{BASE}/red", json={"labels": {"xx_XX": "x"}}),
+    assert_invalid(api.patch(f"{BASE}/red", json={"sort_order": "first"}), ("sort_order", "This value should be of type integer."))
+    assert_invalid(api.patch(f"{BASE}/red", json={"sort_order": -3}), ("sort_order", "Enter a number between 0 and 2147483647."))
+    assert_invalid(api.patch(f"{BASE}/red", json={"labels": {"xx_XX": "x"}}),
             ("labels", 'The locale "xx_XX" does not exist or is not activated.'))
-    invalid(api.post(BASE, json={"labels": {}}), ("code", "This value should not be blank."))
-    invalid(api.post(BASE, json={"code": "red"}), ("code", 'The option code "red" is already used.'))
-    invalid(api.patch(f"{BASE}/not-valid", json={}),
+    assert_invalid(api.post(BASE, json={"labels": {}}), ("code", "This value should not be blank."))
+    assert_invalid(api.post(BASE, json={"code": "red"}), ("code", 'The option code "red" is already used.'))
+    assert_invalid(api.patch(f"{BASE}/not-valid", json={}),
             ("code", "The code may only contain letters, digits and underscores (at most 100 characters)."))
     assert api.get(f"{BASE}/red").get_json() == {"code": "red", "attribute": "color", "sort_order": 2,
                                                   "labels": {"en_US": "Red"}}

@@ -3,7 +3,7 @@ import json
 
 from pimconnect.models import Family, ProductCompleteness
 from tests.factories import make_product
-from tests.test_api_attributes import DOC, codes, counted_queries, documented, get, invalid, search
+from tests.test_api_attributes import DOC, assert_invalid, codes, counted_queries, documented, get, search
 
 BASE = "/api/rest/v1/families"
 
@@ -160,10 +160,10 @@ def test_validation_failures_leave_the_family_untouched(api):
         ({"labels": {"en_US": "x" * 256}}, [("labels", "A label has at most 255 characters.")]),
     ]
     for body, errors in cases:
-        invalid(api.patch(f"{BASE}/hats", json=body), *errors)
-    invalid(api.post(BASE, json={"code": "hats", "attribute_as_label": "sku"}),
+        assert_invalid(api.patch(f"{BASE}/hats", json=body), *errors)
+    assert_invalid(api.post(BASE, json={"code": "hats", "attribute_as_label": "sku"}),
             ("code", 'The family code "hats" is already used.'))
-    invalid(api.post(BASE, json={"attributes": ["name"]}),
+    assert_invalid(api.post(BASE, json={"attributes": ["name"]}),
             ("code", "This value should not be blank."), ("attribute_as_label", "Choose the attribute used as label."))
     mismatch = api.patch(f"{BASE}/hats", json={"code": "caps"})
     assert mismatch.get_json() == {"code": 422, "message": 'The code "caps" provided in the request body must match the '

@@ -1,6 +1,18 @@
 """Every model, in dependency order; ``ALL_MODELS`` is what migrations and tests create."""
 from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole
 from pimconnect.models.api import ApiClient, ApiToken, Connection
+from pimconnect.models.apps import (
+    AuthCode,
+    AuthCodeToken,
+    CodeIdentifier,
+    ConnectedApp,
+    CustomApp,
+    GroupPermission,
+    MarketplaceApp,
+    OpenIdKey,
+    PendingAuthorization,
+    UserConsent,
+)
 from pimconnect.models.audit import SecurityEvent
 from pimconnect.models.catalog import (
     AssociationType,
@@ -53,6 +65,16 @@ ALL_MODELS = [
     ApiClient,
     Connection,
     ApiToken,
+    MarketplaceApp,
+    CustomApp,
+    ConnectedApp,
+    PendingAuthorization,
+    AuthCode,
+    AuthCodeToken,
+    CodeIdentifier,
+    UserConsent,
+    OpenIdKey,
+    GroupPermission,
 ]
 API_MODELS = [ApiClient, Connection, ApiToken]
 

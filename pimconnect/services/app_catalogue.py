@@ -1,0 +1,134 @@
+"""The local App Store catalogue and custom apps: looking an app up by its client id, its secret,
+and registering listings (decision D5: no outside store, secrets encrypted at rest).
+
+``find_app`` is what activate, authorize, the wizard and the token endpoint share: custom apps
+are looked up first, then the catalogue's apps compatible with this PIM's edition and version
+(reference §8.3 "The custom-app lookup happens before the App Store lookup", §3.7).
+"""
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from pimconnect.db import write_txn
+from pimconnect.models import CustomApp, MarketplaceApp
+from pimconnect.models.catalog import utcnow
+from pimconnect.services import crypto
+
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+@dataclass
+class AppInfo:
+    """What the PIM knows of an app, from the catalogue or a custom app."""
+
+    id: str
+    name: str
+    activate_url: str | None
+    callback_url: str | None
+    logo: str | None = None
+    author: str | None = None
+    partner: str | None = None
+    description: str = ""
+    url: str | None = None
+    categories: list = field(default_factory=list)
+    certified: bool = False
+    is_custom_app: bool = False
+
+
+def new_secret():
+    """A client secret like the reference's: base64url of a SHA-256 hex digest of random bytes, ≤100."""
+    return secrets.token_urlsafe(64)[:86]
+
+
+def edition():
+    return current_app.config["PIM_EDITION"]
+
+
+def version():
+    """This PIM's ``major.minor`` version, what listings declare compatibility with."""
+    return ".".join(current_app.config["PIM_VERSION"].split(".")[:2])
+
+
+def is_compatible(listing):
+    """Whether a catalogue listing supports this PIM's edition and version (empty versions: all)."""
+    return edition() in (listing.editions or []) and (not listing.versions or version() in listing.versions)
+
+
+def compatible_listings():
+    """Catalogue listings (apps and connectors) this PIM shows: certified first, then newest first."""
+    rows = MarketplaceApp.select().order_by(MarketplaceApp.certified.desc(), MarketplaceApp.published.desc(),
+                                            MarketplaceApp.name)
+    return [row for row in rows if is_compatible(row)]
+
+
+def _from_listing(row):
+    return AppInfo(id=row.id, name=row.name, activate_url=row.activate_url, callback_url=row.callback_url,
+                   logo=row.logo, author=row.author, partner=row.partner, description=row.description,
+                   url=row.url, categories=list(row.categories or []), certified=row.certified)
+
+
+def _from_custom(row):
+    author = row.creator.full_name if row.creator_id else "Removed user"
+    return AppInfo(id=row.client_id, name=row.name, activate_url=row.activate_url, callback_url=row.callback_url,
+                   author=author, is_custom_app=True)
+
+
+def find_app(client_id):
+    """The connectable app with this client id (custom first, then compatible catalogue apps), or None."""
+    if not client_id or not isinstance(client_id, str) or len(client_id) > 36:
+        return None
+    custom = CustomApp.get_or_none(CustomApp.client_id == client_id)
+    if custom is not None:
+        return _from_custom(custom)
+    listing = MarketplaceApp.get_or_none((MarketplaceApp.id == client_id) & (MarketplaceApp.kind == "app"))
+    if listing is None or not is_compatible(listing):
+        return None
+    return _from_listing(listing)
+
+
+def app_secret(client_id):
+    """The app's client secret in clear (for checking a code challenge), or None."""
+    custom = CustomApp.get_or_none(CustomApp.client_id == client_id)
+    if custom is not None:
+        return crypto.decrypt(custom.secret_encrypted)
+    listing = MarketplaceApp.get_or_none(MarketplaceApp.id == client_id)
+    if listing is None or not listing.secret_encrypted:
+        return None
+    return crypto.decrypt(listing.secret_encrypted)
+
+
+LISTING_FIELDS = ("kind", "name", "logo", "author", "partner", "description", "url", "documentation",
+                  "screenshots", "contact", "categories", "certified", "activate_url", "callback_url",
+                  "editions", "versions")
+
+
+def register(data, secret=None, source="operator"):
+    """Create or update the catalogue listing ``data`` (a dict with ``id`` and LISTING_FIELDS).
+
+    An app listing keeps its stored secret unless ``secret`` is given; a new app listing without
+    one gets a random secret. Returns (listing, the secret in clear when it was set now, else None).
+    """
+    app_id = str(data.get("id") or uuid.uuid4())
+    if not UUID_PATTERN.fullmatch(app_id):
+        raise ValueError(f"The app id must be a UUID: {app_id!r}")
+    values = {name: data[name] for name in LISTING_FIELDS if name in data}
+    with write_txn():
+        listing = MarketplaceApp.get_or_none(MarketplaceApp.id == app_id)
+        if listing is None:
+            listing = MarketplaceApp(id=app_id, source=source, **values)
+            created = True
+        else:
+            for name, value in values.items():
+                setattr(listing, name, value)
+            listing.updated = utcnow()
+            created = False
+        if listing.kind == "app" and (secret or not listing.secret_encrypted):
+            secret = secret or new_secret()
+            listing.secret_encrypted = crypto.encrypt(secret)
+        else:
+            secret = None
+        listing.save(force_insert=created)
+    return listing, secret
