@@ -32,6 +32,7 @@ def from_environment(instance_path, env=os.environ):
         "PIM_MAX_CONNECTIONS": int(env.get("PIM_MAX_CONNECTIONS", "50")),
         "PIM_MAX_CUSTOM_APPS": int(env.get("PIM_MAX_CUSTOM_APPS", "20")),
         "PIM_AUTH_CODE_SECONDS": int(env.get("PIM_AUTH_CODE_SECONDS", "30")),
+        "PIM_DEMO_APP_URL": env.get("PIM_DEMO_APP_URL", "http://127.0.0.1:8081").rstrip("/"),
         "PIM_LOGIN_MAX_FAILURES": int(env.get("PIM_LOGIN_MAX_FAILURES", "5")),
         "PIM_LOGIN_LOCK_SECONDS": int(env.get("PIM_LOGIN_LOCK_SECONDS", "300")),
         "PIM_SEED_DEMO": _bool(env.get("PIM_SEED_DEMO", "0")),
