@@ -19,7 +19,7 @@ from pimconnect.api.core import (
     with_self_link,
 )
 from pimconnect.api.products import find, parse_uuid, read_json
-from pimconnect.blueprints.media import _disposition, _etag
+from pimconnect.blueprints.media import content_disposition, etag_of
 from pimconnect.models import Attribute, MediaFile
 from pimconnect.services.media import Upload, save_with_uploads
 from pimconnect.services.products import StaleProduct, ValidationFailed
@@ -75,9 +75,9 @@ def media_files_download(code):
     media = _media_or_404(code)
     content = MediaFile.select(MediaFile.content).where(MediaFile.id == media.id).scalar()
     response = Response(bytes(content), content_type=media.mime_type or "application/octet-stream")
-    response.headers["Content-Disposition"] = _disposition("attachment", media.original_filename or "file")
+    response.headers["Content-Disposition"] = content_disposition("attachment", media.original_filename or "file")
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.set_etag(_etag(media.code))
+    response.set_etag(etag_of(media.code))
     return response
 
 

@@ -12,12 +12,12 @@ from pimconnect.services.media import display_name, is_inline
 bp = Blueprint("media", __name__, url_prefix="/media")
 
 
-def _etag(code):
+def etag_of(code):
     # Rows are never updated, so the code names one content for ever: a strong validator.
     return hashlib.sha256(code.encode()).hexdigest()[:40]
 
 
-def _disposition(kind, filename):
+def content_disposition(kind, filename):
     """A Content-Disposition value, with an RFC 6266 ``filename*`` when the name is not ASCII."""
     simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     simple = "".join(ch for ch in simple if ch.isprintable() and ch not in '"\\') or "file"
@@ -35,14 +35,14 @@ def show(code):
             .where(MediaFile.code == code).first())
     if meta is None:
         abort(404)
-    etag = _etag(code)
+    etag = etag_of(code)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
     else:
         content = MediaFile.select(MediaFile.content).where(MediaFile.id == meta.id).scalar()
         response = Response(bytes(content), content_type=meta.mime_type or "application/octet-stream")
         kind = "inline" if is_inline(meta.mime_type) else "attachment"
-        response.headers["Content-Disposition"] = _disposition(kind, meta.original_filename or display_name(code))
+        response.headers["Content-Disposition"] = content_disposition(kind, meta.original_filename or display_name(code))
     response.set_etag(etag)
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -183,7 +183,8 @@ def save_with_uploads(data, product, uploads, expected_version=None):
         try:
             saved = save_product({**data, "values": values}, product, expected_version=expected_version)
         except ValidationFailed as exc:
-            raise ValidationFailed(errors + exc.errors) from None
+            raise ValidationFailed(errors + exc.errors, exc.message,
+                                   documented=exc.documented) from None
         if errors:
             raise ValidationFailed(errors)
     return saved
