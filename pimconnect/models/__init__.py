@@ -14,6 +14,7 @@ from pimconnect.models.apps import (
     UserConsent,
 )
 from pimconnect.models.audit import SecurityEvent
+from pimconnect.models.notifications import Notification
 from pimconnect.models.catalog import (
     AssociationType,
     Attribute,
@@ -75,6 +76,7 @@ ALL_MODELS = [
     UserConsent,
     OpenIdKey,
     GroupPermission,
+    Notification,
 ]
 API_MODELS = [ApiClient, Connection, ApiToken]
 
