@@ -6,9 +6,9 @@ from pimconnect import permissions
 
 def init_app(app):
     from pimconnect import api
-    from pimconnect.blueprints import auth, connect, connections, home, media, products, settings, system
+    from pimconnect.blueprints import auth, connect, connections, home, media, notifications, products, settings, system
 
-    for module in (auth, home, settings, system, products, media, connect, connections):
+    for module in (auth, home, settings, system, products, media, connect, connections, notifications):
         app.register_blueprint(module.bp)
     api.init_app(app)
 
