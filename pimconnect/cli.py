@@ -2,6 +2,7 @@
 import click
 from flask import current_app
 
+from pimconnect import cli_demo_app
 from pimconnect.db import db
 
 
@@ -58,3 +59,5 @@ def init_app(app):
         with db.connection_context():
             deleted = audit.purge(older_than_days=days)
         click.echo(f"Deleted {deleted} security events older than {days} days.")
+
+    cli_demo_app.init_app(app)
