@@ -49,3 +49,10 @@ class ApiToken(BaseModel):
 
     class Meta:
         indexes = ((("client", "kind", "revoked"), False), (("user", "kind"), False))
+
+
+class RevokedAppToken(BaseModel):
+    """The digest of a token of a deleted app: later calls get "Your app has been disconnected" (§9.4)."""
+
+    token_hash = CharField(max_length=64, primary_key=True)
+    revoked_at = DateTimeField(default=utcnow)
