@@ -1,6 +1,6 @@
 """Every model, in dependency order; ``ALL_MODELS`` is what migrations and tests create."""
 from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole
-from pimconnect.models.api import ApiClient, ApiToken, Connection, RevokedAppToken
+from pimconnect.models.api import ApiClient, ApiToken, BusinessError, Connection, RevokedAppToken
 from pimconnect.models.apps import (
     AuthCode,
     AuthCodeToken,
@@ -78,6 +78,7 @@ ALL_MODELS = [
     GroupPermission,
     Notification,
     RevokedAppToken,
+    BusinessError,
 ]
 API_MODELS = [ApiClient, Connection, ApiToken]
 

@@ -56,3 +56,16 @@ class RevokedAppToken(BaseModel):
 
     token_hash = CharField(max_length=64, primary_key=True)
     revoked_at = DateTimeField(default=utcnow)
+
+
+class BusinessError(BaseModel):
+    """A validation or domain error a connection's API write met (error monitoring, §9.5)."""
+
+    connection = ForeignKeyField(Connection, backref="business_errors", on_delete="CASCADE")
+    message = TextField()
+    product = CharField(max_length=255, null=True)  # the product's uuid or identifier, when known
+    content = JSONField(null=True)  # the error body's details (property, attribute, locale, scope)
+    created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("connection", "created"), False),)
