@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8080
+DEMO_PORT ?= 8081
 HOST ?= 127.0.0.1
 export FLASK_APP := app
 
@@ -35,8 +36,14 @@ seed: db-upgrade
 	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask seed-demo
 
 ## make run: the PIM with demo data on http://127.0.0.1:8080 (embedded SQLite database)
+## and the Demo App on http://127.0.0.1:8081; Ctrl-C stops both.
 run: seed
-	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask run --host $(HOST) --port $(PORT)
+	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask apps demo-credentials --output demo_app/instance/credentials.json
+	@export PIM_ENV=$${PIM_ENV:-development} DEMO_APP_PIM_URL=$${DEMO_APP_PIM_URL:-$${PIM_URL:-http://127.0.0.1:$(PORT)}}; \
+	$(VENV)/bin/flask --app demo_app run --host $(HOST) --port $(DEMO_PORT) & demo=$$!; \
+	trap 'kill $$demo 2>/dev/null; wait $$demo 2>/dev/null' EXIT INT TERM; \
+	echo "Demo App on http://$(HOST):$(DEMO_PORT) (connect it from the PIM: Connect → App Store → Demo App)"; \
+	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite, or PostgreSQL with PIM_TEST_DATABASE_URL)
 test: install-dev browser

@@ -83,6 +83,7 @@ def verify_id_token(id_token, certificate_pem, issuer, audience):
         key = RSAKey.import_key(certificate.public_key())
         token = jwt.decode(id_token, key, algorithms=["RS256"])
         jwt.JWTClaimsRegistry(
+            leeway=60,  # clock skew; the reference's iat/exp carry fractions of a second
             iss={"essential": True, "value": issuer},
             aud={"essential": True, "value": audience},
             exp={"essential": True},

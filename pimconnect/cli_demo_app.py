@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup, with_appcontext
 
 from pimconnect.db import db
 
@@ -70,13 +71,14 @@ def init_app(app):
     # Other modules may add commands to the same "apps" group: reuse it when it is already there.
     apps = app.cli.commands.get("apps")
     if apps is None:
-        apps = click.Group("apps", help="App Store and connected apps tools.")
+        apps = AppGroup("apps", help="App Store and connected apps tools.")
         app.cli.add_command(apps)
 
     @apps.command("demo-credentials")
     @click.option("--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
                   help="Where to write the JSON credentials (created with mode 0600).")
     @click.option("--force", is_flag=True, help="Generate a new secret even if the file is up to date.")
+    @with_appcontext  # explicit: the group may be a plain click group made by another module
     def demo_credentials_command(output, force):
         """Write the Demo App's client id and a new secret to --output (only when missing or stale)."""
         try:
