@@ -11,6 +11,9 @@ def init_app(app):
     for module in (auth, home, settings, system, products, media, connect, connections, notifications):
         app.register_blueprint(module.bp)
     api.init_app(app)
+    from pimconnect.blueprints import oauth_endpoints
+
+    oauth_endpoints.init_app(app)  # registered CSRF-exempt: apps authenticate themselves
 
     @app.context_processor
     def _globals():
