@@ -303,3 +303,72 @@ def test_demo_credentials_needs_the_demo_app_listing(app, tmp_path):
     assert result.exit_code != 0
     assert "no Demo App listing" in result.output
     assert not output.exists()
+
+
+# --- live: the Demo App and the PIM over real HTTP ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    from tests.live_apps import live_apps
+
+    with live_apps(tmp_path_factory.mktemp("demo-live")) as servers:
+        yield servers
+
+
+def _activate(session, live):
+    """Open the Demo App's activate link as the App Store's Connect would; returns the authorize URL."""
+    response = session.get(f"{live.demo_url}/activate", params={"pim_url": live.pim_url}, allow_redirects=False,
+                           timeout=30)
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def _code_from_the_pim(live, username="admin"):
+    """Connect the Demo App for ``username`` with the PIM's own services and issue a code, as Confirm does."""
+    import uuid
+
+    from pimconnect.db import write_txn
+    from pimconnect.models import ConnectedApp, User, UserConsent
+    from pimconnect.services import app_catalogue, app_codes, app_connect, app_scopes
+
+    authorization, authentication = app_scopes.parse(demo_config.SCOPES)
+    with live.pim.app_context(), db.connection_context(), write_txn():
+        user = User.get(User.username == username)
+        if ConnectedApp.get_or_none(ConnectedApp.id == DEMO_APP_ID) is None:
+            app_connect.create_connected_app(app_catalogue.find_app(DEMO_APP_ID), authorization, user)
+        if UserConsent.get_or_none((UserConsent.user == user.id) & (UserConsent.app_id == DEMO_APP_ID)) is None:
+            UserConsent.create(user=user, app_id=DEMO_APP_ID, scopes=sorted(authentication), uuid=str(uuid.uuid4()))
+        return app_codes.issue_code(app_codes.app_client(DEMO_APP_ID), user)
+
+
+def test_live_callback_exchanges_a_pim_code_and_shows_the_user_and_the_catalog(live):
+    """Over real HTTP: the Demo App exchanges the code with the Akeneo challenge, verifies the id_token
+    with the PIM's certificate and shows "Connected as" with channels and products read through the API."""
+    import requests
+
+    session = requests.Session()
+    authorize = _activate(session, live)
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    code = _code_from_the_pim(live)
+    response = session.get(f"{live.demo_url}/callback", params={"code": code, "state": state}, timeout=60)
+    html = response.text
+    assert response.status_code == 200, html
+    assert response.url == f"{live.demo_url}/"
+    assert "Connected as John Doe (admin@example.com)" in html
+    assert f'id="pim-url">{live.pim_url}</a>' in html
+    assert 'id="channels"' in html and "ecommerce" in html
+    assert 'id="products"' in html and html.count("<tr><td>") >= 10 + 3  # 3 channels + a page of 10 products
+    assert "could not be read" not in html
+    replay = session.get(f"{live.demo_url}/callback", params={"code": code, "state": state}, timeout=30)
+    assert replay.status_code == 400  # the state was used up with the first callback
+
+
+def test_live_callback_shows_the_pims_refusal_of_a_bad_code(live):
+    """A code the PIM does not know is refused by the token endpoint; the Demo App says so and stores nothing new."""
+    import requests
+
+    session = requests.Session()
+    state = parse_qs(urlsplit(_activate(session, live)).query)["state"][0]
+    response = session.get(f"{live.demo_url}/callback", params={"code": "not-a-code", "state": state}, timeout=30)
+    assert response.status_code == 502
+    assert "The PIM refused the authorization code: Code is not valid." in response.text
