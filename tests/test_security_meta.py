@@ -18,6 +18,10 @@ PUBLIC_ENDPOINTS = {
     "api.system_information",  # version and edition: public in the reference
     "api.openapi_document",  # the API's OpenAPI description: no data, only the contract
     "api_token.token",  # the token endpoint authenticates the client itself
+    "oauth_endpoints.token",  # the apps' token endpoint: the app authenticates itself (challenge or secret)
+    "oauth_endpoints.public_key",  # the OpenID certificate apps verify id_tokens with: public in the reference
+    "oauth_endpoints.jwks",  # the same public keys as a JWKS (D23): no secret in it
+    "oauth_endpoints.openid_configuration",  # OpenID discovery metadata: public by definition, no data
 }
 # Machine-to-machine endpoints authenticate with a bearer token, not the session cookie, so
 # they neither need nor accept the CSRF token.
