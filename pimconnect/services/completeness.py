@@ -68,9 +68,10 @@ def completeness_rows(product_id, family_code, values, structure):
 
 def replace_rows(product_ids, rows):
     """Swap the completeness rows of these products (inside the caller's transaction)."""
+    from pimconnect.services import product_bulk  # (it imports nothing of ours; kept local like Family)
+
     ProductCompleteness.delete().where(ProductCompleteness.product.in_(product_ids)).execute()
-    for start in range(0, len(rows), 200):
-        ProductCompleteness.insert_many(rows[start:start + 200]).execute()
+    product_bulk.insert_rows(ProductCompleteness, rows)
 
 
 def completeness_for(product):

@@ -18,7 +18,7 @@ from pimconnect.models import (
     ProductValue,
 )
 from pimconnect.models.catalog import utcnow
-from pimconnect.services import completeness
+from pimconnect.services import completeness, product_bulk
 from pimconnect.services.values import Structure, ValueError_, check_context, index_rows, normalize_data, php_type
 
 FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "groups", "parent", "values", "associations",
@@ -117,12 +117,27 @@ def _categories(data, product, errors):
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         errors.reject("categories", f'Property "categories" expects an array as data, "{php_type(codes)}" given.')
         return None
-    found = dict(Category.select(Category.code, Category.id).where(Category.code.in_(codes)).tuples()) if codes else {}
+    found = _category_ids(codes) if codes else {}
     for code in codes:
         if code not in found:
             errors.reject("categories", 'Property "categories" expects a valid category code. '
                                         f'The category does not exist, "{code}" given.')
     return sorted(set(found.values()))
+
+
+def _category_ids(codes):
+    """{code: id} of the existing categories among ``codes`` (a batch remembers those it has seen:
+    categories do not change while a batch of product writes runs)."""
+    batch = _batch.get()
+    known = batch.category_ids if batch is not None else {}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        found = dict(Category.select(Category.code, Category.id).where(Category.code.in_(unknown)).tuples())
+        if batch is not None:
+            known.update(found)
+        else:
+            known = found
+    return {code: known[code] for code in codes if code in known}
 
 
 def _entries(code, entries, errors):
@@ -216,12 +231,21 @@ def _identifier(data, values, structure, product_uuid, errors):
         errors.add("identifier", "This value is too long. It should have 255 characters or less.")
     if any(ch in ident for ch in IDENTIFIER_FORBIDDEN) or ident != ident.strip():
         errors.add("identifier", "The identifier must not contain spaces, commas or semicolons.")
-    clash = Product.select().where(Product.identifier == ident)
-    if product_uuid is not None:
-        clash = clash.where(Product.uuid != product_uuid)
-    if clash.exists():
+    if _identifier_taken(ident, product_uuid):
         errors.add("identifier", "The same identifier is already set on another product.")
     return ident
+
+
+def _identifier_taken(ident, product_uuid):
+    """Whether another product holds ``ident`` (a statement compiled once: this runs per batch line)."""
+    if product_uuid is None:
+        row = product_bulk.fetchone("identifier_taken", lambda: Product.select(Product.uuid).where(
+            Product.identifier == "").limit(1), [ident, 1])
+    else:
+        row = product_bulk.fetchone("identifier_taken_by_other", lambda: Product.select(Product.uuid).where(
+            Product.identifier == "", Product.uuid != product_uuid).limit(1),
+            [ident, Product.uuid.db_value(product_uuid), 1])
+    return row is not None
 
 
 def _check_media(values, incoming, structure, errors):
@@ -391,16 +415,27 @@ def _plan(data, product, structure, by="uuid"):
 
 
 def _new_uuid(data):
+    """The new product's uuid. Whether it is free is left to the primary key (save_product turns the
+    IntegrityError into the "already used" refusal): one query less per created product."""
     if data.get("uuid") is None:
         return uuid_module.uuid4()
     try:
-        value = uuid_module.UUID(str(data["uuid"]))
+        return uuid_module.UUID(str(data["uuid"]))
     except ValueError:
         raise ValidationFailed([{"property": "uuid", "message": "The uuid must be a valid UUID."}]) from None
-    if Product.select().where(Product.uuid == value).exists():
-        raise ValidationFailed([{"property": "uuid",
-                                 "message": f"The {value} uuid is already used for another product."}])
-    return value
+
+
+def _uuid_taken(data, product):
+    """The "uuid already used" refusal when a new product's uuid belongs to an existing one, else None."""
+    if product is not None or data.get("uuid") is None:
+        return None
+    try:
+        value = uuid_module.UUID(str(data["uuid"]))
+    except ValueError:
+        return None
+    if not Product.select().where(Product.uuid == value).exists():
+        return None
+    return ValidationFailed([{"property": "uuid", "message": f"The {value} uuid is already used for another product."}])
 
 
 def _write_row(product, plan, structure, expected_version):
@@ -411,7 +446,10 @@ def _write_row(product, plan, structure, expected_version):
     if plan["associations"] is not None:
         fields["associations"] = plan["associations"]
     if product is None:
-        return Product.create(uuid=plan["uuid"], **fields)
+        created = Product(uuid=plan["uuid"], **fields)
+        product_bulk.insert_rows(Product, [dict(created.__data__)])  # Product.create renders ~10× slower
+        created._dirty.clear()
+        return created
     version = product.version
     if expected_version is not None and expected_version != version:
         raise StaleProduct(product.uuid)
@@ -422,30 +460,92 @@ def _write_row(product, plan, structure, expected_version):
     return Product.get_by_id(product.uuid)
 
 
-def _write_index(product, plan, structure):
-    if plan["category_ids"] is not None:
-        ProductCategory.delete().where(ProductCategory.product == product.uuid).execute()
-        if plan["category_ids"]:
-            ProductCategory.insert_many([{"product": product.uuid, "category": c} for c in plan["category_ids"]]).execute()
-    ProductValue.delete().where(ProductValue.product == product.uuid).execute()
-    rows = index_rows(product.uuid, plan["values"], structure)
-    for start in range(0, len(rows), 200):
-        ProductValue.insert_many(rows[start:start + 200]).execute()
-    rows = completeness.completeness_rows(product.uuid, plan["family"], plan["values"], structure)
-    completeness.replace_rows([product.uuid], rows)
+class _IndexEntry:
+    """What a product's index rows are computed from (its final state in a batch)."""
+
+    __slots__ = ("existed", "category_ids", "values", "family")
+
+    def __init__(self, existed, category_ids, values, family):
+        self.existed, self.category_ids, self.values, self.family = existed, category_ids, values, family
 
 
-_shared_structure = contextvars.ContextVar("shared_structure", default=None)
+def _write_index(entries, structure):
+    """Replace the categories (when sent), value index and completeness of ``entries`` ({uuid: _IndexEntry}):
+    one DELETE per table for the products that existed before, one multi-row INSERT per table."""
+    existed = [uuid for uuid, entry in entries.items() if entry.existed]
+    product_bulk.delete_for_products(ProductCategory, [uuid for uuid in existed
+                                                       if entries[uuid].category_ids is not None])
+    product_bulk.delete_for_products(ProductValue, existed)
+    product_bulk.delete_for_products(ProductCompleteness, existed)
+    categories, values, completenesses = [], [], []
+    for uuid, entry in entries.items():
+        categories.extend({"product": uuid, "category": c} for c in entry.category_ids or ())
+        values.extend(index_rows(uuid, entry.values, structure))
+        completenesses.extend(completeness.completeness_rows(uuid, entry.family, entry.values, structure))
+    product_bulk.insert_rows(ProductCategory, categories)
+    product_bulk.insert_rows(ProductValue, values)
+    product_bulk.insert_rows(ProductCompleteness, completenesses)
+
+
+class _Batch:
+    """Several product writes in one transaction (a batch upsert): one structure load, one category
+    lookup per code, and the index rows of every product written in bulk when the batch ends (or
+    before a line that reads the value index: a unique attribute's check)."""
+
+    def __init__(self):
+        self.structure = Structure.load()
+        self.category_ids = {}
+        self.pending = {}  # uuid -> _IndexEntry
+        self.known = None  # uuids and identifiers that may exist (None: unknown, look every one up)
+
+    def add(self, uuid, entry):
+        previous = self.pending.get(uuid)
+        if previous is not None:  # the same product twice: its last state, categories kept if unsent
+            entry.existed = entry.existed or previous.existed
+            if entry.category_ids is None:
+                entry.category_ids = previous.category_ids
+        self.pending[uuid] = entry
+
+    def flush(self):
+        if self.pending:
+            pending, self.pending = self.pending, {}
+            _write_index(pending, self.structure)
+
+    def may_exist(self, reference):
+        return self.known is None or reference in self.known
+
+    def written(self, product):
+        if self.known is not None:
+            self.known.update((product.uuid, product.identifier))
+
+
+_batch = contextvars.ContextVar("product_batch", default=None)
 
 
 @contextlib.contextmanager
 def shared_structure():
-    """Load the catalog structure once for several product writes made in one transaction (a batch)."""
-    token = _shared_structure.set(Structure.load())
+    """Share what several product writes made in one transaction (a batch) can share; the index rows
+    they deferred are written when the block ends without an error (still inside the transaction)."""
+    batch = _Batch()
+    token = _batch.set(batch)
     try:
-        yield
+        yield batch
+        batch.flush()
     finally:
-        _shared_structure.reset(token)
+        _batch.reset(token)
+
+
+def current_batch():
+    """The batch of product writes running in this context, or None."""
+    return _batch.get()
+
+
+def _reads_index(data, structure):
+    """Whether validating ``data`` reads the value index (a unique attribute other than the identifier)."""
+    incoming = data.get("values") if isinstance(data, dict) else None
+    return isinstance(incoming, dict) and any(
+        (attribute := structure.attributes.get(code)) is not None and attribute.unique
+        and code != structure.identifier for code in incoming)
 
 
 def save_product(data, product=None, expected_version=None, associations_by="uuid"):
@@ -457,22 +557,31 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     ``associations_by`` says how associated products are named: ``uuid`` (products-uuid endpoints)
     or ``identifier`` (the legacy /products endpoints).
     """
+    batch = _batch.get()
     try:
         with write_txn():
-            structure = _shared_structure.get() or Structure.load()
+            structure = batch.structure if batch is not None else Structure.load()
             if product is not None:
                 fresh = Product.get_or_none(Product.uuid == product.uuid)
                 if fresh is None:
                     raise StaleProduct(product.uuid)
                 product = fresh
+            if batch is not None and batch.pending and _reads_index(data, structure):
+                batch.flush()
             plan = _plan(data, product, structure, associations_by)
             plan["uuid"] = _new_uuid(data) if product is None else product.uuid
             saved = _write_row(product, plan, structure, expected_version)
-            _write_index(saved, plan, structure)
+            entry = _IndexEntry(product is not None, plan["category_ids"], plan["values"], plan["family"])
+            if batch is None:
+                _write_index({saved.uuid: entry}, structure)
     except IntegrityError:
-        # Lost a race with another writer on a unique key: report it like the validator would.
-        raise ValidationFailed([{"property": "identifier",
-                                 "message": "The same identifier is already set on another product."}]) from None
+        # The new product's uuid is taken, or a race with another writer on the identifier was lost:
+        # report it like the validator would.
+        raise _uuid_taken(data, product) or ValidationFailed(
+            [{"property": "identifier", "message": "The same identifier is already set on another product."}]) from None
+    if batch is not None:  # after the line's savepoint is released: its index rows are due
+        batch.add(saved.uuid, entry)
+        batch.written(saved)
     return saved
 
 
