@@ -3,9 +3,11 @@ whole connection against a live PIM over real HTTP."""
 import datetime
 import json
 import os
+import re
 import stat
 import time
-from urllib.parse import parse_qs, urlsplit
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from cryptography import x509
@@ -372,3 +374,87 @@ def test_live_callback_shows_the_pims_refusal_of_a_bad_code(live):
     response = session.get(f"{live.demo_url}/callback", params={"code": "not-a-code", "state": state}, timeout=30)
     assert response.status_code == 502
     assert "The PIM refused the authorization code: Code is not valid." in response.text
+
+
+class _WizardForm(HTMLParser):
+    """The wizard's post form as a browser without JavaScript sees it: fields and submit buttons."""
+
+    def __init__(self):
+        super().__init__()
+        self.action, self.fields, self.checkboxes, self.buttons, self._in_form = None, [], [], {}, False
+        self._button = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post" and self.action is None:
+            self.action, self._in_form = attrs.get("action"), True
+        elif self._in_form and tag == "input" and attrs.get("name"):
+            kind = (attrs.get("type") or "text").lower()
+            if kind == "checkbox":
+                self.checkboxes.append((attrs["name"], attrs.get("value") or "on"))
+            elif kind == "radio":
+                if "checked" in attrs:
+                    self.fields.append((attrs["name"], attrs.get("value") or "on"))
+            elif kind != "submit":
+                self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif self._in_form and tag == "button" and (attrs.get("type") or "submit") == "submit":
+            self._button = (attrs.get("name"), attrs.get("value") or "")
+
+    def handle_data(self, data):
+        if self._button is not None and data.strip():
+            self.buttons[data.strip()] = self._button
+            self._button = None
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+
+
+def _walk_the_wizard_over_http(session, response, demo_url):
+    """Tick every checkbox and press Confirm / Allow and next / Next until the PIM sends us to the Demo App."""
+    steps = []
+    while not response.url.startswith(demo_url):
+        assert response.status_code == 200 and len(steps) < 6, (response.status_code, response.text[:2000])
+        form = _WizardForm()
+        form.feed(response.text)
+        label = next((name for name in ("Confirm", "Allow and next", "Next") if name in form.buttons), None)
+        assert form.action and label, response.text[:2000]
+        steps.append(label)
+        name, value = form.buttons[label]
+        data = form.fields + form.checkboxes + ([(name, value)] if name else [])
+        response = session.post(urljoin(response.url, form.action), data=data, timeout=60)
+    return steps, response
+
+
+def _log_in(session, pim_url, username="admin"):
+    from tests.conftest import ADMIN_PASSWORD
+
+    page = session.get(f"{pim_url}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = session.post(f"{pim_url}/login", data={"username": username, "password": ADMIN_PASSWORD,
+                                                      "csrf_token": token}, timeout=30)
+    assert response.status_code == 200 and response.url == f"{pim_url}/", response.url
+
+
+@pytest.fixture
+def live_ce(tmp_path):
+    from tests.live_apps import live_apps
+
+    with live_apps(tmp_path, edition="ce", products=15) as servers:
+        yield servers
+
+
+def test_live_connection_through_the_wizard_as_admin(live_ce):
+    """The whole flow over HTTP: log in, activate, authorize, the wizard's form posts, the callback,
+    then the Demo App shows the verified name and the products."""
+    import requests
+
+    session = requests.Session()
+    _log_in(session, live_ce.pim_url)
+    wizard = session.get(f"{live_ce.demo_url}/activate", params={"pim_url": live_ce.pim_url}, timeout=60)
+    assert wizard.url.startswith(f"{live_ce.pim_url}/connect/apps/authorize?client_id={DEMO_APP_ID}"), wizard.url
+    steps, landed = _walk_the_wizard_over_http(session, wizard, live_ce.demo_url)
+    assert steps[-1] == "Confirm" and len(steps) == 2, steps  # CE: Authentication, then Authorizations
+    assert landed.status_code == 200 and landed.url == f"{live_ce.demo_url}/", landed.text[:2000]
+    assert "Connected as John Doe (admin@example.com)" in landed.text
+    assert landed.text.count("<tr><td>") == 3 + 10

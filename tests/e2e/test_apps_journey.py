@@ -3,8 +3,10 @@ administrator connects the Demo App from the App Store (a new tab), goes through
 its Permissions step, CE in one go) and lands on the Demo App, which shows who connected it and the
 products it reads through the API. julia, without Manage apps, cannot connect it."""
 import re
+import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from pimconnect.cli_demo_app import DEMO_APP_ID
@@ -46,6 +48,7 @@ def _walk_the_wizard(tab, demo_url):
         for checkbox in tab.locator("main form input[type=checkbox]:visible").all():
             if not checkbox.is_checked() and checkbox.is_enabled():
                 checkbox.check()
+        before = _step_title(tab)
         for label in MAIN_BUTTONS:
             button = tab.get_by_role("button", name=label, exact=True)
             if button.count() and button.first.is_visible():
@@ -53,9 +56,26 @@ def _walk_the_wizard(tab, demo_url):
                 break
         else:
             pytest.fail(f"No wizard button among {MAIN_BUTTONS} on {tab.url}: {seen[-1][:500]}")
-        tab.wait_for_load_state()
+        _wait_for_the_next_step(tab, before, demo_url)
     tab.wait_for_url(re.compile("^" + re.escape(demo_url)))
     return seen
+
+
+def _wait_for_the_next_step(tab, before, demo_url, seconds=10):
+    """Wait until the step changed (htmx swaps it in place) or the tab left the wizard (a navigation)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        tab.wait_for_timeout(100)
+        if tab.url.startswith(demo_url) or "/connect/apps/authorize" not in tab.url:
+            tab.wait_for_load_state()
+            return
+        try:
+            if _step_title(tab) != before:
+                return
+        except PlaywrightError:  # the page is navigating: its elements are gone for a moment
+            continue
+    pytest.fail(f"The wizard did not move on from {before!r}; error shown: "
+                f"{tab.locator('#wizard-error').all_inner_texts()}")
 
 
 def _connect_demo_app(page, servers):
