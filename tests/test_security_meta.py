@@ -22,10 +22,11 @@ PUBLIC_ENDPOINTS = {
     "oauth_endpoints.public_key",  # the OpenID certificate apps verify id_tokens with: public in the reference
     "oauth_endpoints.jwks",  # the same public keys as a JWKS (D23): no secret in it
     "oauth_endpoints.openid_configuration",  # OpenID discovery metadata: public by definition, no data
+    "connected_apps.scopes_update",  # an app's bearer token authenticates it (401 without), like the REST API
 }
 # Machine-to-machine endpoints authenticate with a bearer token, not the session cookie, so
 # they neither need nor accept the CSRF token.
-CSRF_FREE_PREFIXES = ("/api/",)
+CSRF_FREE_PREFIXES = ("/api/", "/connect/apps/v1/scopes/update")
 TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
 HEADERS = {
     "Content-Security-Policy": "script-src 'self'",
