@@ -8,17 +8,15 @@ shared with ``services.connections``, so concurrent confirms cannot exceed it.
 import re
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import current_app
 
 from pimconnect.db import serialize, write_txn
 from pimconnect.models import (
-    ApiToken,
     Connection,
     ConnectedApp,
-    GroupPermission,
     PendingAuthorization,
     Role,
     User,
@@ -28,7 +26,8 @@ from pimconnect.models import (
     UserRole,
 )
 from pimconnect.models.catalog import utcnow
-from pimconnect.services import app_catalogue, app_codes, app_scopes, audit, connections
+from pimconnect.permissions import user_permissions
+from pimconnect.services import app_catalogue, app_codes, app_permissions, app_scopes, audit, connections
 from pimconnect.services.errors import Invalid
 from pimconnect.services.passwords import generate_password, hash_password
 
@@ -86,3 +85,332 @@ def create_connected_app(app, scopes, user=None):
         connection=connection, user_group=group, role=role, scopes=scopes)
     audit.record("app.connected", user=user, app_id=app.id, connection=code, scopes=scopes)
     return connected
+
+
+# -- The authorize request (§3.2.1) -------------------------------------------------------------
+
+SUPPORT_HINT = "Please, contact the App support."
+ERRORS = {
+    "app_not_found": "The client_id does not match any existing app.",
+    "client_id_required": "The client_id is required.",
+    "invalid_client": "The client_id does not match any known client.",
+    "response_type_required": "The response_type is required.",
+    "invalid_response_type": 'The response_type must be "code".',
+    "scope_too_long": f"The scope list must not contain more than {app_scopes.MAX_SCOPE_LENGTH} characters.",
+    # PIM Connect decisions D22 (redirect_uri must equal the registered callback) and D21 (S256 only)
+    "redirect_uri_mismatch": "The redirect_uri does not match the callback URL registered for this app.",
+    "invalid_code_challenge_method": 'The code_challenge_method must be "S256".',
+    "invalid_code_challenge": "The code_challenge must be 43 to 128 characters among A-Z, a-z, 0-9 and -._~",
+}
+GENERIC_ERROR = "Sorry, an error occurred while connecting the App."
+PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+
+
+def error_message(key):
+    """The sentence of an authorize error key (a reference translation key is accepted too)."""
+    return ERRORS.get(str(key or "").rsplit(".", 1)[-1], GENERIC_ERROR)
+
+
+@dataclass
+class Outcome:
+    """What the authorize request ends in; the view turns it into a response.
+
+    ``kind``: ``error`` (``error`` is the key, shown on a PIM page, never sent to the app),
+    ``forbidden`` (403), ``wizard``, ``authenticate`` (consent page), or ``callback`` (``url``).
+    """
+
+    kind: str
+    client_id: str | None = None
+    error: str | None = None
+    url: str | None = None
+
+
+STRICT_PARAMS = frozenset({"redirect_uri", "code_challenge", "code_challenge_method"})
+
+
+def _single(params, name):
+    """The parameter's first value; a repeated ``redirect_uri`` or PKCE one is invalid (False)."""
+    values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+    values = [v for v in values if v is not None]
+    if len(values) > 1 and name in STRICT_PARAMS:
+        return False
+    return values[0] if values else None
+
+
+def _validate(app, params):
+    """The first validation error key of the request (§3.2.1 step 5, then D6 and D21), or None."""
+    response_type = _single(params, "response_type")
+    if not response_type:
+        return "response_type_required"
+    if response_type != "code":
+        return "invalid_response_type"
+    scope = _single(params, "scope")
+    if len(scope or "") > app_scopes.MAX_SCOPE_LENGTH:
+        return "scope_too_long"
+    redirect_uri = _single(params, "redirect_uri")
+    if redirect_uri is not None and redirect_uri != app.callback_url:  # exact string match (A1)
+        return "redirect_uri_mismatch"
+    challenge, method = _single(params, "code_challenge"), _single(params, "code_challenge_method")
+    if challenge is None and method is None:
+        return None
+    if method != "S256":  # "plain", or no method (which means plain, RFC 7636 §4.3)
+        return "invalid_code_challenge_method"
+    if not isinstance(challenge, str) or not PKCE_VALUE.fullmatch(challenge):
+        return "invalid_code_challenge"
+    return None
+
+
+def _store_pending(user, app, params):
+    """Keep the request for the wizard, one per (user, app), replacing an older one (§3.2.1 step 7)."""
+    authorization, authentication = app_scopes.parse(_single(params, "scope"))
+    challenge = _single(params, "code_challenge")
+    PendingAuthorization.delete().where(PendingAuthorization.user == user,
+                                        PendingAuthorization.client_id == app.id).execute()
+    return PendingAuthorization.create(
+        user=user, client_id=app.id, authorization_scope=authorization, authentication_scope=authentication,
+        redirect_uri=_single(params, "redirect_uri"), state=_single(params, "state") or None,
+        code_challenge=challenge, code_challenge_method="S256" if challenge else None)
+
+
+def authorize(user, params):
+    """Handle ``GET /connect/apps/v1/authorize`` for the logged-in ``user`` (steps of §3.2.1, in order)."""
+    client_id = _single(params, "client_id")
+    app = app_catalogue.find_app(client_id) if client_id else None
+    if app is None or not app.callback_url:
+        return Outcome("error", error="app_not_found")
+    granted = user_permissions(user)
+    can_manage, can_open = MANAGE_APPS in granted, OPEN_APPS in granted
+    if not (can_manage or can_open):
+        return Outcome("forbidden", app.id)
+    with write_txn():
+        app_codes.app_client(app.id)
+        error = _validate(app, params)
+        if error:
+            return Outcome("error", app.id, error=error)
+        pending = _store_pending(user, app, params)
+        connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
+        if connected is None and not can_manage:
+            return Outcome("forbidden", app.id)
+        if can_manage and (connected is None
+                           or app_scopes.new_scopes(pending.authorization_scope, connected.scopes)):
+            return Outcome("wizard", app.id)
+        if can_manage:  # same or fewer scopes: replaced silently, which may shrink them (§2.3)
+            _replace_scopes(connected, pending.authorization_scope, user)
+        if _authentication_needs_consent(user, app.id, pending.authentication_scope):
+            return Outcome("authenticate", app.id)
+        return Outcome("callback", app.id, url=_issue_redirect(app, pending, user))
+
+
+def _replace_scopes(connected, scopes, user):
+    """Store ``scopes`` as the app's and rebuild its role's ACLs (every known ACL set on or off)."""
+    scopes = sorted(set(scopes))
+    acls = app_scopes.acls(scopes)
+    role = Role.get_by_id(connected.role_id)
+    if connected.scopes == scopes and sorted(role.permissions or []) == acls:
+        return
+    ConnectedApp.update(scopes=scopes, updated=utcnow()).where(ConnectedApp.id == connected.id).execute()
+    Role.update(permissions=acls).where(Role.id == role.id).execute()
+    audit.record("app.scopes_changed", user=user, app_id=connected.id, scopes=scopes)
+
+
+# -- OpenID consent (§2.4, §5.1) ----------------------------------------------------------------
+
+def _consent(user, app_id):
+    return UserConsent.get_or_none(UserConsent.user == user, UserConsent.app_id == app_id)
+
+
+def consented_scopes(user, app_id):
+    """The authentication scopes ``user`` consented to for the app, or None if never asked."""
+    row = _consent(user, app_id)
+    return None if row is None else list(row.scopes or [])
+
+
+def _save_consent(user, app_id, scopes):
+    """Record the consent; the pairwise subject ``uuid`` is made once and kept (§5.1)."""
+    row = _consent(user, app_id)
+    scopes = sorted(set(scopes))
+    if row is None:
+        UserConsent.create(user=user, app_id=app_id, scopes=scopes, uuid=str(uuid.uuid4()))
+    elif row.scopes != scopes:
+        UserConsent.update(scopes=scopes, consent_date=utcnow()).where(UserConsent.id == row.id).execute()
+
+
+def _authentication_needs_consent(user, app_id, requested):
+    """Apply the consent rules of §2.4; True when the user must see the consent page.
+
+    ``openid`` not requested: the stored consent is emptied. Consented scopes no longer requested
+    are dropped. A new ``openid`` alone is consented silently; a new ``profile``/``email`` needs UI.
+    """
+    requested = set(requested)
+    consented = consented_scopes(user, app_id)
+    if "openid" not in requested:
+        if consented:
+            _save_consent(user, app_id, [])
+        return False
+    kept = set(consented or []) & requested
+    new = requested - kept
+    if new - {"openid"}:
+        if consented is not None and kept != set(consented):
+            _save_consent(user, app_id, kept)
+        return True
+    if consented is None or kept | new != set(consented):
+        _save_consent(user, app_id, kept | new)
+    return False
+
+
+def _consent_on_confirm(user, app_id, requested):
+    """What confirming the wizard or the consent page records: the requested scopes, when openid is one."""
+    if "openid" in requested:
+        _save_consent(user, app_id, requested)
+    elif consented_scopes(user, app_id):
+        _save_consent(user, app_id, [])
+
+
+# -- The callback (§3.3) ------------------------------------------------------------------------
+
+def callback_url(base, code, state=None, issuer=None):
+    """``base`` with ``code`` and ``state`` (left out when the app sent none) added with ``?`` or ``&``.
+
+    ``iss`` (RFC 9207, checklist A29) lets an app connected to several PIMs tell them apart.
+    """
+    params = [("code", code)]
+    if state is not None:
+        params.append(("state", state))
+    if issuer:
+        params.append(("iss", issuer))
+    return base + ("&" if "?" in base else "?") + urlencode(params)
+
+
+def _issue_redirect(app, pending, user):
+    """A fresh code bound to the request (D3), the pending request dropped; returns the callback URL."""
+    code = app_codes.issue_code(app_codes.app_client(app.id), user, redirect_uri=pending.redirect_uri,
+                                code_challenge=pending.code_challenge,
+                                code_challenge_method=pending.code_challenge_method)
+    PendingAuthorization.delete().where(PendingAuthorization.id == pending.id).execute()
+    return callback_url(app.callback_url, code, pending.state, current_app.config.get("PIM_URL"))
+
+
+# -- The wizard (§7) ----------------------------------------------------------------------------
+
+STEP_LABELS = {"authentication": "Authentication", "authorizations": "Authorizations",
+               "permissions": "Permissions", "summary": "Well done!"}
+CONSENT_REQUIRED = "Please tick the box to agree to this App's Privacy Policy and Terms of Use."
+CERTIFICATION_REQUIRED = "Please tick the box to accept the disclaimer about the certification."
+NO_PENDING = "This app has no authorization request in progress. Start again from the app."
+
+
+class NoPendingAuthorization(Exception):
+    """The app is unknown, or the user has no authorization request in progress for it (404)."""
+
+
+@dataclass
+class WizardData:
+    """What the wizard shows (reference load-wizard-data, §7.1), plus its steps (§7.2, §7.3)."""
+
+    app: app_catalogue.AppInfo
+    pending: PendingAuthorization
+    connected: ConnectedApp | None
+    scope_messages: list  # the new scopes only (requested minus stored, both expanded)
+    old_scope_messages: list | None  # the stored scopes; None on a first connection
+    authentication_scopes: list  # profile/email requested and not yet consented; never openid
+    old_authentication_scopes: list | None  # consented ones without openid; None if never consented
+    steps: list
+    view_only_permissions: bool  # the app cannot write products: View levels only (§7.4)
+
+    @property
+    def display_checkbox_consent(self):
+        return self.connected is None
+
+
+def wizard_steps(edition, connected, scope_messages, authentication_scopes):
+    """Authentication (when profile/email are new), Authorizations, then in EE on a first connection
+    asking product scopes: Permissions and the summary (§7.2, §7.3, D8)."""
+    steps = ["authentication"] if authentication_scopes else []
+    steps.append("authorizations")
+    if edition == "ee" and connected is None and any(m["entities"] == "products" for m in scope_messages):
+        steps += ["permissions", "summary"]
+    return steps
+
+
+def _pending_app(user, client_id):
+    app = app_catalogue.find_app(client_id)
+    pending = (PendingAuthorization.get_or_none(PendingAuthorization.user == user,
+                                                PendingAuthorization.client_id == client_id)
+               if app is not None else None)
+    if pending is None:
+        raise NoPendingAuthorization(NO_PENDING)
+    return app, pending
+
+
+def wizard_data(user, client_id):
+    """The wizard's data for ``user``'s pending request to ``client_id``; raises NoPendingAuthorization."""
+    app, pending = _pending_app(user, client_id)
+    connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
+    requested = pending.authorization_scope
+    stored = connected.scopes if connected else []
+    scope_messages = app_scopes.messages(app_scopes.new_scopes(requested, stored))
+    consented = consented_scopes(user, app.id)
+    authentication = pending.authentication_scope
+    new_authentication = ([s for s in authentication if s != "openid" and s not in (consented or [])]
+                          if "openid" in authentication else [])
+    return WizardData(
+        app=app, pending=pending, connected=connected, scope_messages=scope_messages,
+        old_scope_messages=app_scopes.messages(stored) if connected else None,
+        authentication_scopes=new_authentication,
+        old_authentication_scopes=None if consented is None else [s for s in consented if s != "openid"],
+        steps=wizard_steps(current_app.config["PIM_EDITION"], connected, scope_messages, new_authentication),
+        view_only_permissions=not app_scopes.can_write_products(requested))
+
+
+def consent_errors(data, consents):
+    """The checkboxes the Authorizations step still needs (§7.2; D10: checked by the server too)."""
+    errors = {}
+    if data.display_checkbox_consent and not consents.get("consent"):
+        errors["consent"] = CONSENT_REQUIRED
+    if data.app.certified and not consents.get("certification"):
+        errors["certification"] = CERTIFICATION_REQUIRED
+    return errors
+
+
+def confirm(user, client_id, consents, permissions=None):
+    """The wizard's Confirm, in one transaction; returns the callback URL with a fresh code.
+
+    Re-reads the pending request (hidden form fields are not trusted, A20), checks the consent
+    checkboxes and the connections limit, connects the app or replaces its scopes, saves the EE
+    permissions on a first connection, the user's OpenID consent, and issues the code. Raises
+    NoPendingAuthorization, or Invalid with the refused checkboxes or ``""`` = the limit message.
+    """
+    with write_txn():
+        data = wizard_data(user, client_id)
+        errors = consent_errors(data, consents)
+        if errors:
+            raise Invalid(errors)
+        app, pending = data.app, data.pending
+        if data.connected is None:
+            connected = create_connected_app(app, pending.authorization_scope, user)
+            if "permissions" in data.steps:
+                chosen = permissions if permissions is not None else app_permissions.empty()
+                app_permissions.save(connected.user_group_id, chosen)
+        else:
+            _replace_scopes(data.connected, pending.authorization_scope, user)
+        _consent_on_confirm(user, app.id, pending.authentication_scope)
+        return _issue_redirect(app, pending, user)
+
+
+def authentication_data(user, client_id):
+    """The consent page's data: the wizard data of a connected app; raises NoPendingAuthorization."""
+    data = wizard_data(user, client_id)
+    if data.connected is None:
+        raise NoPendingAuthorization(NO_PENDING)
+    return data
+
+
+def confirm_authentication(user, client_id):
+    """The authentication-only consent of a connected app (§2.4): record it and return the callback URL.
+
+    The view requires Open apps (reference confirm-authentication; Manage apps alone is not enough).
+    """
+    with write_txn():
+        data = authentication_data(user, client_id)
+        _consent_on_confirm(user, data.app.id, data.pending.authentication_scope)
+        return _issue_redirect(data.app, data.pending, user)

@@ -1,0 +1,181 @@
+"""Connecting an app: the authorize endpoint apps redirect to, the authorization wizard and the
+OpenID consent page (apps-and-oauth.md §3.2.1, §3.4, §7; decisions D6, D7, D10, D21, D22).
+
+Views stay thin: ``services.app_connect`` holds every rule. The wizard's steps are form posts
+that htmx swaps in place; the last step is a plain form, so Confirm is a real navigation to
+the app's callback (with or without JavaScript).
+"""
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from pimconnect.htmx import redirect_to, refused_status, render
+from pimconnect.permissions import login_only, require
+from pimconnect.security import CSP
+from pimconnect.services import app_connect, app_permissions, app_scopes
+from pimconnect.services.errors import Invalid
+
+bp = Blueprint("app_authorize", __name__, url_prefix="/connect/apps")
+
+MANAGE_APPS = app_connect.MANAGE_APPS
+OPEN_APPS = app_connect.OPEN_APPS
+SUCCESS = "App successfully configured."
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _consent_headers(response, callback=None):
+    """No caching, no Referer to third parties (A23), and the app's callback allowed as a form target.
+
+    The Confirm form's answer redirects to the callback; browsers apply CSP form-action to that
+    redirect, so the page names the callback's origin next to 'self'.
+    """
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if callback:
+        parts = urlsplit(callback)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if ORIGIN.fullmatch(origin):
+            response.headers["Content-Security-Policy"] = CSP.replace("form-action 'self'",
+                                                                      f"form-action 'self' {origin}")
+    return response
+
+
+def _error_page(key, status):
+    """The PIM's own error page: errors are never redirected to the app (A2, D6)."""
+    response = render("apps/authorize_error.html", message=app_connect.error_message(key),
+                      hint=app_connect.SUPPORT_HINT, status=status)
+    return _consent_headers(response)
+
+
+@bp.route("/v1/authorize")
+@login_only  # Manage apps or Open apps: checked by the service (reference §3.2.1 step 3)
+def authorize():
+    """The app's authorization request: an error page, the wizard, the consent page or the callback."""
+    outcome = app_connect.authorize(_user(), request.args)
+    if outcome.kind == "error":
+        return _error_page(outcome.error, 400)
+    if outcome.kind == "forbidden":
+        abort(403)
+    if outcome.kind == "wizard":
+        return redirect(url_for(".wizard", client_id=outcome.client_id), 302)
+    if outcome.kind == "authenticate":
+        return redirect(url_for(".authenticate", client_id=outcome.client_id), 302)
+    return redirect(outcome.url, 302)
+
+
+def _data_or_404(loader):
+    try:
+        return loader(_user(), request.args.get("client_id", ""))
+    except app_connect.NoPendingAuthorization:
+        abort(404)
+
+
+def _app_page_url(app):
+    """Where the app's Privacy Policy and Terms can be read: its More info page (None for custom apps)."""
+    if app.is_custom_app:
+        return None
+    if app.url:
+        return app.url
+    try:
+        return url_for("connect.app_detail", app_id=app.id)
+    except BuildError:  # the built-in detail page belongs to the App Store
+        return url_for("connect.app_store")
+
+
+def _choices(data):
+    """The user's choices so far, read from the posted form: consent checkboxes and EE permissions."""
+    form = request.form
+    consents = {"consent": form.get("consent") == "1", "certification": form.get("certification") == "1"}
+    permissions = None
+    if "permissions" in data.steps:
+        permissions = app_permissions.from_form({name: form.getlist(name) for name in form},
+                                                data.view_only_permissions)
+    return {"consents": consents, "permissions": permissions}
+
+
+def _render_step(data, step, choices, errors=None, status=200):
+    steps = data.steps
+    index = steps.index(step)
+    hidden = []
+    if step != "authorizations":
+        hidden += [(name, "1") for name, ticked in choices["consents"].items() if ticked]
+    if choices["permissions"] is not None and step != "permissions":
+        hidden += app_permissions.form_values(choices["permissions"])
+    response = render(
+        "apps/wizard.html", block="wizard", status=status, data=data, step=step, index=index,
+        is_last=index == len(steps) - 1, step_labels=app_connect.STEP_LABELS, choices=choices, hidden=hidden,
+        errors=errors or {}, app_page_url=_app_page_url(data.app),
+        authentication_sentences=app_scopes.AUTHENTICATION_SENTENCES,
+        permission_choices=app_permissions.choices() if "permissions" in steps else None,
+        kind_labels=app_permissions.KIND_LABELS, level_labels=app_permissions.LEVEL_LABELS,
+        levels_for=app_permissions.levels_for)
+    return _consent_headers(response, data.app.callback_url)
+
+
+@bp.route("/authorize")
+@require(MANAGE_APPS)
+def wizard():
+    """The authorization wizard's first step, or the error page of ``?error=``."""
+    if "error" in request.args:
+        return _error_page(request.args["error"], 200)
+    data = _data_or_404(app_connect.wizard_data)
+    empty = {"consents": {"consent": False, "certification": False},
+             "permissions": app_permissions.empty() if "permissions" in data.steps else None}
+    return _render_step(data, data.steps[0], empty)
+
+
+@bp.route("/authorize", methods=["POST"])
+@require(MANAGE_APPS)
+def wizard_step():
+    """Move between the wizard's steps (Previous / Allow and next / Next) or Confirm on the last one."""
+    data = _data_or_404(app_connect.wizard_data)
+    choices = _choices(data)
+    steps = data.steps
+    step = request.form.get("step") if request.form.get("step") in steps else steps[0]
+    index, action = steps.index(step), request.form.get("action")
+    if action == "previous":
+        return _render_step(data, steps[max(index - 1, 0)], choices)
+    if step == "authorizations":
+        errors = app_connect.consent_errors(data, choices["consents"])
+        if errors:
+            return _render_step(data, step, choices, errors, refused_status())
+    if action != "confirm" or index != len(steps) - 1:
+        return _render_step(data, steps[min(index + 1, len(steps) - 1)], choices)
+    try:
+        url = app_connect.confirm(_user(), data.app.id, choices["consents"], choices["permissions"])
+    except app_connect.NoPendingAuthorization:
+        abort(404)
+    except Invalid as refused:
+        back = "authorizations" if set(refused.errors) - {""} else step
+        return _render_step(data, back, choices, refused.errors, refused_status())
+    flash(SUCCESS, "success")
+    return redirect_to(url, 303)
+
+
+@bp.route("/authenticate")
+@require(OPEN_APPS)
+def authenticate():
+    """The one-step OpenID consent of a connected app newly asking for profile or email (§2.4)."""
+    data = _data_or_404(app_connect.authentication_data)
+    response = render("apps/authenticate.html", data=data,
+                      authentication_sentences=app_scopes.AUTHENTICATION_SENTENCES)
+    return _consent_headers(response, data.app.callback_url)
+
+
+@bp.route("/authenticate", methods=["POST"])
+@require(OPEN_APPS)  # the reference's confirm-authentication needs Open apps, not Manage apps
+def confirm_authentication():
+    """Record the consent and go to the app's callback with a fresh code."""
+    try:
+        url = app_connect.confirm_authentication(_user(), request.args.get("client_id", ""))
+    except app_connect.NoPendingAuthorization:
+        abort(404)
+    return redirect_to(url, 303)
+

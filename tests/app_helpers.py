@@ -1,0 +1,68 @@
+"""Helpers for the Connect tests: app listings, authorize URLs and reading callback redirects."""
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from pimconnect.db import db, write_txn
+from pimconnect.models import ApiClient, AuthCode, ConnectedApp
+from pimconnect.services import app_catalogue, app_codes, app_connect
+
+APP_ID = "11111111-1111-4111-8111-111111111111"
+OTHER_ID = "22222222-2222-4222-8222-222222222222"
+CALLBACK = "https://app.example/callback"
+AUTHORIZE = "/connect/apps/v1/authorize"
+WIZARD = "/connect/apps/authorize"
+AUTHENTICATE = "/connect/apps/authenticate"
+MANAGE = "akeneo_connectivity_connection_manage_apps"
+OPEN = "akeneo_connectivity_connection_open_apps"
+
+
+def register_app(app, app_id=APP_ID, name="Yell Extension", certified=False, callback=CALLBACK,
+                 editions=("ce", "ee")):
+    """A catalogue app listing (kind app); returns its AppInfo."""
+    with app.app_context(), db.connection_context():
+        app_catalogue.register({"id": app_id, "kind": "app", "name": name, "author": "Yell",
+                                "partner": "Akeneo Partner", "categories": ["E-commerce", "Marketing"],
+                                "certified": certified, "activate_url": "https://app.example/activate",
+                                "callback_url": callback, "editions": list(editions), "versions": []})
+        return app_catalogue.find_app(app_id)
+
+
+def authorize_url(client_id=APP_ID, scope="read_products", state="xyz", **extra):
+    params = {"response_type": "code", "client_id": client_id, "scope": scope}
+    if state is not None:
+        params["state"] = state
+    params.update(extra)
+    return f"{AUTHORIZE}?{urlencode(params)}"
+
+
+def query(location):
+    """The query parameters of a redirect, one value each."""
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query, keep_blank_values=True).items()}
+
+
+def connect(app, scopes, app_id=APP_ID, info=None):
+    """Connect an app directly through the service (no wizard); returns the ConnectedApp."""
+    with app.app_context(), db.connection_context():
+        info = info or app_catalogue.find_app(app_id)
+        with write_txn():
+            return app_connect.create_connected_app(info, scopes)
+
+
+def stored_code(app, code):
+    """The AuthCode row of a code handed out in clear (looked up by its digest), or None."""
+    with app.app_context(), db.connection_context():
+        return AuthCode.get_or_none(AuthCode.code_hash == app_codes.digest(code))
+
+
+def code_count(app):
+    with app.app_context(), db.connection_context():
+        return AuthCode.select().count()
+
+
+def connected(app, app_id=APP_ID):
+    with app.app_context(), db.connection_context():
+        return ConnectedApp.get_or_none(ConnectedApp.id == app_id)
+
+
+def client_of(app, app_id=APP_ID):
+    with app.app_context(), db.connection_context():
+        return ApiClient.get_or_none(ApiClient.client_id == app_id)
