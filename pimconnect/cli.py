@@ -7,25 +7,34 @@ from pimconnect.db import db
 
 
 def init_app(app):
+    from pimconnect import cli_apps
+
+    cli_apps.init_app(app)
+
     @app.cli.command("db-upgrade")
     def db_upgrade():
         """Apply the pending database migrations."""
         from pimconnect import migrate
+        from pimconnect.services import app_store
 
         with db.connection_context():
             applied = migrate.upgrade(db.obj)
+            listings = app_store.load_shipped()  # so an install without the demo has the App Store too
         click.echo("\n".join(f"applied: {name}" for name in applied) or "Database is up to date.")
+        if listings:
+            click.echo(f"App Store: {listings} shipped listings created or updated.")
         cli_openid.ensure_keys()
 
     @app.cli.command("seed-demo")
     @click.option("--products", default=None, type=int, help="Number of demo products (default 1000).")
     def seed_demo(products):
         """Seed the demo catalog and users if the database is empty (first start)."""
-        from pimconnect.services import demo
+        from pimconnect.services import app_store, demo
 
         count = products if products is not None else current_app.config["PIM_DEMO_PRODUCTS"]
         with db.connection_context():
             result = demo.seed_if_empty(current_app.config, products=count)
+            app_store.load_shipped()
         cli_openid.ensure_keys()
         if result is None:
             click.echo("The database already holds a catalog; nothing seeded.")

@@ -1,8 +1,17 @@
 """The Connect menu: App Store and Connected apps (filled in by the Apps issues)."""
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
+from pimconnect.errors import error_response
 from pimconnect.htmx import render
-from pimconnect.permissions import can, login_only
+from pimconnect.permissions import can, login_only, require
+from pimconnect.services import app_catalogue, connections
+from pimconnect.services import app_store as app_store_service
+
+MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
+CREATE_CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
+CUSTOM_APP_CREATE_PATH = "/connect/custom-apps/create"
 
 bp = Blueprint("connect", __name__, url_prefix="/connect")
 
@@ -17,8 +26,59 @@ def index():
 @bp.route("/app-store")
 @login_only
 def app_store():
-    """List the apps compatible with this PIM (the listing arrives with the App Store issue)."""
-    return render("connect/app_store.html")
+    """List the apps, connectors and custom apps compatible with this PIM, filtered by ``?search=``.
+
+    htmx active search gets only the results block; without JavaScript the form reloads the page.
+    """
+    page = app_store_service.store_page(request.args.get("search", ""))
+    return render("connect/app_store.html", block="results", page=page, **_gates())
+
+
+@bp.route("/app-store/<app_id>")
+@login_only
+def app_detail(app_id):
+    """The built-in More info page of a listing: documentation, screenshots and the seller's contact."""
+    found = app_store_service.listing_detail(app_id)
+    if found is None:
+        abort(404)
+    listing, card = found
+    return render("connect/app_detail.html", listing=listing, card=card,
+                  contact_href=app_store_service.contact_link(listing.contact), **_gates())
+
+
+@bp.route("/apps/activate")
+@require(MANAGE_APPS)
+def activate_app():
+    """Open the app at its activate URL with ``pim_url`` (reference GET /rest/apps/activate/{id}).
+
+    Only a redirect: nothing changes until the app comes back to the authorize endpoint.
+    """
+    app = app_catalogue.find_app(request.args.get("id", ""))
+    if app is None or not app_store_service.is_web_url(app.activate_url):
+        abort(404)
+    if connections.at_limit():
+        return error_response(400, "App and connections limit reached")
+    return redirect(app_store_service.with_pim_url(app.activate_url, current_app.config["PIM_URL"]), 302)
+
+
+def _gates():
+    """What the App Store's buttons depend on: Manage apps, the connections limit, custom apps."""
+    at_limit = connections.at_limit()
+    return {"can_manage_apps": can(MANAGE_APPS), "at_limit": at_limit,
+            "limit_message": connections.limit_message() if at_limit else "",
+            "create_custom_app_url": CUSTOM_APP_CREATE_PATH if can(CREATE_CUSTOM_APPS) and _has_route(
+                CUSTOM_APP_CREATE_PATH) else None}
+
+
+def _has_route(path):
+    """Whether this PIM serves ``path`` (the custom-app creation page arrives with another issue)."""
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except (NotFound, MethodNotAllowed):
+        return False
+    except RequestRedirect:
+        return True
+    return True
 
 
 @bp.route("/connected-apps")
