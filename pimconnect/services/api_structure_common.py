@@ -11,6 +11,7 @@ import re
 
 from pimconnect.api.core import MAX_OFFSET, ApiError, collection_patch, documented, validation_failed
 from pimconnect.models import Locale
+from pimconnect.services.errors import Invalid
 from pimconnect.services.products import ValidationFailed
 from pimconnect.services.values import php_type
 
@@ -66,6 +67,9 @@ def api_refusals(operation_id):
         raise validation_failed(exc.errors) from None
     except Refused as exc:
         raise ApiError(exc.status, exc.message) from None
+    except Invalid as exc:  # the structure services shared with the web UI: {field: message}
+        raise validation_failed([{"property": prop, "message": message}
+                                 for prop, message in exc.errors.items()]) from None
 
 
 def decoded(reader):
