@@ -59,6 +59,9 @@ def callback():
                         "Connect the app again from the PIM's App Store.")
     if not code:
         return _problem("The PIM sent no authorization code.")
+    if "iss" in request.args and request.args["iss"] != pim_url:
+        # RFC 9207: PIM Connect names itself in the callback; a code from another server is not exchanged.
+        return _problem("This authorization code was not issued by the PIM this connection was started with.")
     client_id, client_secret = config.credentials(current_app.config)
     if not client_secret:
         return _problem("The Demo App has no client secret yet: run `flask --app app apps demo-credentials "

@@ -108,6 +108,15 @@ def test_callback_refuses_a_wrong_state_and_forgets_the_attempt(demo):
         assert demo_storage.connection(PIM) is None
 
 
+def test_callback_refuses_a_code_from_another_issuer(demo):
+    """When the callback names its issuer (RFC 9207), it must be the PIM the connection started with."""
+    client = demo.test_client()
+    state = parse_qs(urlsplit(client.get("/activate", query_string={"pim_url": PIM}).headers["Location"]).query)
+    response = client.get("/callback", query_string={"code": "c", "state": state["state"][0], "iss": "http://evil.test"})
+    assert response.status_code == 400
+    assert "not issued by the PIM this connection was started with" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query", [{"code": "c", "state": "s"}, {"code": "c"}, {}])
 def test_callback_without_an_activation_is_refused(demo, query):
     """A callback the browser did not start here (no state in the session) is refused."""
@@ -330,14 +339,19 @@ def _code_from_the_pim(live, username="admin"):
     import uuid
 
     from pimconnect.db import write_txn
-    from pimconnect.models import ConnectedApp, User, UserConsent
+    from pimconnect.models import ConnectedApp, GroupPermission, User, UserConsent
     from pimconnect.services import app_catalogue, app_codes, app_connect, app_scopes
 
     authorization, authentication = app_scopes.parse(demo_config.SCOPES)
     with live.pim.app_context(), db.connection_context(), write_txn():
         user = User.get(User.username == username)
         if ConnectedApp.get_or_none(ConnectedApp.id == DEMO_APP_ID) is None:
-            app_connect.create_connected_app(app_catalogue.find_app(DEMO_APP_ID), authorization, user)
+            connected = app_connect.create_connected_app(app_catalogue.find_app(DEMO_APP_ID), authorization, user)
+            everything = {"all": True, "identifiers": []}
+            for kind, levels in (("category", ("own", "edit", "view")), ("locale", ("edit", "view")),
+                                 ("attribute_group", ("edit", "view"))):  # EE: what the wizard's "All" boxes give
+                GroupPermission.create(group=connected.user_group, kind=kind,
+                                       levels={level: everything for level in levels})
         if UserConsent.get_or_none((UserConsent.user == user.id) & (UserConsent.app_id == DEMO_APP_ID)) is None:
             UserConsent.create(user=user, app_id=DEMO_APP_ID, scopes=sorted(authentication), uuid=str(uuid.uuid4()))
         return app_codes.issue_code(app_codes.app_client(DEMO_APP_ID), user)
