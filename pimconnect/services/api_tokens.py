@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from pimconnect.db import write_txn
-from pimconnect.models import ApiClient, ApiToken, User
+from pimconnect.models import ApiClient, ApiToken, RevokedAppToken, User
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import audit, auth
 from pimconnect.services.passwords import verify_password
@@ -76,7 +76,8 @@ def check_access_token(value):
              .where(ApiToken.token_hash == digest(value), ApiToken.kind == "access")
              .first())
     if token is None:
-        return None, INVALID_TOKEN
+        deleted_app = RevokedAppToken.select().where(RevokedAppToken.token_hash == digest(value)).exists()
+        return None, APP_DISCONNECTED if deleted_app else INVALID_TOKEN
     if token.client.revoked:
         return None, APP_DISCONNECTED if token.client.kind == "app" else INVALID_TOKEN
     if token.revoked or not token.user.enabled:
