@@ -73,7 +73,7 @@ def callback():
     except pim.PimError as error:
         return _problem(str(error), 502)
     storage.save_connection(pim_url, answer["access_token"], str(answer.get("scope", "")), user)
-    session["sub"] = user["sub"] if user else None
+    session["sub"], session["signed_in"] = (user["sub"] if user else None), True
     return redirect("/")
 
 
@@ -90,15 +90,18 @@ def _user_from(answer, pim_url, client_id, timeout):
 @bp.get("/")
 def index():
     """Where the app stands: not connected, or connected with what it can read from the PIM."""
-    pim_url = session.get("pim_url") or storage.latest_connection()
+    expected_pim = current_app.config["DEMO_APP_PIM_URL"]
+    pim_url = session.get("pim_url") if session.get("signed_in") else None
     connection = storage.connection(pim_url) if pim_url else None
     if connection is None:
-        return render_template("index.html", connection=None, user=None, channels=None, products=None,
-                               errors={}, expected_pim=current_app.config["DEMO_APP_PIM_URL"])
+        # The PIM's data is only shown to a browser that went through the PIM's authorization
+        # (Connect, or Open app for a connected app): this app has no accounts of its own.
+        return render_template("index.html", connection=None, elsewhere=storage.latest_connection(), user=None,
+                               channels=None, products=None, errors={}, expected_pim=expected_pim)
     user = storage.user(pim_url, session["sub"]) if session.get("sub") else None
     channels, products, errors = _read_catalog(connection)
-    return render_template("index.html", connection=connection, user=user, channels=channels,
-                           products=products, errors=errors, expected_pim=current_app.config["DEMO_APP_PIM_URL"])
+    return render_template("index.html", connection=connection, elsewhere=None, user=user, channels=channels,
+                           products=products, errors=errors, expected_pim=expected_pim)
 
 
 def _read_catalog(connection):

@@ -143,11 +143,21 @@ def test_status_page_shows_api_errors_politely(demo):
                                      {"sub": "s-1", "firstname": "Ada", "lastname": "<Lovelace>", "email": None})
     client = demo.test_client()
     with client.session_transaction() as session:
-        session["pim_url"], session["sub"] = unreachable, "s-1"
+        session["pim_url"], session["sub"], session["signed_in"] = unreachable, "s-1", True
     html = client.get("/").get_data(as_text=True)
     assert "Connected as Ada &lt;Lovelace&gt;" in html
     assert html.count("could not be reached") == 2
     assert "token-value" not in html
+
+
+def test_the_pims_data_is_shown_only_to_the_browser_that_connected(demo):
+    """Another visitor learns which PIM the app is connected to, and how to sign in, but sees no data."""
+    with demo.app_context():
+        demo_storage.save_connection("http://127.0.0.1:9", "token-value", "read_products",
+                                     {"sub": "s-1", "firstname": "Ada", "lastname": "Lovelace", "email": None})
+    html = demo.test_client().get("/").get_data(as_text=True)
+    assert "Sign in through your PIM" in html and "Open app" in html
+    assert "Ada" not in html and 'id="products"' not in html and "could not be" not in html
 
 
 def test_the_access_token_is_stored_encrypted(demo):
