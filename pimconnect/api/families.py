@@ -7,30 +7,19 @@ from flask import jsonify
 from peewee import fn
 
 from pimconnect.api import bp
-from pimconnect.api.attributes import (
-    check_body_code,
-    find,
-    list_params,
-    page_of,
-    structure_filters,
-    write_or_refuse,
-)
 from pimconnect.api.core import (
-    COLLECTION_TYPE,
     ApiError,
     api_view,
-    created,
-    json_object_body,
     not_found,
     offset_page,
-    updated,
-    with_self_link,
+    parse_limit,
+    parse_page,
+    parse_pagination_type,
+    parse_with_count,
 )
+from pimconnect.api.resources import Resource, applied_writes, find, register, rows_page, structure_filters
 from pimconnect.models import Family, Product
 from pimconnect.services.api_families import apply_family, families_json
-from pimconnect.services.api_structure_common import batch_upsert, decoded
-
-BASE = "/api/rest/v1/families"
 
 
 def _has_products(query, value):
@@ -40,6 +29,25 @@ def _has_products(query, value):
     return query.where(used if value else ~used)
 
 
+def _page(page, limit, with_count):
+    """Families sorted by code; ``search`` on code, updated and has_products."""
+    query = structure_filters(Family.select(), Family, "family", {"has_products": ("=", _has_products)})
+    rows, count = rows_page(query, Family.code, page, limit, with_count)
+    return families_json(rows), count
+
+
+def _get(code):
+    family = find(Family, code)
+    return families_json([family])[0] if family else None
+
+
+create, upsert = applied_writes(Family, apply_family)
+register(Resource(
+    name="families", path="/families", acls=("pim_api_family_list", "pim_api_family_edit"),
+    entities="families", entity="Family", page=_page, get=_get, create=create, upsert=upsert,
+))
+
+
 def existing_family(code):
     family = find(Family, code)
     if family is None:
@@ -47,57 +55,13 @@ def existing_family(code):
     return family
 
 
-@bp.get("/families")
-@api_view("pim_api_family_list", "families")
-def families_list():
-    """Families sorted by code; ``search`` on code, updated and has_products."""
-    page, limit, with_count = list_params()
-    query = structure_filters(Family.select(), Family, "family", {"has_products": ("=", _has_products)})
-    rows = page_of(query.order_by(Family.code), page, limit)
-    items = [with_self_link(f"{BASE}/{row.code}", document) for row, document in zip(rows, families_json(rows))]
-    return offset_page(items, page, limit, count=query.count() if with_count else None)
-
-
-@bp.get("/families/<code>")
-@api_view("pim_api_family_list", "families")
-def families_get(code):
-    return jsonify(families_json([existing_family(code)])[0])
-
-
-@bp.post("/families")
-@api_view("pim_api_family_edit", "families")
-def families_create():
-    family = write_or_refuse("post_families", apply_family, None, decoded(json_object_body))
-    return created(f"{BASE}/{family.code}")
-
-
-def upsert_family(code, data):
-    """PATCH one family: update it, or create it with the URL's code; 201 or 204."""
-    check_body_code(code, data)
-    family = find(Family, code)
-    write_or_refuse("patch_families__code_", apply_family, family, {**data, "code": code})
-    return 204 if family else 201
-
-
-@bp.patch("/families/<code>")
-@api_view("pim_api_family_edit", "families")
-def families_upsert(code):
-    status = upsert_family(code, decoded(json_object_body))
-    return (created if status == 201 else updated)(f"{BASE}/{code}")
-
-
-@bp.patch("/families")
-@api_view("pim_api_family_edit", "families", content_type=COLLECTION_TYPE)
-def families_batch():
-    return batch_upsert(upsert_family)
-
-
 @bp.get("/families/<family_code>/variants")
 @api_view("pim_api_family_variant_list", "family variants")
 def family_variants_list(family_code):
     """An existing family's variants: always none here."""
     existing_family(family_code)
-    page, limit, with_count = list_params()
+    parse_pagination_type()
+    limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
     return offset_page([], page, limit, count=0 if with_count else None)
 
 
