@@ -400,38 +400,38 @@ def test_live_callback_shows_the_pims_refusal_of_a_bad_code(live):
     assert "The PIM refused the authorization code: Code is not valid." in response.text
 
 
-class _WizardForm(HTMLParser):
-    """The wizard's post form as a browser without JavaScript sees it: fields and submit buttons."""
+class _Forms(HTMLParser):
+    """The post forms of a page as a browser without JavaScript sees them: fields and submit buttons."""
 
     def __init__(self):
         super().__init__()
-        self.action, self.fields, self.checkboxes, self.buttons, self._in_form = None, [], [], {}, False
-        self._button = None
+        self.forms, self._form, self._button = [], None, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and (attrs.get("method") or "").lower() == "post" and self.action is None:
-            self.action, self._in_form = attrs.get("action"), True
-        elif self._in_form and tag == "input" and attrs.get("name"):
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self._form = {"action": attrs.get("action"), "fields": [], "checkboxes": [], "buttons": {}}
+            self.forms.append(self._form)
+        elif self._form is not None and tag == "input" and attrs.get("name"):
             kind = (attrs.get("type") or "text").lower()
             if kind == "checkbox":
-                self.checkboxes.append((attrs["name"], attrs.get("value") or "on"))
-            elif kind == "radio":
-                if "checked" in attrs:
-                    self.fields.append((attrs["name"], attrs.get("value") or "on"))
-            elif kind != "submit":
-                self.fields.append((attrs["name"], attrs.get("value") or ""))
-        elif self._in_form and tag == "button" and (attrs.get("type") or "submit") == "submit":
+                self._form["checkboxes"].append((attrs["name"], attrs.get("value") or "on"))
+            elif kind != "submit" and (kind != "radio" or "checked" in attrs):
+                self._form["fields"].append((attrs["name"], attrs.get("value") or ""))
+        elif self._form is not None and tag == "button" and (attrs.get("type") or "submit") == "submit":
             self._button = (attrs.get("name"), attrs.get("value") or "")
 
     def handle_data(self, data):
         if self._button is not None and data.strip():
-            self.buttons[data.strip()] = self._button
+            self._form["buttons"][data.strip()] = self._button
             self._button = None
 
     def handle_endtag(self, tag):
         if tag == "form":
-            self._in_form = False
+            self._form = None
+
+
+WIZARD_BUTTONS = ("Confirm", "Allow and next", "Next")
 
 
 def _walk_the_wizard_over_http(session, response, demo_url):
@@ -439,14 +439,15 @@ def _walk_the_wizard_over_http(session, response, demo_url):
     steps = []
     while not response.url.startswith(demo_url):
         assert response.status_code == 200 and len(steps) < 6, (response.status_code, response.text[:2000])
-        form = _WizardForm()
-        form.feed(response.text)
-        label = next((name for name in ("Confirm", "Allow and next", "Next") if name in form.buttons), None)
-        assert form.action and label, response.text[:2000]
+        parser = _Forms()
+        parser.feed(response.text)
+        found = [(form, label) for form in parser.forms for label in WIZARD_BUTTONS if label in form["buttons"]]
+        assert found, response.text[:3000]
+        form, label = found[0]
         steps.append(label)
-        name, value = form.buttons[label]
-        data = form.fields + form.checkboxes + ([(name, value)] if name else [])
-        response = session.post(urljoin(response.url, form.action), data=data, timeout=60)
+        name, value = form["buttons"][label]
+        data = form["fields"] + form["checkboxes"] + ([(name, value)] if name else [])
+        response = session.post(urljoin(response.url, form["action"]), data=data, timeout=60)
     return steps, response
 
 
