@@ -1,21 +1,6 @@
 """Locales and currencies: read-only (``enabled`` = used by at least one channel)."""
-from flask import jsonify
-
-from pimconnect.api import bp
-from pimconnect.api.core import (
-    ApiError,
-    api_view,
-    not_found,
-    offset_page,
-    page_rows,
-    parse_limit,
-    parse_page,
-    parse_pagination_type,
-    parse_search,
-    parse_with_count,
-    unsupported_filter,
-    with_self_link,
-)
+from pimconnect.api.core import ApiError, parse_search, unsupported_filter
+from pimconnect.api.resources import Resource, register, rows_page
 from pimconnect.models import Currency, Locale
 from pimconnect.services.api_structure_common import find_by_code
 
@@ -32,40 +17,26 @@ def _enabled_filter(query, model, search):
     return query
 
 
-def _list(model, path):
-    parse_pagination_type()
-    limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
-    query = _enabled_filter(model.select(), model, parse_search()).order_by(model.code)
-    rows = page_rows(query, page, limit)
-    items = [with_self_link(f"{path}/{row.code}", {"code": row.code, "enabled": row.enabled}) for row in rows]
-    return offset_page(items, page, limit, count=query.count() if with_count else None)
+def _document(row):
+    return {"code": row.code, "enabled": row.enabled}
 
 
-@bp.get("/locales")
-@api_view("pim_api_locale_list", "locales")
-def locales_list():
-    return _list(Locale, "/api/rest/v1/locales")
+def _read_only(model, name, entity):
+    """The list (sorted by code, filtered on ``enabled``) and the get of ``model``."""
+
+    def page(page, limit, with_count):
+        rows, count = rows_page(_enabled_filter(model.select(), model, parse_search()), model.code, page, limit,
+                                with_count)
+        return [_document(row) for row in rows], count
+
+    def get(code):
+        row = find_by_code(model, code)
+        return _document(row) if row else None
+
+    singular = entity.lower()
+    return Resource(name=name, path=f"/{name}", acls=(f"pim_api_{singular}_list", None), entities=name,
+                    entity=entity, page=page, get=get)
 
 
-@bp.get("/locales/<code>")
-@api_view("pim_api_locale_list", "locales")
-def locales_get(code):
-    locale = find_by_code(Locale, code)
-    if locale is None:
-        raise not_found("Locale", code)
-    return jsonify({"code": locale.code, "enabled": locale.enabled})
-
-
-@bp.get("/currencies")
-@api_view("pim_api_currency_list", "currencies")
-def currencies_list():
-    return _list(Currency, "/api/rest/v1/currencies")
-
-
-@bp.get("/currencies/<code>")
-@api_view("pim_api_currency_list", "currencies")
-def currencies_get(code):
-    currency = find_by_code(Currency, code)
-    if currency is None:
-        raise not_found("Currency", code)
-    return jsonify({"code": currency.code, "enabled": currency.enabled})
+register(_read_only(Locale, "locales", "Locale"))
+register(_read_only(Currency, "currencies", "Currency"))

@@ -9,7 +9,7 @@ import contextlib
 import datetime
 import re
 
-from pimconnect.api.core import MAX_OFFSET, ApiError, collection_patch, documented, validation_failed
+from pimconnect.api.core import ApiError, collection_patch, documented, validation_failed
 from pimconnect.models import Locale
 from pimconnect.services.errors import Invalid
 from pimconnect.services.products import ValidationFailed
@@ -73,13 +73,9 @@ def api_refusals(operation_id):
 
 
 def decoded(reader):
-    """The body read by ``reader`` (``json_body`` or ``json_object_body``); a body nested too deep for the
-    JSON decoder is refused like any other undecodable body. (Core's readers now do it themselves; other
-    resource modules still call this.)"""
-    try:
-        return reader()
-    except RecursionError:
-        raise ApiError(400, "Invalid json message received") from None
+    """Obsolete: core's body readers refuse a body nested too deep themselves. A thin alias kept only
+    for api/products.py (to be replaced there by a plain ``json_object_body()``)."""
+    return reader()
 
 
 def batch_upsert(upsert):
@@ -194,12 +190,6 @@ def code_list(value):
     """The codes of an array property, as strings, without duplicates, in order."""
     items = value.values() if isinstance(value, dict) else value
     return list(dict.fromkeys(php_string(item) for item in items))
-
-
-def is_reachable(page, limit):
-    """Whether a page starts at an offset the databases can take (core's ``page_rows`` applies the same
-    bound; other resource modules still call this)."""
-    return (page - 1) * limit < MAX_OFFSET
 
 
 # --- lookups ------------------------------------------------------------------------------------
