@@ -100,7 +100,7 @@ def init_app(app):
             for row in rows:
                 shown = "listed" if app_catalogue.is_compatible(row) else "hidden"
                 click.echo(f"{row.id}  {row.kind:<9}  {shown:<6}  {row.source:<8}  "
-                           f"{','.join(row.editions or [])}  {row.name}")
+                           f"{','.join(row.editions or []):<5}  {row.name}")
         if not rows:
             click.echo("No listings. Run `flask apps load-shipped` or `flask apps register FILE.json`.")
 

@@ -145,6 +145,22 @@ def test_custom_apps_section_lists_every_custom_app(store, store_admin, client):
     assert connect_buttons(html)[app_id] == "link"
 
 
+def test_create_an_app_and_delete_need_the_custom_apps_permission(store, client):
+    """"Create an app" and a custom app's Delete link show only with "Create and delete custom apps"."""
+    from tests.factories import login_with, login_without
+
+    app_id = add_custom_app(store)
+    creator = login_with(store, ["akeneo_connectivity_connection_manage_test_apps"])
+    html = creator.client.get(STORE).get_data(as_text=True)
+    assert '<a class="button" href="/connect/custom-apps/create">Create an app</a>' in html
+    assert f'href="/connect/custom-apps/{app_id}/delete"' in html
+    assert connect_buttons(html)[app_id] == "disabled"  # connecting needs Manage apps
+    other = login_without(store, "akeneo_connectivity_connection_manage_test_apps")
+    html = other.client.get(STORE).get_data(as_text=True)
+    assert "Create an app" not in html and "/delete" not in html
+    assert connect_buttons(html)[app_id] == "link"
+
+
 def test_empty_apps_section_says_so(catalog, admin, client):
     """With no compatible app the Apps section shows the reference's empty message."""
     html = client.get(STORE).get_data(as_text=True)

@@ -12,6 +12,7 @@ from pimconnect.services import app_store as app_store_service
 MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
 CREATE_CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
 CUSTOM_APP_CREATE_PATH = "/connect/custom-apps/create"
+CUSTOM_APP_DELETE_ENDPOINT = "custom_apps.delete"
 
 bp = Blueprint("connect", __name__, url_prefix="/connect")
 
@@ -67,7 +68,10 @@ def _gates():
     return {"can_manage_apps": can(MANAGE_APPS), "at_limit": at_limit,
             "limit_message": connections.limit_message() if at_limit else "",
             "create_custom_app_url": CUSTOM_APP_CREATE_PATH if can(CREATE_CUSTOM_APPS) and _has_route(
-                CUSTOM_APP_CREATE_PATH) else None}
+                CUSTOM_APP_CREATE_PATH) else None,
+            # The trash link of a custom app card (its confirmation page comes with the custom apps issue).
+            "delete_custom_app_endpoint": CUSTOM_APP_DELETE_ENDPOINT if can(CREATE_CUSTOM_APPS)
+            and CUSTOM_APP_DELETE_ENDPOINT in current_app.view_functions else None}
 
 
 def _has_route(path):
