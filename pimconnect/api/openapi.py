@@ -545,6 +545,26 @@ def build_document():
                            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}},
                   *READ_ERRORS, 404), [path_param("code")])}
 
+    test_app = obj({"client_id": STRING, "name": STRING, "activate_url": STRING, "callback_url": STRING},
+                   ["client_id", "name", "activate_url", "callback_url"])
+    custom_app_errors = {"422": {"description": "Invalid name or URL, or the custom apps limit (propertyPath \"\")",
+                                 "content": json_content(obj({"errors": array(obj(
+                                     {"propertyPath": STRING, "message": STRING}, ["propertyPath", "message"]))},
+                                     ["errors"]))}}
+    paths[f"{V1}/test-apps"] = {
+        "get": operation("get_test_apps", "The custom apps the calling user created", "Custom apps",
+                         responses(ok(array(test_app)), *READ_ERRORS)),
+        "post": operation("post_test_apps", "Create a custom app (its secret is shown once)", "Custom apps",
+                          responses({"201": {"description": "Created", "content": json_content(obj(
+                              {"client_id": STRING, "client_secret": STRING}, ["client_id", "client_secret"]))}},
+                              400, 401, 403, 415) | custom_app_errors,
+                          request_body=body(obj({"name": STRING, "activate_url": STRING, "callback_url": STRING},
+                                                closed=False))),
+    }
+    paths[f"{V1}/test-apps/{{client_id}}"] = {"delete": operation(
+        "delete_test_apps__client_id_", "Delete a custom app (and disconnect it)", "Custom apps",
+        responses(DELETED, 401, 403, 404), [path_param("client_id")])}
+
     return {
         "openapi": "3.0.3",
         "info": {"title": "PIM Connect REST API", "version": "v1",

@@ -1,0 +1,68 @@
+"""Error monitoring (reference §9.5): business errors of a connection's API product writes are kept and
+shown for monitored source apps (last 100 of 7 days), purged beyond 100 or 8 days."""
+import datetime
+import json
+
+from pimconnect.db import write_txn
+from pimconnect.models import BusinessError, Connection
+from pimconnect.models.catalog import utcnow
+from pimconnect.services import error_monitoring
+from tests.apps_helpers import app_token, connect, register_listing
+
+BATCH = "application/vnd.akeneo.collection+json"
+
+
+def _app(catalog):
+    app_id, _ = register_listing(catalog, "Source App")
+    code = connect(catalog, app_id, ["write_products"])
+    return app_id, code, app_token(catalog, app_id)
+
+
+def test_refused_writes_are_recorded_and_shown(admin, catalog, client, conn):
+    """A 422 product write and the 422 lines of a batch become errors on the app's tab."""
+    app_id, code, token = _app(catalog)
+    headers = {"Authorization": f"Bearer {token}"}
+    bad = client.patch("/api/rest/v1/products/shirt-1", headers=headers,
+                       json={"identifier": "shirt-1", "family": "no_such_family"})
+    assert bad.status_code == 422
+    lines = "\n".join(json.dumps(line) for line in (
+        {"identifier": "ok-1"}, {"identifier": "bad-2", "values": {"nope": [{"locale": None, "scope": None, "data": 1}]}}))
+    batch = client.patch("/api/rest/v1/products", headers={**headers, "Content-Type": BATCH}, data=lines)
+    assert batch.status_code == 200
+    rows = list(BusinessError.select().order_by(BusinessError.id))
+    assert [row.product for row in rows] == ["shirt-1", "bad-2"]
+    assert "no_such_family" in rows[0].message and "nope" in rows[1].message
+    page = admin.client.get(f"/connect/connected-apps/{code}?tab=error_monitoring").get_data(as_text=True)
+    assert "For now, monitoring page is only available for source app." in page
+    admin.post(f"/connect/connected-apps/{code}", {"flow_type": "data_source"})
+    page = admin.client.get(f"/connect/connected-apps/{code}?tab=error_monitoring").get_data(as_text=True)
+    assert "Unmonitored app — To track errors on this app, activate monitoring in the settings." in page
+    admin.post(f"/connect/connected-apps/{code}", {"flow_type": "data_source", "auditable": "1"})
+    page = admin.client.get(f"/connect/connected-apps/{code}?tab=error_monitoring").get_data(as_text=True)
+    assert "Error number is limited to 100 errors." in page and "shirt-1" in page and "bad-2" in page
+
+
+def test_successful_writes_and_reads_record_nothing(catalog, client, conn):
+    _, _, token = _app(catalog)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.patch("/api/rest/v1/products/fine", headers=headers, json={"identifier": "fine"}).status_code == 201
+    assert client.get("/api/rest/v1/products/fine", headers=headers).status_code == 200
+    assert BusinessError.select().count() == 0
+
+
+def test_purge_keeps_100_errors_of_8_days_and_the_tab_shows_7_days(catalog, conn):
+    """Old errors go; at most 100 stay; the list shows those of the last 7 days, newest first."""
+    _, code, _ = _app(catalog)
+    connection = Connection.get(Connection.code == code)
+    now = utcnow()
+    with catalog.app_context(), write_txn():
+        BusinessError.insert_many([{"connection": connection.id, "message": f"old {n}",
+                                    "created": now - datetime.timedelta(days=9)} for n in range(3)]).execute()
+        BusinessError.insert_many([{"connection": connection.id, "message": "seven and a half days",
+                                    "created": now - datetime.timedelta(days=7, hours=12)}]).execute()
+    with catalog.app_context():
+        error_monitoring.record(connection.id, [{"code": 422, "message": f"error {n}"} for n in range(120)])
+        assert BusinessError.select().count() == 100
+        assert not BusinessError.select().where(BusinessError.message.startswith("old")).exists()
+        shown = error_monitoring.last_errors(connection.id)
+    assert len(shown) == 100 and all(row.message.startswith("error") for row in shown)
