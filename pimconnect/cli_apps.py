@@ -61,7 +61,19 @@ def init_app(app):
     @click.option("--secret-stdin", is_flag=True, help="Read the app's client secret from standard input.")
     @with_appcontext
     def register(file, secret_stdin):
-        """Add or update the listing in FILE (JSON); a new app gets a client secret, printed once."""
+        """Add or update the listing in FILE (JSON); a new app gets a client secret, printed once.
+
+        \b
+        FILE holds one JSON object, for example:
+          {"id": "<UUID, also the OAuth client_id>", "kind": "app", "name": "Our ERP app",
+           "author": "Us", "logo": "https://…/logo.svg", "description": "…", "categories": ["ERP"],
+           "url": "https://…" (More info; leave it out for the built-in page with
+           "documentation", "screenshots" and "contact"), "certified": false,
+           "activate_url": "https://…/activate", "callback_url": "https://…/callback",
+           "editions": ["ce", "ee"], "versions": ["7.0"] (empty: every version)}
+        A connector ("kind": "connector") needs no activate or callback URL. Never put the
+        secret in the file: pipe it to --secret-stdin to keep one the app already has.
+        """
         from pimconnect.models import MarketplaceApp
         from pimconnect.services import app_catalogue
 
