@@ -18,7 +18,7 @@ MAIN_BUTTONS = ("Confirm", "Allow and next", "Next")
 MAX_STEPS = 6
 
 
-def _open_demo_app_card(page, pim_url):
+def _open_demo_app_card(page):
     page.get_by_role("link", name="Connect", exact=True).hover()
     page.get_by_role("link", name="App Store").click()
     expect(page.locator("h1")).to_have_text("App Store")
@@ -81,7 +81,7 @@ def _wait_for_the_next_step(tab, before, demo_url, seconds=10):
 def _connect_demo_app(page, servers):
     """Log in as admin, click Connect on the Demo App card, go through the wizard; returns (tab, steps)."""
     login(page, servers.pim_url, "admin")
-    card = _open_demo_app_card(page, servers.pim_url)
+    card = _open_demo_app_card(page)
     with page.context.expect_page() as opened:
         card.get_by_role("link", name="Connect", exact=True).click()
     tab = opened.value
@@ -124,7 +124,7 @@ def test_julia_cannot_connect_the_demo_app(page, tmp_path):
     """Without Manage apps the Connect button is disabled with the reference's hint, and activate is refused."""
     with live_apps(tmp_path, edition="ee", products=5) as servers:
         login(page, servers.pim_url, "julia")
-        card = _open_demo_app_card(page, servers.pim_url)
+        card = _open_demo_app_card(page)
         expect(card.get_by_role("link", name="Connect", exact=True)).to_have_count(0)
         button = card.get_by_role("button", name="Connect", exact=True)
         expect(button).to_be_disabled()
