@@ -2,23 +2,18 @@
 creates a category, merges its labels or moves it with its branch (PATCH ``parent``)."""
 from collections import defaultdict
 
-from peewee import JOIN, IntegrityError
+from peewee import JOIN
 
 from pimconnect.api.core import iso
-from pimconnect.db import db, write_txn
+from pimconnect.db import db
 from pimconnect.models import Category, Channel
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import structure_settings as settings
 from pimconnect.services.api_structure_common import (
     BodyError,
     Refused,
-    ValidationFailed,
-    Violations,
+    CodedWrites,
     array_of_scalars,
-    check_code,
-    check_encodable,
-    check_properties,
-    check_url_code,
     find_by_code,
     is_storable,
     merge_labels,
@@ -30,7 +25,6 @@ from pimconnect.services.api_structure_common import (
 from pimconnect.services.values import php_type
 
 CODE_MESSAGE = "Category code may contain only letters, numbers and underscores"
-USED = "This value is already used."
 TYPES = {"code": scalar, "parent": scalar, "labels": array_of_scalars}
 FILTERS = ("code", "parent", "is_root", "updated")
 # Bounds on a search's SQL parameters; a larger search never fits in a request line anyway (gunicorn's
@@ -194,39 +188,8 @@ FILTER_BUILDERS = {"code": _code_filter, "parent": _parent_filter, "is_root": _i
 
 # --- writing --------------------------------------------------------------------------------------
 
-def create_category(data):
-    """POST: create the category of the body (its code must be new); returns its code."""
-    check_encodable(data)
-    check_properties(data, TYPES)
-    code = php_string(data.get("code"))
-    _upsert(code, data, create=True)
-    return code
-
-
-def upsert_category(code, data):
-    """PATCH: create (True) or update (False) the category ``code``."""
-    check_encodable(data)
-    check_url_code(code, data)
-    check_properties(data, TYPES)
-    return _upsert(code, data, create=False)
-
-
-def _upsert(code, data, create):
-    try:
-        with write_txn():
-            return _write(code, data, create)
-    except IntegrityError:  # a concurrent request created the same code first (PostgreSQL)
-        raise ValidationFailed([{"property": "code", "message": USED}]) from None
-
-
-def _write(code, data, create):
-    existing = find_by_code(Category, code)
-    category = None if create else existing
-    errors = Violations()
-    if category is None:
-        check_code(code, errors, CODE_MESSAGE)
-        if existing is not None:
-            errors.add("code", USED)
+def _write(category, code, data, errors):
+    """Create the category ``code`` (``category`` None) or update it; True when it created it."""
     moving, parent = _parent(data, category)
     if category is None and parent is not None and len(parent.path) + settings.ID_SLOT > settings.MAX_PATH:
         errors.add("parent", settings.TOO_DEEP)
@@ -270,3 +233,7 @@ def _check_move(category, parent, errors):
                                  f'"{channels[0]}" and cannot be moved under another category.')
     if settings.moved_path_length(category, parent) > settings.MAX_PATH:
         errors.add("parent", settings.TOO_DEEP)
+
+
+WRITES = CodedWrites(Category, TYPES, CODE_MESSAGE, _write)
+create_category, upsert_category = WRITES.create, WRITES.upsert

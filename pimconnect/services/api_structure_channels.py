@@ -2,23 +2,15 @@
 store, which recomputes completeness when a channel's locales or currencies change."""
 import re
 
-from peewee import IntegrityError
-
 from pimconnect.api.core import page_rows
-from pimconnect.db import write_txn
 from pimconnect.models import Attribute, Category, Channel, Currency, Locale, MeasurementFamily, MeasurementUnit
 from pimconnect.services import structure_settings as settings
 from pimconnect.services.api_structure_common import (
     BLANK,
     BodyError,
-    ValidationFailed,
-    Violations,
+    CodedWrites,
     array_of_scalars,
     as_mapping,
-    check_code,
-    check_encodable,
-    check_properties,
-    check_url_code,
     code_list,
     find_by_code,
     merge_labels,
@@ -31,7 +23,6 @@ from pimconnect.services.completeness import recompute_all
 CODE_PATTERN = re.compile(r"[a-zA-Z0-9_]*[a-zA-Z]+[a-zA-Z0-9_]*")
 CODE_MESSAGE = ("Channel code may contain only letters, numbers and underscores and should contain at least "
                 "one letter")
-USED = "This value is already used."
 AT_LEAST_ONE = "This collection should contain 1 element or more."
 TYPES = {"code": scalar, "currencies": array_of_scalars, "locales": array_of_scalars, "category_tree": scalar,
          "conversion_units": array_of_scalars, "labels": array_of_scalars}
@@ -54,44 +45,17 @@ def list_channels(page, limit, with_count=False):
     return items, Channel.select().count() if with_count else None
 
 
-def create_channel(data):
-    """POST: create the channel of the body (its code must be new); returns its code."""
-    check_encodable(data)
-    check_properties(data, TYPES)
-    code = php_string(data.get("code"))
-    _upsert(code, data, create=True)
-    return code
-
-
-def upsert_channel(code, data):
-    """PATCH: create (True) or update (False) the channel ``code``."""
-    check_encodable(data)
-    check_url_code(code, data)
-    check_properties(data, TYPES)
-    return _upsert(code, data, create=False)
-
-
-def _upsert(code, data, create):
-    try:
-        with write_txn():
-            created, changed = _write(code, data, create)
-    except IntegrityError:  # a concurrent request created the same code first (PostgreSQL)
-        raise ValidationFailed([{"property": "code", "message": USED}]) from None
+def _recompute_if_changed(result):
+    created, changed = result
     if changed:
         # After the commit, as the web UI does: the recompute runs in chunks of its own transactions.
         recompute_all()
     return created
 
 
-def _write(code, data, create):
-    existing = find_by_code(Channel, code)
-    channel = None if create else existing
+def _write(channel, code, data, errors):
+    """Create the channel ``code`` (``channel`` None) or update it: (created, locales or currencies changed)."""
     current = settings.channel_data(channel) if channel else {"labels": {}, "locales": [], "currencies": []}
-    errors = Violations()
-    if channel is None:
-        check_code(code, errors, CODE_MESSAGE, CODE_PATTERN)
-        if existing is not None:
-            errors.add("code", USED)
     tree = _tree(data, channel)
     locales = _linked(data, "locales", Locale, current["locales"], "The locale does not exist")
     currencies = _linked(data, "currencies", Currency, current["currencies"], "The currency does not exist")
@@ -160,3 +124,7 @@ def _validate_units(units, errors):
         elif (attribute.metric_family, unit) not in known:
             errors.add("conversion_units", f'The unit "{unit}" does not exist or does not belong to the default '
                                            f'metric family of the given attribute "{code}".')
+
+
+WRITES = CodedWrites(Channel, TYPES, CODE_MESSAGE, _write, CODE_PATTERN, after=_recompute_if_changed)
+create_channel, upsert_channel = WRITES.create, WRITES.upsert

@@ -6,16 +6,22 @@ validated as a whole (the "Validation failed." 422 with every violation, raised 
 Labels merge per locale; codes, lists of codes and text are checked here once for every resource.
 """
 import contextlib
+import dataclasses
 import datetime
 import re
+from typing import Callable, Optional
+
+from peewee import IntegrityError
 
 from pimconnect.api.core import ApiError, collection_patch, documented, validation_failed
+from pimconnect.db import write_txn
 from pimconnect.models import Locale
 from pimconnect.services.errors import Invalid
 from pimconnect.services.products import ValidationFailed
 from pimconnect.services.values import php_type
 
 BLANK = "This value should not be blank."
+USED = "This value is already used."
 CODE_MAX = 100
 LABEL_MAX = 100
 LOOKUP_CHUNK = 500  # codes per IN (...) query: far below SQLite's and PostgreSQL's parameter limits
@@ -88,6 +94,62 @@ def batch_upsert(upsert):
         return collection_patch("code", upsert)
     except UnicodeEncodeError:
         raise ApiError(400, "Invalid json message received") from None
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CodedWrites:
+    """The POST and PATCH of a structure resource keyed by code, around the resource's own
+    ``write(row, code, data, errors)``.
+
+    Both check the body alike (text the databases can store, known properties of the right types; the
+    PATCH: the URL's code), then, in one transaction, find the row and check a new code (its pattern,
+    not used yet) into ``errors`` (``Violations``) before calling ``write`` with the row to update (None:
+    create it). A code another request created first (PostgreSQL's unique index) is the "already used"
+    violation. ``after(result)`` runs after the commit on what ``write`` returned, and gives what the
+    upsert answers (True when it created the resource).
+    """
+
+    model: type
+    types: dict  # property -> type check, as check_properties takes them
+    code_message: str
+    write: Callable
+    code_pattern: re.Pattern = CODE_PATTERN
+    after: Optional[Callable] = None
+
+    def create(self, data):
+        """POST: create the resource of the body (its code must be new); returns its code."""
+        check_encodable(data)
+        check_properties(data, self.types)
+        code = php_string(data.get("code"))
+        self._save(code, data, create=True)
+        return code
+
+    def upsert(self, code, data):
+        """PATCH: create (True) or update (False) the resource ``code``."""
+        check_encodable(data)
+        check_url_code(code, data)
+        check_properties(data, self.types)
+        return self._save(code, data, create=False)
+
+    def _save(self, code, data, create):
+        try:
+            with write_txn():
+                result = self._write(code, data, create)
+        except IntegrityError:  # a concurrent request created the same code first (PostgreSQL)
+            raise ValidationFailed([{"property": "code", "message": USED}]) from None
+        return self.after(result) if self.after else result
+
+    def _write(self, code, data, create):
+        existing = find_by_code(self.model, code)
+        row = None if create else existing
+        errors = Violations()
+        if row is None:
+            check_code(code, errors, self.code_message, self.code_pattern)
+            if existing is not None:
+                errors.add("code", USED)
+        return self.write(row, code, data, errors)
 
 
 # --- text ---------------------------------------------------------------------------------------
