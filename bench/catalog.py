@@ -6,21 +6,26 @@ Runs on a temporary SQLite file (and on a temporary PostgreSQL schema with ``--d
 prints figures and a PASS/FAIL line for "a filtered grid page at the largest size costs at most
 2× the smallest" (the grid must not degrade with the catalog). It never asserts: it reports.
 """
-import argparse
-import contextlib
 import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from pimconnect import create_app, migrate  # noqa: E402
-from pimconnect.db import db, is_sqlite, temporary_postgres_schema, write_txn  # noqa: E402
+# build_app and sqlite_url are imported from here by bench/api.py too.
+from bench.harness import (  # noqa: E402
+    ADMIN_PASSWORD,
+    build_app,
+    grow_catalog,
+    median_ms,
+    query_plan,
+    run_everywhere,
+    sqlite_url,
+)
+from pimconnect.db import db  # noqa: E402
 
-ADMIN_PASSWORD = "bench-admin-password"
 GRID_ARGS = {"family": "hats", "category": "master", "enabled": "yes"}
 # Other filter shapes a user tries, reported (not judged) so that slow corners show up.
 OTHER_GRIDS = {
@@ -35,26 +40,6 @@ OTHER_GRIDS = {
 MAX_RATIO = 2.0
 
 
-@contextlib.contextmanager
-def sqlite_url():
-    with tempfile.TemporaryDirectory(prefix="pim-bench-") as directory:
-        yield f"sqlite:///{directory}/bench.sqlite3"
-
-
-def build_app(url):
-    """The app on a migrated database holding the demo structure and users, no products."""
-    from pimconnect.services import demo
-
-    app = create_app({"TESTING": True, "PIM_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": "bench-" + "k" * 40,
-                      "PIM_URL": "http://localhost", "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD})
-    with db.connection_context():
-        migrate.upgrade(db.obj)
-        with write_txn():
-            demo.seed_structure()
-            demo.seed_users(ADMIN_PASSWORD, ADMIN_PASSWORD + "-julia")
-    return app
-
-
 def admin_client(app):
     client = app.test_client()
     html = client.get("/login").get_data(as_text=True)
@@ -64,35 +49,15 @@ def admin_client(app):
     return client
 
 
-def median_ms(action, runs):
-    action()  # warm-up: caches and the first-query plan are not what a user waits for
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
-def query_plan(filters):
-    """The database's plan for the filtered grid query, one line per step."""
-    from pimconnect.services.product_grid import grid_query
-
-    sql, params = grid_query(filters).sql()
-    if is_sqlite():
-        return [row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
-    return [row[0] for row in db.execute_sql("EXPLAIN " + sql, params)]
-
-
 def measure_grid(client, runs):
     """(service ms, HTTP ms, rows on the page, plan) for the filtered grid's first page."""
-    from pimconnect.services.product_grid import grid_page, parse_filters
+    from pimconnect.services.product_grid import grid_page, grid_query, parse_filters
 
     filters = parse_filters(GRID_ARGS)
     with db.connection_context():
         rows, _ = grid_page(filters)
         service = median_ms(lambda: grid_page(filters), runs)
-        plan = query_plan(filters)
+        plan = query_plan(grid_query(filters))
     http = median_ms(lambda: client.get("/products/", query_string=GRID_ARGS), runs)
     return service, http, len(rows), plan
 
@@ -123,18 +88,12 @@ def measure_saves(runs):
 
 
 def run_backend(label, url, sizes, runs):
-    from pimconnect.models import Product
-    from pimconnect.services import generator
-
     print(f"\n== {label} ==")
     app = build_app(url)
     client = admin_client(app)
     grid, others = {}, {}
     for size in sizes:
-        with db.connection_context():
-            missing = size - Product.select().count()
-            # generate() refreshes the planner's statistics after the load (see refresh_statistics).
-            rate = generator.generate(missing) if missing > 0 else float("nan")
+        missing, rate = grow_catalog(size)
         service, http, count, plan = measure_grid(client, runs)
         grid[size] = service, http
         print(f"{size:>8} products: generated {missing} at {rate:,.0f} products/s")
@@ -155,17 +114,7 @@ def run_backend(label, url, sizes, runs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000", help="comma-separated catalog sizes, ascending")
-    parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs per grid measure")
-    args = parser.parse_args(argv)
-    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
-    with sqlite_url() as url:
-        run_backend("SQLite", url, sizes, args.runs)
-    if args.database_url:
-        with temporary_postgres_schema(args.database_url, prefix="bench") as url:
-            run_backend("PostgreSQL", url, sizes, args.runs)
+    run_everywhere(run_backend, __doc__.splitlines()[0], "10000,100000", 20, "timed runs per grid measure", argv)
 
 
 if __name__ == "__main__":

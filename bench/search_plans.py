@@ -9,14 +9,13 @@ time grows with the catalog shows it ("grows" beside a ratio above 2×), and its
 Rare matches (an unclassified product, a selective EMPTY) are expected to grow: the page has to
 read until it finds 100 matches.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bench.catalog import build_app, median_ms, sqlite_url  # noqa: E402
-from pimconnect.db import db, is_sqlite, temporary_postgres_schema  # noqa: E402
+from bench.harness import build_app, grow_catalog, median_ms, query_plan, run_everywhere  # noqa: E402
+from pimconnect.db import db  # noqa: E402
 
 EN, EN_ECOMMERCE = {"locale": "en_US"}, {"locale": "en_US", "scope": "ecommerce"}
 ECOMMERCE = {"scope": "ecommerce"}
@@ -69,25 +68,13 @@ def page_query(search):
     return Product.select(Product.uuid).where(product_filter(search)).order_by(Product.uuid).limit(100)
 
 
-def plan(query):
-    sql, params = query.sql()
-    if is_sqlite():
-        return [row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)]
-    return [row[0].strip() for row in db.execute_sql("EXPLAIN " + sql, params)]
-
-
 def run_backend(label, url, sizes, runs):
-    from pimconnect.models import Product
-    from pimconnect.services import generator
-
     print(f"\n== {label} ==")
     build_app(url)
     times = {}
     for size in sizes:
+        grow_catalog(size)
         with db.connection_context():
-            missing = size - Product.select().count()
-            if missing > 0:
-                generator.generate(missing)  # refreshes the planner's statistics too
             times[size] = {name: median_ms(lambda s=search: list(page_query(s)), runs)
                            for name, search in SHAPES.items()}
     print(f"{'shape':<32}" + "".join(f"{size:>10}" for size in sizes) + "   (median ms, first page of 100)")
@@ -98,21 +85,11 @@ def run_backend(label, url, sizes, runs):
     print(f"\nplans at {sizes[-1]} products:")
     with db.connection_context():
         for name, search in SHAPES.items():
-            print(f"- {name}:\n    " + "\n    ".join(plan(page_query(search))))
+            print(f"- {name}:\n    " + "\n    ".join(query_plan(page_query(search))))
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="5000,50000", help="comma-separated catalog sizes, ascending")
-    parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per shape and size")
-    args = parser.parse_args(argv)
-    sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
-    with sqlite_url() as url:
-        run_backend("SQLite", url, sizes, args.runs)
-    if args.database_url:
-        with temporary_postgres_schema(args.database_url, prefix="bench") as url:
-            run_backend("PostgreSQL", url, sizes, args.runs)
+    run_everywhere(run_backend, __doc__.splitlines()[0], "5000,50000", 5, "timed runs per shape and size", argv)
 
 
 if __name__ == "__main__":
