@@ -3,6 +3,7 @@ with its projections (§6.6) and pagination (§4), single reads, and the write e
 import base64
 import binascii
 import json
+import re
 import uuid as uuid_module
 from collections import namedtuple
 from urllib.parse import quote
@@ -27,11 +28,10 @@ from pimconnect.api.core import (
     parse_with_count,
     search_after_page,
     validation_failed,
-    with_self_link,
 )
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
 from pimconnect.services.api_structure_common import Refused, check_encodable, decoded
-from pimconnect.services.product_api import ReadOptions, normalize_products
+from pimconnect.services.product_api import ReadOptions, normalize_products, product_rows
 from pimconnect.db import write_txn
 from pimconnect.services.products import (
     StaleProduct,
@@ -214,18 +214,21 @@ def product_list(key, path):
         cursor = request.args.get("search_after")
         if cursor:
             query = query.where(Product.uuid > _decode_cursor(cursor))
-        rows = list(query.order_by(Product.uuid).limit(limit))
+        rows = product_rows(query.order_by(Product.uuid).limit(limit))
         last = encode_cursor(rows[-1].uuid) if rows else None
         return search_after_page(_items(rows, options, key), limit, last, path=path)
     if page * limit > MAX_PAGE_RESULTS:
         raise ApiError(422, PAGE_LIMIT_MESSAGE, _links={"documentation": {"href": PAGE_LIMIT_DOC}})
-    rows = list(query.order_by(Product.uuid).paginate(page, limit))
+    rows = product_rows(query.order_by(Product.uuid).paginate(page, limit))
     count = query.order_by().count() if with_count else None
     return offset_page(_items(rows, options, key), page, limit, count=count, path=path)
 
 
 def _items(rows, options, key):
-    return [with_self_link(item_path(row, key), item) for row, item in zip(rows, normalize_products(rows, options))]
+    """The page's items, each starting with its ``_links`` (as core.with_self_link makes them)."""
+    base = base_url()
+    return [{"_links": {"self": {"href": base + item_path(row, key)}}, **item}
+            for row, item in zip(rows, normalize_products(rows, options))]
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -287,6 +290,9 @@ def _existing_references(key, documents):
 
 
 _BREAKS = object()
+# A lone surrogate can only come from a \uD800–\uDFFF escape (the body is decoded with errors="replace"):
+# a line without one needs no walk of its document (a false match only costs the walk).
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _batch_document(line):
@@ -295,7 +301,8 @@ def _batch_document(line):
         return None  # answered "Line is too long." on its line
     try:
         document = json.loads(line)
-        check_encodable(document)
+        if SURROGATE_ESCAPE.search(line):
+            check_encodable(document)
     except ValueError:
         return None  # answered as invalid JSON on its line
     except (RecursionError, Refused):

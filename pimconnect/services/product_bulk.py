@@ -8,8 +8,9 @@ Everything still goes through ``db.execute_sql`` (so the strict-transaction chec
 counting see every statement).
 """
 import sqlite3
+import uuid
 
-from peewee import ForeignKeyField, Node
+from peewee import AutoField, BooleanField, CharField, DoubleField, ForeignKeyField, IntegerField, Node, UUIDField
 
 from pimconnect.db import db
 
@@ -38,8 +39,17 @@ def _param(value):
     return value.arguments[0] if isinstance(value, Node) else value
 
 
+PLAIN_FIELDS = (AutoField, BooleanField, CharField, DoubleField, IntegerField)
+
+
 def _converter(field):
+    """None when the driver takes the Python value as it is, else the field's conversion."""
     target = field.rel_field if isinstance(field, ForeignKeyField) else field
+    if type(target) in PLAIN_FIELDS:
+        return None
+    if type(target) is UUIDField:  # hex strings are what db_value returns: convert only the UUIDs
+        return lambda value: (value if isinstance(value, str) and len(value) == 32
+                              else value.hex if isinstance(value, uuid.UUID) else _param(target.db_value(value)))
     return lambda value: None if value is None else _param(target.db_value(value))
 
 
@@ -65,7 +75,8 @@ def insert_rows(model, rows):
     per_statement = max(1, min(1000, MAX_PARAMS // len(names)))
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        params = [convert(row[name]) for row in chunk for name, convert in zip(names, converters)]
+        params = [row[name] if convert is None else convert(row[name])
+                  for row in chunk for name, convert in zip(names, converters)]
         db.execute_sql(head + ", ".join([row_sql] * len(chunk)), params)
 
 

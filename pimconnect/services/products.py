@@ -2,6 +2,7 @@
 in one transaction (the product row, its categories, its ProductValue rows and its completeness)."""
 import contextlib
 import contextvars
+import json
 import uuid as uuid_module
 from decimal import Decimal, InvalidOperation
 
@@ -83,7 +84,13 @@ def _check_fields(data, errors):
 
 def _has_nul(data):
     """Whether a NUL character hides anywhere in the document (no database text column can store it).
-    A loop, not recursion: a deeply nested document must not exhaust the stack."""
+    A loop, not recursion: a deeply nested document must not exhaust the stack. The C JSON encoder
+    answers first for the common case: it writes any NUL as \\u0000, so without that text there is none."""
+    try:
+        if "\\u0000" not in json.dumps(data):
+            return False
+    except (TypeError, ValueError, RecursionError):
+        pass  # not plain JSON data (or too deep for the encoder): walk it
     pending = [data]
     while pending:
         item = pending.pop()
@@ -479,9 +486,10 @@ def _write_index(entries, structure):
     product_bulk.delete_for_products(ProductCompleteness, existed)
     categories, values, completenesses = [], [], []
     for uuid, entry in entries.items():
-        categories.extend({"product": uuid, "category": c} for c in entry.category_ids or ())
-        values.extend(index_rows(uuid, entry.values, structure))
-        completenesses.extend(completeness.completeness_rows(uuid, entry.family, entry.values, structure))
+        product_id = uuid.hex  # the column's stored form, converted once per product rather than per row
+        categories.extend({"product": product_id, "category": c} for c in entry.category_ids or ())
+        values.extend(index_rows(product_id, entry.values, structure))
+        completenesses.extend(completeness.completeness_rows(product_id, entry.family, entry.values, structure))
     product_bulk.insert_rows(ProductCategory, categories)
     product_bulk.insert_rows(ProductValue, values)
     product_bulk.insert_rows(ProductCompleteness, completenesses)
