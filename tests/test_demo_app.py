@@ -483,3 +483,12 @@ def test_live_connection_through_the_wizard_as_admin(live_ce):
     assert landed.status_code == 200 and landed.url == f"{live_ce.demo_url}/", landed.text[:2000]
     assert "Connected as John Doe (admin@example.com)" in landed.text
     assert landed.text.count("<tr><td>") == 3 + 10
+
+    # Open app (reference §2.2): another browser of the same user goes through activate again and,
+    # the app being connected with these scopes already, lands on the Demo App without a wizard.
+    again = requests.Session()
+    _log_in(again, live_ce.pim_url)
+    opened = again.get(f"{live_ce.demo_url}/activate", params={"pim_url": live_ce.pim_url}, timeout=60)
+    assert opened.url == f"{live_ce.demo_url}/", opened.url
+    assert "Connected as John Doe (admin@example.com)" in opened.text
+    assert opened.text.count("<tr><td>") == 3 + 10
