@@ -371,3 +371,17 @@ def test_consent_rules(listed, admin):
 def test_authorize_is_never_a_state_change_for_others(listed, admin):
     """POST is not an accepted method on the authorize endpoint."""
     assert admin.post(authorize_url()).status_code == 405
+
+
+def test_right_after_login_the_callback_is_a_page_that_moves_on(listed, admin):
+    """Coming from the login form, the callback is a page with Refresh and a link (the login page's CSP
+    form-action would block a redirect to another origin); otherwise a plain 302."""
+    connect(listed, ["read_products"])
+    response = admin.client.get(authorize_url(), headers={"Referer": "http://localhost/login?next=/x"})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    refresh = response.headers["Refresh"]
+    assert refresh.startswith(f"0; url={CALLBACK}?code=")
+    target = refresh.split("url=", 1)[1]
+    assert f'href="{escape(target)}"' in response.get_data(as_text=True)
+    assert stored_code(listed, query(target)["code"]) is not None
+    assert admin.client.get(authorize_url(), headers={"Referer": "https://evil.example/login"}).status_code == 302

@@ -67,7 +67,19 @@ def authorize():
         return redirect(url_for(".wizard", client_id=outcome.client_id), 302)
     if outcome.kind == "authenticate":
         return redirect(url_for(".authenticate", client_id=outcome.client_id), 302)
+    if _right_after_login():
+        # The login form's CSP (form-action 'self') also covers the redirects that follow its
+        # submission, so Chromium would block a 302 to the app here: a page that moves on by itself.
+        response = _consent_headers(render("apps/continue.html", url=outcome.url))
+        response.headers["Refresh"] = f"0; url={outcome.url}"  # the link on the page is the fallback
+        return response
     return redirect(outcome.url, 302)
+
+
+def _right_after_login():
+    """Whether this request is the login form's redirect to ``next`` (its Referer is the login page)."""
+    referrer = urlsplit(request.referrer or "")
+    return referrer.netloc == request.host and referrer.path == url_for("auth.login")
 
 
 def _data_or_404(loader):
