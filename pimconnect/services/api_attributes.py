@@ -283,20 +283,29 @@ def option_json(option, attribute_code):
 
 def apply_option(attribute, option, data):
     """Create (``option`` None; ``data`` holds the code) or update an option of ``attribute``."""
+    state, errors = _sorted_labelled(option, data, ("code", "attribute", "sort_order", "labels"))
+    return rules.write_option(attribute, option, state, errors)
+
+
+def _sorted_labelled(row, data, known):
+    """(state, errors) of a body for an option or a group (``row`` None: a new one): its code, labels,
+    sort order and, for a group, its attributes; the other ``known`` properties are only type-checked."""
     check_storable(data)
-    errors, state = {}, {"code": option.code if option else "", "labels": dict(option.labels) if option else {}}
-    if option is None and "code" not in data:
+    errors, state = {}, {"code": row.code if row else "", "labels": dict(row.labels) if row else {}}
+    if row is None and "code" not in data:
         errors["code"] = NOT_BLANK
     for name, value in data.items():
-        expect_known(name, ("code", "attribute", "sort_order", "labels"))
-        (array_of_scalars if name == "labels" else scalar)(name, value)
+        expect_known(name, known)
+        (array_of_scalars if name in ("labels", "attributes") else scalar)(name, value)
         if name == "labels":
             state["labels"] = merged_labels(state["labels"], value)
         elif name == "sort_order":
             state["sort_order"] = integer(name, value, errors)
-        elif name == "code" and option is None:
+        elif name == "attributes":
+            state["attributes"] = _existing_attributes(value)
+        elif name == "code" and row is None:
             state["code"] = string_code(name, value, errors)
-    return rules.write_option(attribute, option, state, errors)
+    return state, errors
 
 
 # -- attribute groups -------------------------------------------------------------------------------
@@ -308,21 +317,7 @@ def group_json(group, attribute_codes):
 
 def apply_group(group, data):
     """Create (``group`` None; ``data`` holds the code) or update a group from a JSON body."""
-    check_storable(data)
-    errors, state = {}, {"code": group.code if group else "", "labels": dict(group.labels) if group else {}}
-    if group is None and "code" not in data:
-        errors["code"] = NOT_BLANK
-    for name, value in data.items():
-        expect_known(name, ("code", "sort_order", "attributes", "labels"))
-        (array_of_scalars if name in ("labels", "attributes") else scalar)(name, value)
-        if name == "labels":
-            state["labels"] = merged_labels(state["labels"], value)
-        elif name == "sort_order":
-            state["sort_order"] = integer(name, value, errors)
-        elif name == "attributes":
-            state["attributes"] = _existing_attributes(value)
-        elif name == "code" and group is None:
-            state["code"] = string_code(name, value, errors)
+    state, errors = _sorted_labelled(group, data, ("code", "sort_order", "attributes", "labels"))
     return rules.write_group(group, state, errors)
 
 
