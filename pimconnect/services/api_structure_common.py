@@ -177,9 +177,9 @@ def is_storable(text):
     return True
 
 
-def check_encodable(data):
-    """Refuse a body holding a lone surrogate as the reference does: its JSON decoder rejects them.
-    (A loop, not recursion: a deeply nested body must not exhaust the stack.)"""
+def json_strings(data):
+    """Every string of a JSON document, keys included. (A loop, not recursion: a deeply nested document
+    must not exhaust the stack.)"""
     pending = [data]
     while pending:
         item = pending.pop()
@@ -188,8 +188,14 @@ def check_encodable(data):
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-        elif isinstance(item, str) and not is_storable(item.replace("\x00", "")):
-            raise Refused(400, "Invalid json message received")
+        elif isinstance(item, str):
+            yield item
+
+
+def check_encodable(data):
+    """Refuse a body holding a lone surrogate as the reference does: its JSON decoder rejects them."""
+    if not all(is_storable(text.replace("\x00", "")) for text in json_strings(data)):
+        raise Refused(400, "Invalid json message received")
 
 
 def check_code(code, errors, pattern_message, pattern=CODE_PATTERN):
