@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 
 from pimconnect.db import write_txn
-from pimconnect.models import ApiClient, ApiToken, AuthCode, AuthCodeToken, CodeIdentifier, ConnectedApp
+from pimconnect.models import ApiClient, ApiToken, AuthCode, AuthCodeToken, CodeIdentifier, ConnectedApp, Connection
 from pimconnect.models import User, UserConsent
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import app_catalogue, app_codes, audit, auth, openid
@@ -215,7 +215,8 @@ def exchange(params, authorization_header=None, remote_addr=None):
     authenticate(client, credentials, key, remote_addr)
     code = AuthCode.get_or_none(AuthCode.code_hash == app_codes.digest(params["code"]))
     _check_code(code, client, params)
-    connected = ConnectedApp.get_or_none(ConnectedApp.id == client.client_id)
+    connected = (ConnectedApp.select(ConnectedApp, Connection).join(Connection)
+                 .where(ConnectedApp.id == client.client_id).first())
     if connected is None:
         raise TokenError("invalid_grant", CODE_NOT_VALID)
     scope, consent = _scope_and_consent(connected, code)
