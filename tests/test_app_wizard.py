@@ -290,9 +290,12 @@ def test_htmx_swaps_the_step_in_place(listed, admin):
 
 
 def test_scope_upgrade_shows_new_lines_and_already_allowed(listed, admin):
-    """New scopes: NEW lines, "Is already allowed to:", no consent box and no Permissions step; Confirm replaces."""
+    """New scopes: NEW lines, "Is already allowed to:", no consent box, no Permissions step; Confirm replaces the
+    scopes and clears the outdated-scopes flag."""
     connect_now = app_helpers.connect(listed, ["read_products", "read_categories"])
     assert connect_now.scopes == ["read_categories", "read_products"]
+    with listed.app_context(), db.connection_context(), write_txn():
+        ConnectedApp.update(has_outdated_scopes=True).where(ConnectedApp.id == APP_ID).execute()
     html = _start(admin, "write_products read_categories").get_data(as_text=True)
     new_part, old_part = html.split("Is already allowed to:")
     assert "View and edit products and product models <span class=\"badge warn\">NEW</span>" in new_part
@@ -301,6 +304,7 @@ def test_scope_upgrade_shows_new_lines_and_already_allowed(listed, admin):
     response = _post(admin, {"step": "authorizations", "action": "confirm"})
     assert response.status_code == 303
     assert app_helpers.connected(listed).scopes == ["read_categories", "write_products"]
+    assert not app_helpers.connected(listed).has_outdated_scopes
     with listed.app_context(), db.connection_context():
         role = Role.get_by_id(ConnectedApp.get_by_id(APP_ID).role_id)
         assert "pim_api_product_edit" in role.permissions

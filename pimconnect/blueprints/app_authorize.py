@@ -93,7 +93,7 @@ def _app_page_url(app):
     """Where the app's Privacy Policy and Terms can be read: its More info page (None for custom apps)."""
     if app.is_custom_app:
         return None
-    if app.url:
+    if app.url and urlsplit(app.url).scheme in ("http", "https"):
         return app.url
     try:
         return url_for("connect.app_detail", app_id=app.id)

@@ -7,7 +7,6 @@ shared with ``services.connections``, so concurrent confirms cannot exceed it.
 """
 import re
 import secrets
-import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -20,14 +19,21 @@ from pimconnect.models import (
     PendingAuthorization,
     Role,
     User,
-    UserConsent,
     UserGroup,
     UserGroupMember,
     UserRole,
 )
 from pimconnect.models.catalog import utcnow
 from pimconnect.permissions import user_permissions
-from pimconnect.services import app_catalogue, app_codes, app_permissions, app_scopes, audit, connections
+from pimconnect.services import (
+    app_catalogue,
+    app_codes,
+    app_consent,
+    app_permissions,
+    app_scopes,
+    audit,
+    connections,
+)
 from pimconnect.services.errors import Invalid
 from pimconnect.services.passwords import generate_password, hash_password
 
@@ -196,7 +202,7 @@ def authorize(user, params):
             return Outcome("wizard", app.id)
         if can_manage:  # same or fewer scopes: replaced silently, which may shrink them (§2.3)
             _replace_scopes(connected, pending.authorization_scope, user)
-        if _authentication_needs_consent(user, app.id, pending.authentication_scope):
+        if app_consent.needs_consent(user, app.id, pending.authentication_scope):
             return Outcome("authenticate", app.id)
         return Outcome("callback", app.id, url=_issue_redirect(app, pending, user))
 
@@ -211,59 +217,6 @@ def _replace_scopes(connected, scopes, user):
     ConnectedApp.update(scopes=scopes, updated=utcnow()).where(ConnectedApp.id == connected.id).execute()
     Role.update(permissions=acls).where(Role.id == role.id).execute()
     audit.record("app.scopes_changed", user=user, app_id=connected.id, scopes=scopes)
-
-
-# -- OpenID consent (§2.4, §5.1) ----------------------------------------------------------------
-
-def _consent(user, app_id):
-    return UserConsent.get_or_none(UserConsent.user == user, UserConsent.app_id == app_id)
-
-
-def consented_scopes(user, app_id):
-    """The authentication scopes ``user`` consented to for the app, or None if never asked."""
-    row = _consent(user, app_id)
-    return None if row is None else list(row.scopes or [])
-
-
-def _save_consent(user, app_id, scopes):
-    """Record the consent; the pairwise subject ``uuid`` is made once and kept (§5.1)."""
-    row = _consent(user, app_id)
-    scopes = sorted(set(scopes))
-    if row is None:
-        UserConsent.create(user=user, app_id=app_id, scopes=scopes, uuid=str(uuid.uuid4()))
-    elif row.scopes != scopes:
-        UserConsent.update(scopes=scopes, consent_date=utcnow()).where(UserConsent.id == row.id).execute()
-
-
-def _authentication_needs_consent(user, app_id, requested):
-    """Apply the consent rules of §2.4; True when the user must see the consent page.
-
-    ``openid`` not requested: the stored consent is emptied. Consented scopes no longer requested
-    are dropped. A new ``openid`` alone is consented silently; a new ``profile``/``email`` needs UI.
-    """
-    requested = set(requested)
-    consented = consented_scopes(user, app_id)
-    if "openid" not in requested:
-        if consented:
-            _save_consent(user, app_id, [])
-        return False
-    kept = set(consented or []) & requested
-    new = requested - kept
-    if new - {"openid"}:
-        if consented is not None and kept != set(consented):
-            _save_consent(user, app_id, kept)
-        return True
-    if consented is None or kept | new != set(consented):
-        _save_consent(user, app_id, kept | new)
-    return False
-
-
-def _consent_on_confirm(user, app_id, requested):
-    """What confirming the wizard or the consent page records: the requested scopes, when openid is one."""
-    if "openid" in requested:
-        _save_consent(user, app_id, requested)
-    elif consented_scopes(user, app_id):
-        _save_consent(user, app_id, [])
 
 
 # -- The callback (§3.3) ------------------------------------------------------------------------
@@ -349,7 +302,7 @@ def wizard_data(user, client_id):
     requested = pending.authorization_scope
     stored = connected.scopes if connected else []
     scope_messages = app_scopes.messages(app_scopes.new_scopes(requested, stored))
-    consented = consented_scopes(user, app.id)
+    consented = app_consent.consented_scopes(user, app.id)
     authentication = pending.authentication_scope
     new_authentication = ([s for s in authentication if s != "openid" and s not in (consented or [])]
                           if "openid" in authentication else [])
@@ -393,7 +346,10 @@ def confirm(user, client_id, consents, permissions=None):
                 app_permissions.save(connected.user_group_id, chosen)
         else:
             _replace_scopes(data.connected, pending.authorization_scope, user)
-        _consent_on_confirm(user, app.id, pending.authentication_scope)
+            # The authorization update the app asked for (§2.3.1) is done: no more "New access
+            # authorization required." on its card.
+            ConnectedApp.update(has_outdated_scopes=False).where(ConnectedApp.id == app.id).execute()
+        app_consent.record_on_confirm(user, app.id, pending.authentication_scope)
         return _issue_redirect(app, pending, user)
 
 
@@ -412,5 +368,5 @@ def confirm_authentication(user, client_id):
     """
     with write_txn():
         data = authentication_data(user, client_id)
-        _consent_on_confirm(user, data.app.id, data.pending.authentication_scope)
+        app_consent.record_on_confirm(user, data.app.id, data.pending.authentication_scope)
         return _issue_redirect(data.app, data.pending, user)
