@@ -11,7 +11,7 @@ import secrets
 from pimconnect.db import write_txn
 from pimconnect.models import ApiClient, ApiToken, RevokedAppToken, User
 from pimconnect.models.catalog import utcnow
-from pimconnect.services import audit, auth
+from pimconnect.services import audit, auth, product_bulk
 from pimconnect.services.passwords import verify_password
 
 ACCESS_TOKEN_SECONDS = 3600
@@ -71,10 +71,7 @@ def issue_pair(client, user):
 
 def check_access_token(value):
     """(token, None) for a valid bearer token, else (None, the reference's 401 message)."""
-    token = (ApiToken.select(ApiToken, ApiClient, User)
-             .join(ApiClient).switch(ApiToken).join(User)
-             .where(ApiToken.token_hash == digest(value), ApiToken.kind == "access")
-             .first())
+    token = product_bulk.first_model("access_token", _access_token_query, digest(value))  # every API call
     if token is None:
         deleted_app = RevokedAppToken.select().where(RevokedAppToken.token_hash == digest(value)).exists()
         return None, APP_DISCONNECTED if deleted_app else INVALID_TOKEN
@@ -85,6 +82,12 @@ def check_access_token(value):
     if token.expires_at is not None and token.expires_at <= utcnow():
         return None, EXPIRED_TOKEN
     return token, None
+
+
+def _access_token_query(token_hash):
+    return (ApiToken.select(ApiToken, ApiClient, User)
+            .join(ApiClient).switch(ApiToken).join(User)
+            .where(ApiToken.token_hash == token_hash, ApiToken.kind == "access"))
 
 
 def _client(client_id, secret):

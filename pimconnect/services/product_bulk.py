@@ -1,4 +1,5 @@
-"""Cheap SQL for the product write path: multi-row INSERTs and queries compiled once.
+"""Cheap SQL for hot paths (product writes and pages, bearer checks): multi-row INSERTs and queries
+compiled once.
 
 Peewee renders a query through its expression tree on every call (~300 µs for a one-line
 SELECT, more for an INSERT of many rows), which dominated a batch upsert. Here a statement is
@@ -10,9 +11,19 @@ counting see every statement).
 import sqlite3
 import uuid
 
-from peewee import AutoField, BooleanField, CharField, DoubleField, ForeignKeyField, IntegerField, Node, UUIDField
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    JSONField,
+    Node,
+    UUIDField,
+)
 
-from pimconnect.db import db
+from pimconnect.db import db, is_sqlite
 
 _SQL = {}
 MAX_PARAMS = 30000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # per statement
@@ -34,6 +45,24 @@ def fetchone(name, build, params):
     return db.execute_sql(compiled(name, build), params).fetchone()
 
 
+def first_model(name, build, value):
+    """The first row of ``build(value)`` (a model query, joins included) as its models, or None.
+
+    The query is rendered once per database kind with a placeholder value that is then swapped for
+    ``value`` in the parameters; Peewee's own cursor wrapper builds the models (and joined models).
+    """
+    key = ("model", name, type(db.obj))
+    if key not in _SQL:
+        placeholder = f"<{name}:{uuid.uuid4().hex}>"
+        query = build(placeholder).limit(1)
+        sql, params = query.sql()
+        _SQL[key] = (query, sql, list(params), params.index(placeholder))
+    query, sql, params, index = _SQL[key]
+    params = list(params)
+    params[index] = value
+    return next(iter(query._get_cursor_wrapper(db.execute_sql(sql, params))), None)
+
+
 def _param(value):
     """A field's database value as a plain parameter (SQLite's JSONField wraps it in ``json(?)``)."""
     return value.arguments[0] if isinstance(value, Node) else value
@@ -50,6 +79,8 @@ def _converter(field):
     if type(target) is UUIDField:  # hex strings are what db_value returns: convert only the UUIDs
         return lambda value: (value if isinstance(value, str) and len(value) == 32
                               else value.hex if isinstance(value, uuid.UUID) else _param(target.db_value(value)))
+    if type(target) is JSONField and is_sqlite():  # SQLite's wrapper is json(dumps(value)): skip the Node
+        return lambda value: None if value is None else target._dumps(value)
     return lambda value: None if value is None else _param(target.db_value(value))
 
 
