@@ -83,12 +83,3 @@ def _has_route(path):
     except RequestRedirect:
         return True
     return True
-
-
-@bp.route("/connected-apps")
-@login_only
-def connected_apps():
-    """List the connected apps; only for users who may manage or open apps."""
-    if not (can("akeneo_connectivity_connection_manage_apps") or can("akeneo_connectivity_connection_open_apps")):
-        abort(403)
-    return render("connect/connected_apps.html")
