@@ -3,6 +3,7 @@ decisions D2–D4, D12, D19, D20)."""
 import base64
 import datetime
 import hashlib
+import pathlib
 
 import pytest
 
@@ -401,3 +402,37 @@ def test_non_string_json_values_are_refused(client, app_id):
 def test_get_is_not_allowed(client):
     """The token endpoint answers POST only."""
     assert client.get(TOKEN_URL).status_code == 405
+
+
+def test_multipart_form_body_is_accepted(client, app_id):
+    """A multipart form, which the reference's Symfony controller also reads, works like a urlencoded one."""
+    response = client.post(TOKEN_URL, data=akeneo_fields(app_id, new_code(app_id)), content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+
+
+def test_unknown_client_and_wrong_secret_answer_alike_with_basic(client, app_id):
+    """A15: no client-id oracle: an unknown client via Basic is the same 401 as a wrong secret."""
+    fields = {"grant_type": "authorization_code", "code": new_code(app_id)}
+    unknown = exchange(client, fields, headers=basic("00000000-0000-4000-8000-000000000000", SECRET))
+    wrong = exchange(client, fields, headers=basic(app_id, "wrong"))
+    for response in (unknown, wrong):
+        assert_refused(response, {"error": "invalid_client"}, status=401)
+        assert response.headers["WWW-Authenticate"] == 'Basic error="invalid_client"'
+
+
+def test_no_secret_reaches_the_database_or_the_log(client, app_id, ctx, caplog):
+    """A13/A18: the token, code and identifier are stored as digests only and never logged."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    code = new_code(app_id)
+    fields = akeneo_fields(app_id, code)
+    token = exchange(client, fields).get_json()["access_token"]
+    secrets_sent = [token, code, fields["code_identifier"], SECRET]
+    assert not any(value in caplog.text for value in secrets_sent)
+    if ctx.config["DATABASE_URL"].startswith("sqlite:///"):
+        db.close()  # the WAL is checkpointed into the file on close
+        path = pathlib.Path(ctx.config["DATABASE_URL"][len("sqlite:///"):])
+        files = [path, path.with_name(path.name + "-wal")]
+        raw = b"".join(file.read_bytes() for file in files if file.exists())
+        assert not any(value.encode() in raw for value in secrets_sent)

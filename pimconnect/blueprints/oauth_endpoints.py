@@ -26,6 +26,9 @@ def _params():
 
     A field sent twice in a form is malformed (RFC 6749 §3.2: parameters must not repeat).
     """
+    if request.mimetype == "multipart/form-data":  # accepted by the reference (Symfony reads both)
+        form = request.form
+        return None if any(len(form.getlist(name)) > 1 for name in form) else form.to_dict()
     raw = request.get_data(cache=True)
     try:
         text = raw.decode("utf-8")

@@ -99,9 +99,17 @@ def _authentication_failed(credentials, key, remote_addr, reason):
     auth.record_failure([key], utcnow(), {key: MAX_FAILURES}, LOCK_SECONDS, window_seconds=60)
     audit.record("app.token.failure", remote_addr=remote_addr, reason=reason,
                  client_id=str(credentials.client_id)[:100])
+    raise _invalid_client(credentials)
+
+
+def _invalid_client(credentials):
+    """``invalid_client``: 401 with WWW-Authenticate when Basic was used (RFC 6749 §5.2, D20), else 400.
+
+    An unknown client and a wrong secret get the same answer, so client ids cannot be probed (A15).
+    """
     if credentials.scheme == "basic":
-        raise TokenError("invalid_client", status=401, headers={"WWW-Authenticate": 'Basic error="invalid_client"'})
-    raise TokenError("invalid_client")
+        return TokenError("invalid_client", status=401, headers={"WWW-Authenticate": 'Basic error="invalid_client"'})
+    return TokenError("invalid_client")
 
 
 def authenticate(client, credentials, key, remote_addr):
@@ -127,7 +135,7 @@ def _check_request(params, credentials):
         raise TokenError("invalid_request")
     client = ApiClient.get_or_none((ApiClient.client_id == credentials.client_id) & (ApiClient.kind == "app"))
     if client is None or client.revoked:
-        raise TokenError("invalid_client")
+        raise _invalid_client(credentials)
     if not _text(params, "code"):
         raise TokenError("invalid_request")
     if params.get("grant_type") != "authorization_code":
