@@ -92,7 +92,7 @@ import threading  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
 from pimconnect.models import AuthCode, GroupPermission, PendingAuthorization, UserConsent  # noqa: E402
-from pimconnect.services import app_permissions  # noqa: E402
+from pimconnect.services import group_permissions  # noqa: E402
 from tests import app_helpers  # noqa: E402
 from tests.app_helpers import CALLBACK, OTHER_ID, WIZARD, authorize_url, code_count, query  # noqa: E402
 from tests.factories import login_with  # noqa: E402
@@ -219,20 +219,20 @@ def test_ee_first_connection_with_product_scopes_has_three_steps(listed, admin):
                  "Ecommerce", "Print", "en_US", "fr_FR", "de_DE", "ERP", "marketing"):
         assert text in html, text
     assert 'name="consent" value="1"' in html  # carried to the next steps as a hidden field
-    chosen = {"step": "permissions", "action": "next", "consent": "1", "category_own": "ecommerce",
-              "locale_edit": ["en_US", "de_DE"], "locale_view": "fr_FR", "attribute_group_view_all": "1"}
+    chosen = {"step": "permissions", "action": "next", "consent": "1", "category-own": "ecommerce",
+              "locale-edit": ["en_US", "de_DE"], "locale-view": "fr_FR", "attribute_group-view-all": "1"}
     html = _post(admin, chosen).get_data(as_text=True)
     assert "Well done!" in html and _buttons(html) == ["Previous", "Confirm"]
     assert 'hx-boost="false"' in html and 'hx-post' not in html.split('id="wizard"')[1]
     summary = html.split('id="permissions-summary"')[1]
     assert "Category trees · Own</dt>\n  <dd>Ecommerce" in summary and "Attribute groups · View</dt>\n  <dd>All" in summary
     back = _post(admin, {**chosen, "step": "summary", "action": "previous"}).get_data(as_text=True)
-    assert re.search(r'name="category_own" value="ecommerce" checked', back)
+    assert re.search(r'name="category-own" value="ecommerce" checked', back)
     response = _post(admin, {**chosen, "step": "summary", "action": "confirm"})
     assert response.status_code == 303 and response.headers["Location"].startswith(CALLBACK)
     with listed.app_context(), db.connection_context():
         group = ConnectedApp.get_by_id(APP_ID).user_group_id
-        stored = app_permissions.load(group)
+        stored = group_permissions.load(group)
     assert stored["category"]["own"] == {"all": False, "identifiers": ["ecommerce"]}
     assert stored["category"]["view"] == {"all": False, "identifiers": ["ecommerce"]}
     assert stored["locale"]["edit"]["identifiers"] == ["de_DE", "en_US"]
@@ -245,11 +245,11 @@ def test_ee_read_only_app_gets_view_levels_only(listed, admin):
     """An app asking read_products sees only View levels; Own/Edit sent anyway are ignored."""
     _start(admin, "read_products")
     html = _post(admin, {"step": "authorizations", "action": "next", "consent": "1"}).get_data(as_text=True)
-    assert "category_view_all" in html and "category_own" not in html and "locale_edit" not in html
-    _post(admin, {"step": "summary", "action": "confirm", "consent": "1", "category_own_all": "1",
-                  "category_view": "print", "locale_edit_all": "1"})
+    assert "category-view-all" in html and "category-own" not in html and "locale-edit" not in html
+    _post(admin, {"step": "summary", "action": "confirm", "consent": "1", "category-own-all": "1",
+                  "category-view": "print", "locale-edit-all": "1"})
     with listed.app_context(), db.connection_context():
-        stored = app_permissions.load(ConnectedApp.get_by_id(APP_ID).user_group_id)
+        stored = group_permissions.load(ConnectedApp.get_by_id(APP_ID).user_group_id)
     assert stored["category"]["own"] == {"all": False, "identifiers": []}
     assert stored["category"]["view"] == {"all": False, "identifiers": ["print"]}
     assert stored["locale"]["edit"]["all"] is False

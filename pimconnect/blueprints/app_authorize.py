@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
 from pimconnect.security import CSP
-from pimconnect.services import app_connect, app_permissions, app_scopes
+from pimconnect.services import app_connect, app_scopes, group_permissions
 from pimconnect.services.errors import Invalid
 
 bp = Blueprint("app_authorize", __name__, url_prefix="/connect/apps")
@@ -23,6 +23,7 @@ bp = Blueprint("app_authorize", __name__, url_prefix="/connect/apps")
 MANAGE_APPS = app_connect.MANAGE_APPS
 OPEN_APPS = app_connect.OPEN_APPS
 SUCCESS = "App successfully configured."
+KIND_LABELS = {"category": "Category trees", "locale": "Locales", "attribute_group": "Attribute groups"}
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 
 
@@ -107,9 +108,19 @@ def _choices(data):
     consents = {"consent": form.get("consent") == "1", "certification": form.get("certification") == "1"}
     permissions = None
     if "permissions" in data.steps:
-        permissions = app_permissions.from_form({name: form.getlist(name) for name in form},
-                                                data.view_only_permissions)
+        permissions = group_permissions.from_form(form, data.view_only_permissions)
     return {"consents": consents, "permissions": permissions}
+
+
+def _permission_fields(permissions):
+    """The hidden fields carrying the chosen permissions to the other steps (group_permissions' names)."""
+    fields = []
+    for kind, levels in permissions.items():
+        for level, value in levels.items():
+            if value["all"]:
+                fields.append((f"{kind}-{level}-all", "1"))
+            fields.extend((f"{kind}-{level}", code) for code in value["identifiers"])
+    return fields
 
 
 def _render_step(data, step, choices, errors=None, status=200):
@@ -119,15 +130,15 @@ def _render_step(data, step, choices, errors=None, status=200):
     if step != "authorizations":
         hidden += [(name, "1") for name, ticked in choices["consents"].items() if ticked]
     if choices["permissions"] is not None and step != "permissions":
-        hidden += app_permissions.form_values(choices["permissions"])
+        hidden += _permission_fields(choices["permissions"])
     response = render(
         "apps/wizard.html", block="wizard", status=status, data=data, step=step, index=index,
         is_last=index == len(steps) - 1, step_labels=app_connect.STEP_LABELS, choices=choices, hidden=hidden,
         errors=errors or {}, app_page_url=_app_page_url(data.app),
         authentication_sentences=app_scopes.AUTHENTICATION_SENTENCES,
-        permission_choices=app_permissions.choices() if "permissions" in steps else None,
-        kind_labels=app_permissions.KIND_LABELS, level_labels=app_permissions.LEVEL_LABELS,
-        levels_for=app_permissions.levels_for)
+        permission_choices=app_connect.permission_choices() if "permissions" in steps else None,
+        kind_labels=KIND_LABELS, level_labels=group_permissions.LEVEL_LABELS,
+        levels_for=group_permissions.levels_for)
     return _consent_headers(response, data.app.callback_url)
 
 
@@ -139,7 +150,7 @@ def wizard():
         return _error_page(request.args["error"], 200)
     data = _data_or_404(app_connect.wizard_data)
     empty = {"consents": {"consent": False, "certification": False},
-             "permissions": app_permissions.empty() if "permissions" in data.steps else None}
+             "permissions": app_connect.no_permissions() if "permissions" in data.steps else None}
     return _render_step(data, data.steps[0], empty)
 
 

@@ -29,10 +29,10 @@ from pimconnect.services import (
     app_catalogue,
     app_codes,
     app_consent,
-    app_permissions,
     app_scopes,
     audit,
     connections,
+    group_permissions,
 )
 from pimconnect.services.errors import Invalid
 from pimconnect.services.passwords import generate_password, hash_password
@@ -315,6 +315,22 @@ def wizard_data(user, client_id):
         view_only_permissions=not app_scopes.can_write_products(requested))
 
 
+def no_permissions():
+    """Every kind with nothing granted: where the EE Permissions step starts."""
+    return {kind: group_permissions.empty(kind) for kind in group_permissions.KINDS}
+
+
+def permission_choices():
+    """What the Permissions step offers, with labels: {kind: [(code, label)]} (trees, enabled locales, groups)."""
+    from pimconnect.models import AttributeGroup, Category
+
+    labels = {"category": {c.code: c.labels for c in Category.select().where(Category.parent.is_null())},
+              "attribute_group": {g.code: g.labels for g in AttributeGroup.select()}}
+    return {kind: [(code, ((labels.get(kind) or {}).get(code) or {}).get("en_US") or
+                    (code if kind == "locale" else f"[{code}]")) for code in codes]
+            for kind, codes in group_permissions.options().items()}
+
+
 def consent_errors(data, consents):
     """The checkboxes the Authorizations step still needs (§7.2; D10: checked by the server too)."""
     errors = {}
@@ -342,8 +358,8 @@ def confirm(user, client_id, consents, permissions=None):
         if data.connected is None:
             connected = create_connected_app(app, pending.authorization_scope, user)
             if "permissions" in data.steps:
-                chosen = permissions if permissions is not None else app_permissions.empty()
-                app_permissions.save(connected.user_group_id, chosen)
+                chosen = permissions if permissions is not None else no_permissions()
+                group_permissions.save(connected.user_group_id, chosen)
         else:
             _replace_scopes(data.connected, pending.authorization_scope, user)
             # The authorization update the app asked for (§2.3.1) is done: no more "New access

@@ -73,8 +73,8 @@ def test_ee_wizard_with_permissions(pim, page):
     page.click("button:has-text('Allow and next')")
     page.wait_for_selector("#permissions-category")
     assert page.url == wizard_url  # htmx swapped the step in place
-    page.check("input[name=category_own][value=ecommerce]")
-    page.check("input[name=locale_view_all]")
+    page.check("input[name=category-own][value=ecommerce]")
+    page.check("input[name=locale-view-all]")
     page.click("button:has-text('Next')")
     page.wait_for_selector("#permissions-summary")
     assert "Ecommerce" in page.inner_text("#permissions-summary")
