@@ -173,3 +173,18 @@ def test_the_search_after_page_reads_the_uuid_index_in_order(api, catalog, conn)
              and "ORDER BY" in s]
     plan = " ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, ["0" * 32, 2][:sql.count("?")]))
     assert "TEMP B-TREE" not in plan and "sqlite_autoindex_product" in plan, plan
+
+
+def test_batch_updates_cost_a_constant_number_of_statements_per_line(api, catalog, conn):
+    made = make_products(30)
+    small, small_sql = batch(api, [{"uuid": str(p.uuid), "values": {"color": v("blue")}} for p in made[:5]])
+    large, large_sql = batch(api, [{"uuid": str(p.uuid), "values": {"color": v("blue")}} for p in made[5:30]])
+    assert {result["status_code"] for result in small + large} == {204}
+    per_line = (len(large_sql) - len(small_sql)) / 20
+    assert per_line == 5, (len(small_sql), len(large_sql))  # lookup, savepoint, identifier, UPDATE, release
+    for table in ("product_value", "product_completeness"):
+        deletes = [sql for sql in large_sql if sql.lstrip().upper().startswith(f'DELETE FROM "{table}"'.upper())]
+        assert len(deletes) == 1 == len(inserts_into(large_sql, table)), table
+    color = Structure.load().attributes["color"].id
+    assert {r.text for r in ProductValue.select().where(ProductValue.attribute == color)} == {"blue"}
+    assert ProductValue.select().where(ProductValue.attribute == color).count() == 30

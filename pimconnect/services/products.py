@@ -445,8 +445,9 @@ def _uuid_taken(data, product):
     return ValidationFailed([{"property": "uuid", "message": f"The {value} uuid is already used for another product."}])
 
 
-def _write_row(product, plan, structure, expected_version):
-    """Insert or compare-and-set update the product row; returns the saved Product."""
+def _write_row(product, plan, structure, expected_version, reread=True):
+    """Insert or compare-and-set update the product row; returns the saved Product (read again, or
+    with ``reread`` False, the row it was with the changes applied: what the update wrote)."""
     family_id = structure.families[plan["family"]].id if plan["family"] else None
     fields = {"identifier": plan["identifier"], "enabled": plan["enabled"], "family": family_id,
               "values": plan["values"], "updated": utcnow()}
@@ -464,7 +465,12 @@ def _write_row(product, plan, structure, expected_version):
                .where(Product.uuid == product.uuid, Product.version == version).execute())
     if changed != 1:
         raise StaleProduct(product.uuid)
-    return Product.get_by_id(product.uuid)
+    if reread:
+        return Product.get_by_id(product.uuid)
+    for name, value in {**fields, "version": version + 1}.items():
+        setattr(product, name, value)
+    product._dirty.clear()
+    return product
 
 
 class _IndexEntry:
@@ -569,7 +575,7 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     try:
         with write_txn():
             structure = batch.structure if batch is not None else Structure.load()
-            if product is not None:
+            if product is not None and batch is None:  # a batch line read it in this transaction
                 fresh = Product.get_or_none(Product.uuid == product.uuid)
                 if fresh is None:
                     raise StaleProduct(product.uuid)
@@ -578,7 +584,7 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
                 batch.flush()
             plan = _plan(data, product, structure, associations_by)
             plan["uuid"] = _new_uuid(data) if product is None else product.uuid
-            saved = _write_row(product, plan, structure, expected_version)
+            saved = _write_row(product, plan, structure, expected_version, reread=batch is None)
             entry = _IndexEntry(product is not None, plan["category_ids"], plan["values"], plan["family"])
             if batch is None:
                 _write_index({saved.uuid: entry}, structure)
