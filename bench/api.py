@@ -141,6 +141,31 @@ def run_profiles(app, token, start):
     profile(app, token, f"10 first pages filtered by {json.dumps(FILTER)}", filtered_page)
 
 
+def statement_counts(app, token, start):
+    """SQL statements per product of one batch of 100 new products and of one search_after page of 100,
+    through the Flask test client in process: the load-independent shape of the two costs."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    statements = [0]
+    original = db.obj.execute_sql
+
+    def counting(sql, *args, **kwargs):
+        statements[0] += 1
+        return original(sql, *args, **kwargs)
+
+    db.obj.execute_sql = counting
+    try:
+        client.patch(PRODUCTS, data=batch_body(start), content_type=COLLECTION, headers=headers)
+        batch = statements[0]
+        statements[0] = 0
+        client.get(PRODUCTS, query_string={"pagination_type": "search_after", "limit": BATCH}, headers=headers)
+        page = statements[0]
+    finally:
+        del db.obj.execute_sql
+    print(f"SQL statements: {batch / BATCH:.2f} per product in a batch of {BATCH} new products; "
+          f"{page} for a search_after page of {BATCH}")
+
+
 def verdict(ok):
     return "PASS" if ok else "FAIL"
 
@@ -166,6 +191,7 @@ def run_backend(label, url, count, large, runs, with_profile):
         with db.connection_context():
             size = Product.select().count()
         print(f"filtered first page at {size:,} products: median {small:.2f} ms (of {runs})")
+        statement_counts(app, api.token["access_token"], count + 2 * BATCH + 1)
         if with_profile:
             run_profiles(app, api.token["access_token"], count + 1)
         with db.connection_context():
