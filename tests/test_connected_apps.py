@@ -218,40 +218,45 @@ def test_revoke_tokens_keeps_the_app_connected(admin, catalog, client, shop, con
     assert ApiToken.select().where(ApiToken.revoked == False).count() == 0  # noqa: E712
 
 
-def test_open_app_redirects_with_pim_url_and_clears_the_flag(admin, catalog, shop, conn):
-    """Open app (POST) goes to the activate URL + pim_url; a Manage apps user clears the flag."""
+def test_open_app_redirects_with_pim_url_and_changes_nothing(admin, catalog, shop, conn):
+    """Open app goes to the activate URL + pim_url; a GET changes nothing (the flag stays)."""
     app_id, code = shop
     with catalog.app_context(), write_txn():
         ConnectedApp.update(has_outdated_scopes=True).where(ConnectedApp.id == app_id).execute()
-    page = admin.client.get(f"/connect/connected-apps/{code}/open").get_data(as_text=True)
-    assert "Open app" in page
-    assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is True  # a GET changes nothing
-    response = admin.post(f"/connect/connected-apps/{code}/open")
-    assert response.status_code == 303
+    page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
+    assert f'href="/connect/connected-apps/{code}/open" target="_blank" rel="noopener">Open app</a>' in page
+    response = admin.client.get(f"/connect/connected-apps/{code}/open")
+    assert response.status_code == 302
     assert response.headers["Location"] == "https://shop.example/activate?pim_url=http%3A%2F%2Flocalhost"
-    assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is False
+    assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is True
 
 
-def test_open_app_keeps_the_flag_for_open_apps_only_users(catalog, client, shop, conn):
-    """A user with Open apps only may open the app; the flag stays for someone who can manage apps."""
+def test_open_apps_only_users_open_but_do_not_manage(catalog, client, shop, conn):
+    """A user with Open apps only may open the app, not manage or delete it."""
     app_id, code = shop
-    with catalog.app_context(), write_txn():
-        ConnectedApp.update(has_outdated_scopes=True).where(ConnectedApp.id == app_id).execute()
     opener = _login_with(catalog, client, ["akeneo_connectivity_connection_open_apps"])
     list_page = opener.client.get("/connect/connected-apps").get_data(as_text=True)
     assert '<button type="button" class="button" disabled>Manage app</button>' in list_page
-    assert opener.post(f"/connect/connected-apps/{code}/open").status_code == 303
-    assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is True
+    assert opener.client.get(f"/connect/connected-apps/{code}/open").status_code == 302
     assert opener.client.get(f"/connect/connected-apps/{code}").status_code == 403
     assert opener.post(f"/connect/connected-apps/{code}/delete").status_code == 403
     assert ConnectedApp.select().where(ConnectedApp.id == app_id).exists()
+
+
+def test_manage_apps_only_users_cannot_open(catalog, client, shop):
+    """Manage apps alone does not enable Open app (reference §10)."""
+    _, code = shop
+    manager = _login_with(catalog, client, ["akeneo_connectivity_connection_manage_apps"])
+    list_page = manager.client.get("/connect/connected-apps").get_data(as_text=True)
+    assert '<button type="button" class="button" disabled>Open app</button>' in list_page
+    assert manager.client.get(f"/connect/connected-apps/{code}/open").status_code == 403
 
 
 def test_gates_for_users_without_apps_rights(julia, shop, conn):
     """Julia (no apps rights) gets 403 on the list, the page, open and delete."""
     _, code = shop
     for method, path in (("get", "/connect/connected-apps"), ("get", f"/connect/connected-apps/{code}"),
-                         ("post", f"/connect/connected-apps/{code}/open"),
+                         ("get", f"/connect/connected-apps/{code}/open"),
                          ("post", f"/connect/connected-apps/{code}/delete"),
                          ("post", f"/connect/connected-apps/{code}/revoke-tokens")):
         response = julia.post(path) if method == "post" else julia.client.get(path)

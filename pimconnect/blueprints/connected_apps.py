@@ -5,7 +5,7 @@ and the app-facing ``POST /connect/apps/v1/scopes/update`` (§2.3.1).
 Gates (§10): Manage apps for the app page and every change; Open apps to open an app; a custom
 app's page also opens for users who may create and delete custom apps.
 """
-from flask import Blueprint, abort, flash, jsonify, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
@@ -144,21 +144,19 @@ def delete(code):
     return redirect_to(url_for("connected_apps.index"))
 
 
-@bp.route("/connect/connected-apps/<code>/open", methods=["GET", "POST"])
+@bp.get("/connect/connected-apps/<code>/open")
 @require(OPEN_APPS)
 def open_app(code):
-    """GET: a page with the Open app button (the notification's link); POST: go to the app.
+    """Go to the app: its activate URL with ``pim_url`` (§2.2), opened in a new tab by the buttons.
 
-    Opening as a user who can manage apps clears "New access authorization required." (§2.2),
-    which is why the redirect happens on a POST.
+    Nothing changes here (no state-changing GET): "New access authorization required." clears
+    when a user who can manage apps completes the app's next authorization.
     """
     card = _card(code)
-    if request.method == "GET":
-        return render("connected_apps/open.html", card=card)
-    url = service.open_url(card, clear_outdated=can(MANAGE_APPS))
+    url = service.open_url(card)
     if url is None:
         abort(404)
-    return redirect_to(url)
+    return redirect(url, 302)
 
 
 @bp.route("/connect/connected-apps/<code>/regenerate-secret", methods=["GET", "POST"])

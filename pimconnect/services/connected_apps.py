@@ -118,12 +118,8 @@ def with_pim_url(url):
     return f"{url}{'&' if '?' in url else '?'}pim_url={quote(pim_url, safe='')}"
 
 
-def open_url(card, clear_outdated):
-    """The URL that opens the app (activate URL + pim_url); a user with Manage apps clears the flag."""
-    if clear_outdated and card.app.has_outdated_scopes:
-        with write_txn():
-            ConnectedApp.update(has_outdated_scopes=False, updated=utcnow()).where(
-                ConnectedApp.id == card.app.id).execute()
+def open_url(card):
+    """The URL that opens the app: its activate URL + pim_url (None without an activate URL)."""
     return with_pim_url(card.activate_url) if card.activate_url else None
 
 
