@@ -79,7 +79,7 @@ def jwks():
 @bp.get("/.well-known/openid-configuration")
 def openid_configuration():
     """The OpenID Provider metadata (issuer and URLs from PIM_URL)."""
-    return jsonify(openid.discovery(lambda name: url_for(f"oauth_endpoints.{name}")))
+    return jsonify(openid.discovery(url_for))
 
 
 def init_app(app):

@@ -141,17 +141,17 @@ def id_token(client_id, user, consent):
     return jwt.encode({"typ": "JWT", "alg": ALGORITHM, "kid": row.kid}, claims, _signing_key(row))
 
 
-def discovery(url_for_endpoint):
-    """The OpenID Provider metadata; ``url_for_endpoint(name)`` gives an endpoint's path.
+def discovery(path_of):
+    """The OpenID Provider metadata; ``path_of(endpoint)`` gives an endpoint's path (Flask's url_for).
 
     The issuer and every URL come from PIM_URL, never from the request's Host header (checklist A11).
     """
     base = current_app.config["PIM_URL"].rstrip("/")
     return {
         "issuer": current_app.config["PIM_URL"],
-        "authorization_endpoint": base + "/connect/apps/v1/authorize",
-        "token_endpoint": base + url_for_endpoint("token"),
-        "jwks_uri": base + url_for_endpoint("jwks"),
+        "authorization_endpoint": base + path_of("app_authorize.authorize"),
+        "token_endpoint": base + path_of("oauth_endpoints.token"),
+        "jwks_uri": base + path_of("oauth_endpoints.jwks"),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
