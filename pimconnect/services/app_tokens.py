@@ -154,7 +154,8 @@ def _check_code(code, client, params):
     if code is None or code.client_id != client.id:
         raise TokenError("invalid_grant", CODE_NOT_VALID)
     if code.used_at is not None:
-        _revoke_replayed(code)
+        with write_txn():
+            _revoke_replayed(code, client)
         raise TokenError("invalid_grant", CODE_NOT_VALID)
     if code.expires_at <= utcnow():
         raise TokenError("invalid_grant", CODE_EXPIRED)
@@ -171,12 +172,14 @@ def _check_code(code, client, params):
         raise TokenError("invalid_grant")
 
 
-def _revoke_replayed(code):
-    """A used code came back: the tokens issued from it stop working (D3, checklist F2)."""
-    with write_txn():
-        issued = AuthCodeToken.select(AuthCodeToken.token).where(AuthCodeToken.code == code.id)
-        ApiToken.update(revoked=True).where(ApiToken.id.in_(issued)).execute()
-        audit.record("app.token.replayed_code", client_id=code.client.client_id if code.client_id else None)
+def _revoke_replayed(code, client):
+    """A used code came back: the tokens issued from it stop working (D3, checklist F2).
+
+    Call inside a write transaction that commits even though the request is refused.
+    """
+    issued = AuthCodeToken.select(AuthCodeToken.token).where(AuthCodeToken.code == code.id)
+    ApiToken.update(revoked=True).where(ApiToken.id.in_(issued)).execute()
+    audit.record("app.token.replayed_code", user=code.user_id, client_id=client.client_id)
 
 
 def _scope_and_consent(connected, code):
@@ -195,9 +198,8 @@ def _issue(code, client, connected, scope, key, remote_addr):
     with write_txn():
         consumed = AuthCode.update(used_at=utcnow()).where(
             AuthCode.id == code.id, AuthCode.used_at.is_null()).execute()
-        if consumed != 1:
-            issued = AuthCodeToken.select(AuthCodeToken.token).where(AuthCodeToken.code == code.id)
-            ApiToken.update(revoked=True).where(ApiToken.id.in_(issued)).execute()
+        if consumed != 1:  # another request consumed it since we read it: a replay
+            _revoke_replayed(code, client)
             return None  # this transaction commits the revocation; the caller refuses the request
         # D4: a new token per exchange; the app's tokens for other scopes stop working.
         ApiToken.update(revoked=True).where(
