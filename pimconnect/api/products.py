@@ -31,7 +31,8 @@ from pimconnect.api.core import (
 )
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
 from pimconnect.services.api_structure_common import Refused, check_encodable, decoded
-from pimconnect.services.product_api import ReadOptions, normalize_products, product_rows
+from pimconnect.services import product_bulk
+from pimconnect.services.product_api import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
 from pimconnect.db import write_txn
 from pimconnect.services.products import (
     StaleProduct,
@@ -212,9 +213,12 @@ def product_list(key, path):
     options = read_options(key, attributes=attributes, locales=locales, scope=scope.code if scope else None)
     if pagination_type == "search_after":
         cursor = request.args.get("search_after")
-        if cursor:
-            query = query.where(Product.uuid > _decode_cursor(cursor))
-        rows = product_rows(query.order_by(Product.uuid).limit(limit))
+        after = _decode_cursor(cursor) if cursor else None
+        rows = _walk_page(after, limit) if condition is None and scope is None else None
+        if rows is None:
+            if after is not None:
+                query = query.where(Product.uuid > after)
+            rows = product_rows(query.order_by(Product.uuid).limit(limit))
         last = encode_cursor(rows[-1].uuid) if rows else None
         return search_after_page(_items(rows, options, key), limit, last, path=path)
     if page * limit > MAX_PAGE_RESULTS:
@@ -222,6 +226,24 @@ def product_list(key, path):
     rows = product_rows(query.order_by(Product.uuid).paginate(page, limit))
     count = query.order_by().count() if with_count else None
     return offset_page(_items(rows, options, key), page, limit, count=count, path=path)
+
+
+def _walk_page(after, limit):
+    """The rows of an unfiltered search_after page (the statement of a full walk, rendered once), or
+    None when it cannot be prepared (the general path then runs)."""
+    sample_uuid, sample_limit = uuid_module.UUID(int=1), 7919
+
+    def build():
+        query = _select().select(*ROW_COLUMNS)
+        if after is not None:
+            query = query.where(Product.uuid > sample_uuid)
+        return query.order_by(Product.uuid).limit(sample_limit)
+
+    expected = ([Product.uuid.db_value(sample_uuid)] if after is not None else []) + [sample_limit]
+    sql = product_bulk.compiled_as("walk_after" if after is not None else "walk_first", build, expected)
+    if sql is None:
+        return None
+    return rows_of(sql, ([Product.uuid.db_value(after)] if after is not None else []) + [limit])
 
 
 def _items(rows, options, key):

@@ -46,7 +46,11 @@ def product_rows(query):
     page's time): the uuid as a UUID, the JSON documents decoded (PostgreSQL's driver already does),
     the flag as a bool; the timestamps stay as the driver gives them (``_iso`` reads both forms).
     """
-    sql, params = query.select(*ROW_COLUMNS).sql()
+    return rows_of(*query.select(*ROW_COLUMNS).sql())
+
+
+def rows_of(sql, params):
+    """ProductRow tuples of a statement selecting ROW_COLUMNS (see product_rows)."""
     return [ProductRow(uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(uuid), identifier,
                        bool(enabled), family, json.loads(values) if isinstance(values, str) else values,
                        json.loads(associations) if isinstance(associations, str) else associations,
