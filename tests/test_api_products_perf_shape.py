@@ -123,6 +123,9 @@ def test_unique_values_are_checked_against_earlier_lines_of_the_same_batch(api, 
     results, _ = batch(api, [one, two])
     assert [r["status_code"] for r in results] == [201, 422]
     assert "already set on another product" in results[1]["errors"][0]["message"]
+    # The refused line rolled back alone: the first line's index rows, written before it, are kept.
+    assert ProductValue.select().where(ProductValue.product == uuid.UUID(one["uuid"])).count() == 6
+    assert ProductCompleteness.select().where(ProductCompleteness.product == uuid.UUID(one["uuid"])).count() > 0
 
 
 def test_a_taken_uuid_is_still_refused_by_name(api, catalog):

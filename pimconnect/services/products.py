@@ -572,6 +572,8 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     or ``identifier`` (the legacy /products endpoints).
     """
     batch = _batch.get()
+    if batch is not None and batch.pending and _reads_index(data, batch.structure):
+        batch.flush()  # outside the line's savepoint: a refused line must not roll the earlier lines' rows back
     try:
         with write_txn():
             structure = batch.structure if batch is not None else Structure.load()
@@ -580,8 +582,6 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
                 if fresh is None:
                     raise StaleProduct(product.uuid)
                 product = fresh
-            if batch is not None and batch.pending and _reads_index(data, structure):
-                batch.flush()
             plan = _plan(data, product, structure, associations_by)
             plan["uuid"] = _new_uuid(data) if product is None else product.uuid
             saved = _write_row(product, plan, structure, expected_version, reread=batch is None)
