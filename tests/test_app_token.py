@@ -307,6 +307,15 @@ def test_pkce_s256_verifier(client, app_id, verifier, body):
         assert_refused(response, body)
 
 
+@pytest.mark.parametrize("length", [43, 128])
+def test_pkce_verifier_length_bounds(client, app_id, length):
+    """RFC 7636 §4.1: verifiers of 43 and 128 characters are accepted."""
+    verifier = ("abc-._~XYZ" * 13)[:length]
+    code = new_code(app_id, code_challenge=_s256(verifier), code_challenge_method="S256")
+    fields = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier}
+    assert exchange(client, fields, headers=basic(app_id, SECRET)).status_code == 200
+
+
 def test_pkce_applies_to_the_akeneo_exchange_too(client, app_id):
     """A challenge-bound code exchanged with Akeneo's scheme still needs the verifier."""
     code = new_code(app_id, code_challenge=_s256(VERIFIER), code_challenge_method="S256")
