@@ -26,7 +26,8 @@ PUBLIC_ENDPOINTS = {
 }
 # Machine-to-machine endpoints authenticate with a bearer token, not the session cookie, so
 # they neither need nor accept the CSRF token.
-CSRF_FREE_PREFIXES = ("/api/", "/connect/apps/v1/scopes/update")
+CSRF_FREE_PREFIXES = ("/api/", "/connect/apps/v1/scopes/update",
+                      "/connect/apps/v1/oauth2/token")  # the app authenticates itself: challenge or secret
 TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
 HEADERS = {
     "Content-Security-Policy": "script-src 'self'",
