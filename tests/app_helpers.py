@@ -66,3 +66,37 @@ def connected(app, app_id=APP_ID):
 def client_of(app, app_id=APP_ID):
     with app.app_context(), db.connection_context():
         return ApiClient.get_or_none(ApiClient.client_id == app_id)
+
+
+def register_listing(app, name="Shop Sync", **fields):
+    """Another compatible catalogue app with a random id; returns (its id, its clear secret)."""
+    import uuid
+
+    data = {"id": str(uuid.uuid4()), "name": name, "author": "Acme", "editions": ["ce", "ee"],
+            "activate_url": "https://shop.example/activate", "callback_url": "https://shop.example/callback",
+            "categories": ["E-commerce"], **fields}
+    with app.app_context(), db.connection_context():
+        listing, secret = app_catalogue.register(data)
+        return listing.id, secret
+
+
+def connect_code(app, app_id, scopes=("read_products",)):
+    """Connect a registered app with ``scopes`` through the service; returns its connection code."""
+    with app.app_context(), db.connection_context():
+        with write_txn():
+            connected_app = app_connect.create_connected_app(app_catalogue.find_app(app_id), list(scopes))
+        return connected_app.connection.code
+
+
+def app_token(app, app_id, scope=None):
+    """An access token for a connected app's API user, as the token endpoint issues them."""
+    from pimconnect.models import ApiToken
+    from pimconnect.services import api_tokens
+
+    with app.app_context(), db.connection_context():
+        connected_app = ConnectedApp.get_by_id(app_id)
+        value = api_tokens.new_secret()
+        with write_txn():
+            ApiToken.create(token_hash=api_tokens.digest(value), kind="access", client=app_codes.app_client(app_id),
+                            user=connected_app.connection.user, scope=scope or " ".join(connected_app.scopes))
+        return value

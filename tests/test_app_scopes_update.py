@@ -1,7 +1,7 @@
 """POST /connect/apps/v1/scopes/update (reference §2.3.1): flag the app, notify the users who can manage
 apps, never change the scopes; 403 "Not an authenticated App" for other tokens; the card's state line."""
 from pimconnect.models import ConnectedApp, Notification
-from tests.apps_helpers import app_token, connect, register_listing
+from tests.app_helpers import app_token, connect_code, register_listing
 
 URL = "/connect/apps/v1/scopes/update"
 
@@ -13,7 +13,7 @@ def _post(client, token, scopes):
 def test_new_scopes_flag_and_notify(admin, catalog, client, conn):
     """New supported scopes: 200 "Ok", the flag, one notification for admin with Open App, scopes unchanged."""
     app_id, _ = register_listing(catalog, "Shop Sync")
-    code = connect(catalog, app_id, ["read_products"])
+    code = connect_code(catalog, app_id, ["read_products"])
     token = app_token(catalog, app_id)
     response = _post(client, token, "read_products write_products openid")
     assert response.status_code == 200 and response.get_json() == "Ok"
@@ -31,7 +31,7 @@ def test_new_scopes_flag_and_notify(admin, catalog, client, conn):
 def test_known_or_authentication_scopes_change_nothing(catalog, client, conn):
     """Implied, already granted, unknown or authentication scopes never flag the app."""
     app_id, _ = register_listing(catalog)
-    connect(catalog, app_id, ["delete_products"])
+    connect_code(catalog, app_id, ["delete_products"])
     token = app_token(catalog, app_id)
     assert _post(client, token, "read_products write_products openid profile email assets_galore").get_json() == "Ok"
     assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is False
@@ -43,3 +43,17 @@ def test_refusals(api, client, conn):
     assert client.post(URL, query_string={"scopes": "read_products"}).status_code == 401
     refused = client.post(URL, query_string={"scopes": "read_products"}, headers={"Authorization": f"Bearer {api.token}"})
     assert refused.status_code == 403 and refused.get_json() == "Not an authenticated App"
+
+
+def test_re_authorizing_clears_the_flag(admin, catalog, client, conn):
+    """Once a user who can manage apps authorizes the app's request again, the card is no longer flagged."""
+    from urllib.parse import urlencode
+
+    app_id, _ = register_listing(catalog, "Shop Sync")
+    connect_code(catalog, app_id, ["read_products"])
+    _post(client, app_token(catalog, app_id), "write_products")
+    assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is True
+    query = urlencode({"response_type": "code", "client_id": app_id, "scope": "read_products"})
+    answer = admin.client.get(f"/connect/apps/v1/authorize?{query}")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("https://shop.example/callback?code=")
+    assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is False

@@ -16,7 +16,7 @@ from pimconnect.models import (
     UserGroup,
 )
 from pimconnect.services import app_codes
-from tests.apps_helpers import app_token, connect, register_listing
+from tests.app_helpers import app_token, connect_code, register_listing
 from tests.conftest import Auth
 
 DISCONNECTED = "The access token provided is invalid. Your app has been disconnected from that PIM."
@@ -26,7 +26,7 @@ DISCONNECTED = "The access token provided is invalid. Your app has been disconne
 def shop(catalog, conn):
     """A connected catalogue app with product write scopes: (app id, connection code)."""
     app_id, _ = register_listing(catalog, "Shop Sync", partner="PIM Connect Partner")
-    return app_id, connect(catalog, app_id, ["write_products", "read_categories"])
+    return app_id, connect_code(catalog, app_id, ["write_products", "read_categories"])
 
 
 def _login_with(catalog, client, permissions, username="operator"):
@@ -54,7 +54,7 @@ def test_empty_list(admin):
 def test_list_sorted_by_name_with_sections_and_state_lines(admin, catalog, shop, conn):
     """Cards sorted by name; pending, outdated and unlisted lines follow the reference's priority."""
     other_id, _ = register_listing(catalog, "Alpha Feed", author="Feeds Inc")
-    alpha = connect(catalog, other_id, ["read_products"])
+    alpha = connect_code(catalog, other_id, ["read_products"])
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "Your PIM is connected with 2 apps." in page
     assert page.index("Alpha Feed") < page.index("Shop Sync")
@@ -94,7 +94,7 @@ def test_settings_tab_shows_authorizations_and_saves_flow_type(admin, shop, conn
 def test_no_scope_messages(admin, catalog, conn):
     """An app without authorization scopes says so, and that it does not access products."""
     app_id, _ = register_listing(catalog, "Version Reader")
-    code = connect(catalog, app_id, [])
+    code = connect_code(catalog, app_id, [])
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "No specific authorizations have been requested." in page
     assert "This connected app doesn't access your product information." in page
@@ -122,7 +122,7 @@ def test_tabs_follow_edition_and_scopes(admin, catalog, shop, conn):
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "tab=permissions" in page and "tab=error_monitoring" in page and "tab=catalogs" not in page
     app_id, _ = register_listing(catalog, "Catalog App")
-    with_catalogs = connect(catalog, app_id, ["read_catalogs", "read_products"])
+    with_catalogs = connect_code(catalog, app_id, ["read_catalogs", "read_products"])
     page = admin.client.get(f"/connect/connected-apps/{with_catalogs}?tab=catalogs").get_data(as_text=True)
     assert "This app has not created any catalog yet." in page
     catalog.config["PIM_EDITION"] = "ce"
@@ -164,7 +164,7 @@ def test_permissions_need_the_management_rights(catalog, client, shop, conn):
 def test_read_only_app_gets_view_levels_only(admin, catalog, conn):
     """An app that can only read products sees and stores View levels only."""
     app_id, _ = register_listing(catalog, "Reader")
-    code = connect(catalog, app_id, ["read_products"])
+    code = connect_code(catalog, app_id, ["read_products"])
     page = admin.client.get(f"/connect/connected-apps/{code}?tab=permissions").get_data(as_text=True)
     assert 'name="category-own"' not in page and 'name="category-view"' in page
     admin.post(f"/connect/connected-apps/{code}/permissions", {"category-own": ["master"], "category-view": ["master"]})
@@ -202,7 +202,7 @@ def test_reconnecting_after_delete_keeps_old_tokens_refused(admin, catalog, clie
     app_id, code = shop
     old = app_token(catalog, app_id)
     admin.post(f"/connect/connected-apps/{code}/delete")
-    connect(catalog, app_id, ["read_products"])
+    connect_code(catalog, app_id, ["read_products"])
     new = app_token(catalog, app_id)
     assert client.get("/api/rest/v1/products-uuid", headers={"Authorization": f"Bearer {new}"}).status_code == 200
     assert client.get("/api/rest/v1/products-uuid", headers={"Authorization": f"Bearer {old}"}).status_code == 401

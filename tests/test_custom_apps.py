@@ -4,7 +4,7 @@ import pytest
 
 from pimconnect.models import ConnectedApp, CustomApp, User
 from pimconnect.services import app_catalogue, crypto
-from tests.apps_helpers import app_token, connect
+from tests.app_helpers import app_token, connect_code
 
 GOOD = {"name": "My test app", "activate_url": "https://dev.example/activate",
         "callback_url": "http://localhost:8000/callback"}
@@ -76,7 +76,7 @@ def test_delete_disconnects_a_connected_custom_app(admin, catalog, client, conn)
     """Deleting a connected custom app also deletes the connected app; its token says disconnected."""
     _create(admin)
     app = CustomApp.get()
-    connect(catalog, app.client_id, ["read_products"])
+    connect_code(catalog, app.client_id, ["read_products"])
     token = app_token(catalog, app.client_id)
     page = admin.client.get(f"/connect/custom-apps/{app.client_id}/delete").get_data(as_text=True)
     assert "You are about to delete your app from this PIM." in page
@@ -91,7 +91,7 @@ def test_regenerate_secret_shows_the_new_one_once(admin, catalog, conn):
     """From the connected app's settings: masked secret, confirmation text, a new secret shown once."""
     _create(admin)
     app = CustomApp.get()
-    code = connect(catalog, app.client_id, ["read_products"])
+    code = connect_code(catalog, app.client_id, ["read_products"])
     with catalog.app_context():
         old = app_catalogue.app_secret(app.client_id)
     settings = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)

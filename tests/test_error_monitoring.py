@@ -7,14 +7,14 @@ from pimconnect.db import write_txn
 from pimconnect.models import BusinessError, Connection
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import error_monitoring
-from tests.apps_helpers import app_token, connect, register_listing
+from tests.app_helpers import app_token, connect_code, register_listing
 
 BATCH = "application/vnd.akeneo.collection+json"
 
 
 def _app(catalog):
     app_id, _ = register_listing(catalog, "Source App")
-    code = connect(catalog, app_id, ["write_products"])
+    code = connect_code(catalog, app_id, ["write_products"])
     return app_id, code, app_token(catalog, app_id)
 
 

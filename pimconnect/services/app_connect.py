@@ -202,6 +202,7 @@ def authorize(user, params):
             return Outcome("wizard", app.id)
         if can_manage:  # same or fewer scopes: replaced silently, which may shrink them (§2.3)
             _replace_scopes(connected, pending.authorization_scope, user)
+            _authorization_renewed(connected)
         if app_consent.needs_consent(user, app.id, pending.authentication_scope):
             return Outcome("authenticate", app.id)
         return Outcome("callback", app.id, url=_issue_redirect(app, pending, user))
@@ -217,6 +218,14 @@ def _replace_scopes(connected, scopes, user):
     ConnectedApp.update(scopes=scopes, updated=utcnow()).where(ConnectedApp.id == connected.id).execute()
     Role.update(permissions=acls).where(Role.id == role.id).execute()
     audit.record("app.scopes_changed", user=user, app_id=connected.id, scopes=scopes)
+
+
+def _authorization_renewed(connected):
+    """A user who can manage apps authorized the app's current request: the update it asked for
+    (§2.3.1) is done, so its card no longer says "New access authorization required.". (The
+    reference clears the flag when such a user merely opens the app; opening is a plain GET here.)"""
+    if connected.has_outdated_scopes:
+        ConnectedApp.update(has_outdated_scopes=False).where(ConnectedApp.id == connected.id).execute()
 
 
 # -- The callback (§3.3) ------------------------------------------------------------------------
@@ -362,9 +371,7 @@ def confirm(user, client_id, consents, permissions=None):
                 group_permissions.save(connected.user_group_id, chosen)
         else:
             _replace_scopes(data.connected, pending.authorization_scope, user)
-            # The authorization update the app asked for (§2.3.1) is done: no more "New access
-            # authorization required." on its card.
-            ConnectedApp.update(has_outdated_scopes=False).where(ConnectedApp.id == app.id).execute()
+            _authorization_renewed(data.connected)
         app_consent.record_on_confirm(user, app.id, pending.authentication_scope)
         return _issue_redirect(app, pending, user)
 
