@@ -3,21 +3,12 @@
 PIM Connect has no product models, so a family never has variants: the variant list of an existing
 family is an empty page.
 """
-from flask import jsonify
 from peewee import fn
 
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    ApiError,
-    api_view,
-    not_found,
-    offset_page,
-    parse_limit,
-    parse_page,
-    parse_pagination_type,
-    parse_with_count,
-)
-from pimconnect.api.resources import Resource, applied_writes, find, register, rows_page, structure_filters
+from pimconnect.api.core import ApiError, api_view, not_found, offset_page
+from pimconnect.api.resources import Resource, applied_writes, find, list_params, register, rows_page
+from pimconnect.api.resources import structure_filters
 from pimconnect.models import Family, Product
 from pimconnect.services.api_families import apply_family, families_json
 
@@ -60,8 +51,7 @@ def existing_family(code):
 def family_variants_list(family_code):
     """An existing family's variants: always none here."""
     existing_family(family_code)
-    parse_pagination_type()
-    limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
+    limit, page, with_count = list_params()
     return offset_page([], page, limit, count=0 if with_count else None)
 
 

@@ -72,6 +72,12 @@ class Resource:
     owner: Optional[Callable] = None
 
 
+def list_params():
+    """(limit, page, with_count) of a structure list, which only knows offset pagination."""
+    parse_pagination_type()
+    return parse_limit(), parse_page(), parse_with_count()
+
+
 def operation_id(method, path):
     """The reference's operation id, which its documentation links name: ``patch_attributes__code_``."""
     return method.lower() + "_" + re.sub(r"[/{}-]", "_", path.lstrip("/"))
@@ -113,8 +119,7 @@ class _Views:
 
     def listing(self, **arguments):
         owner = self._owner(arguments)
-        parse_pagination_type()
-        limit, page, with_count = parse_limit(), parse_page(), parse_with_count()
+        limit, page, with_count = list_params()
         with api_refusals(operation_id("GET", self.resource.path)):
             documents, count = self.resource.page(*owner, page, limit, with_count)
         items = [with_self_link(self._location(arguments, item["code"]), item) for item in documents]
