@@ -175,8 +175,8 @@ def test_business_rule_refusals(api):
           ("units[1][convert_from_standard][2][value]", "A conversion cannot divide by zero."),
           ("units[1][convert_from_standard][3][value]", 'The conversion value should be a number represented in a '
                                                         'string (example: "0.2561")')]),
-        (family("Area", "M2", unit("M2", symbol="s" * 51)),
-         [("units[0][symbol]", "This value is too long. It should have 50 characters or less.")]),
+        (family("Area", "M2", unit("M2", symbol="s" * 256)),
+         [("units[0][symbol]", "This value is too long. It should have 255 characters or less.")]),
         (family("Area", "M2", unit("M2", labels={"en_US": "a\u0000"})),
          [("units[0][labels][en_US]", "This value should not contain the NUL character.")]),
         (family("Area", "U0", *[unit(f"U{i}") for i in range(51)]),
@@ -247,3 +247,14 @@ def test_odd_bodies_never_fail_the_server(api, field):
             body = {**AREA, field: value}
         response = api.patch(URL, json=[body])
         assert response.status_code in (200, 400), (field, value, response.get_json())
+
+
+def test_a_255_character_symbol_is_kept(api):
+    """The reference allows unit symbols of 255 characters (migration 0006 widened the column)."""
+    body = [{"code": "Wide", "labels": {}, "standard_unit_code": "W1",
+             "units": {"W1": {"code": "W1", "labels": {}, "symbol": "w" * 255,
+                              "convert_from_standard": [{"operator": "mul", "value": "1"}]}}}]
+    answer = api.patch("/api/rest/v1/measurement-families", json=body)
+    assert answer.get_json() == [{"code": "Wide", "status_code": 201}]
+    listed = {family["code"]: family for family in api.get("/api/rest/v1/measurement-families").get_json()}
+    assert listed["Wide"]["units"]["W1"]["symbol"] == "w" * 255

@@ -41,7 +41,7 @@ class MeasurementUnit(BaseModel):
     family = ForeignKeyField(MeasurementFamily, backref="units", on_delete="CASCADE")
     code = CharField(max_length=100)
     labels = JSONField(default=dict)
-    symbol = CharField(max_length=50, default="")
+    symbol = CharField(max_length=255, default="")
     # Akeneo's operations: applying them in order to an amount in this unit gives the
     # amount in the family's standard unit, e.g. GRAM -> [{"operator": "mul", "value": "0.001"}].
     convert_from_standard = JSONField(default=list)

@@ -28,7 +28,7 @@ from pimconnect.services.api_structure_common import (
 MAX_FAMILIES = 100
 MAX_UNITS = 50
 MAX_OPERATIONS = 5
-SYMBOL_MAX = 50  # MeasurementUnit.symbol's column size (the reference allows 255)
+SYMBOL_MAX = 255  # the reference allows 255 characters
 OPERATORS = ("mul", "div", "add", "sub")
 INVALID_LIST = "The list of measurement families has an invalid format."
 INVALID_FORMAT = "The measurement family has an invalid format."
