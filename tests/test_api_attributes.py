@@ -530,7 +530,7 @@ def test_lone_surrogates_are_invalid_json(api):
         assert response.status_code == 400, (path, body)
         assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
     batch = api.patch_batch(BASE, ['{"code": %s}' % surrogate])
-    assert batch.status_code == 400
+    assert api.lines(batch) == [{"line": 1, "status_code": 400, "message": "Invalid json message received"}]
     found = api.get(BASE, query_string={"search": '{"code": [{"operator": "IN", "value": [%s, "sku"]}]}' % surrogate})
     assert codes(found) == ["sku"]
     assert api.get(f"{BASE}/name").get_json()["labels"] == {"en_US": "Name"}

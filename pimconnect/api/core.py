@@ -357,6 +357,10 @@ def _batch_line(number, line, key, upsert):
     if not isinstance(code, str):
         return {"line": number, "status_code": 422, "message": f"{key} must be of type string."}
     try:
+        code.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): the reference's JSON decoder refuses
+        return {"line": number, "status_code": 400, "message": "Invalid json message received"}
+    try:
         status = upsert(code, data)
     except ApiError as exc:
         # The documented "status_code"; "code" too on error lines, as the reference's 7.0 tests show.

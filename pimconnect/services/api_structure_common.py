@@ -85,15 +85,8 @@ def decoded(reader):
 
 
 def batch_upsert(upsert):
-    """The collection PATCH (§7) of a resource keyed by ``code``.
-
-    A line whose code holds a lone surrogate (a ``\\ud800`` escape) cannot be echoed in the UTF-8 answer;
-    the reference's JSON decoder refuses such text, so the request is answered as invalid JSON.
-    """
-    try:
-        return collection_patch("code", upsert)
-    except UnicodeEncodeError:
-        raise ApiError(400, "Invalid json message received") from None
+    """The collection PATCH (§7) of a resource keyed by ``code``."""
+    return collection_patch("code", upsert)
 
 
 # --- writes ---------------------------------------------------------------------------------------
