@@ -48,13 +48,17 @@ def validate_listing(data):
     return problems
 
 
-def init_app(app):
-    # Other modules add commands to the same "apps" group: reuse it when it is already there (and
-    # ask for the app context explicitly, in case that group is a plain click.Group).
+def apps_group(app):
+    """The ``flask apps`` command group, created by whichever module registers first."""
     apps = app.cli.commands.get("apps")
     if apps is None:
         apps = AppGroup("apps", help="App Store and connected apps tools.")
         app.cli.add_command(apps)
+    return apps
+
+
+def init_app(app):
+    apps = apps_group(app)
 
     @apps.command("register")
     @click.argument("file", type=click.File("r", encoding="utf-8"))

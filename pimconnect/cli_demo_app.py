@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from pimconnect.db import db
 
@@ -68,11 +68,9 @@ def demo_credentials(path, force=False, app_id=DEMO_APP_ID):
 
 
 def init_app(app):
-    # Other modules may add commands to the same "apps" group: reuse it when it is already there.
-    apps = app.cli.commands.get("apps")
-    if apps is None:
-        apps = AppGroup("apps", help="App Store and connected apps tools.")
-        app.cli.add_command(apps)
+    from pimconnect.cli_apps import apps_group
+
+    apps = apps_group(app)
 
     @apps.command("demo-credentials")
     @click.option("--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),

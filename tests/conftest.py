@@ -75,6 +75,16 @@ def conn(app):
 
 
 @pytest.fixture
+def ctx(catalog):
+    """An app context on the demo catalog with the database connected, for the test's own reads and writes."""
+    with catalog.app_context():
+        db.connect(reuse_if_open=True)
+        yield catalog
+        if not db.is_closed():
+            db.close()
+
+
+@pytest.fixture
 def catalog(app):
     """The demo catalog structure with users admin and julia, but no products."""
     from pimconnect.services import demo

@@ -27,15 +27,6 @@ NOT_VALID = {"error": "invalid_grant", "error_description": "Code is not valid"}
 EXPIRED = {"error": "invalid_grant", "error_description": "Code has expired"}
 
 
-@pytest.fixture
-def ctx(catalog):
-    """An app context with the database connected, for the test's own reads and writes."""
-    with catalog.app_context():
-        db.connect(reuse_if_open=True)
-        yield catalog
-        if not db.is_closed():
-            db.close()
-
 
 @pytest.fixture
 def app_id(ctx):

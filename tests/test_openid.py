@@ -24,14 +24,6 @@ JWKS_URL = "/connect/apps/v1/openid/jwks"
 DISCOVERY_URL = "/.well-known/openid-configuration"
 
 
-@pytest.fixture
-def ctx(catalog):
-    with catalog.app_context():
-        db.connect(reuse_if_open=True)
-        yield catalog
-        if not db.is_closed():
-            db.close()
-
 
 def connected(consent, scopes=("read_products",)):
     app_id = register_app("s3cr3t")
