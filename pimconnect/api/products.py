@@ -8,7 +8,7 @@ import uuid as uuid_module
 from collections import namedtuple
 from urllib.parse import quote
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from peewee import JOIN, fn
 
 from pimconnect.api.core import (
@@ -30,8 +30,8 @@ from pimconnect.api.core import (
     validation_failed,
 )
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
-from pimconnect.services.api_structure_common import Refused, check_encodable, decoded
-from pimconnect.services import product_bulk
+from pimconnect.services.api_structure_common import Refused, check_encodable
+from pimconnect.services import product_bulk, product_permissions
 from pimconnect.services.product_api import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
 from pimconnect.db import write_txn
 from pimconnect.services.products import (
@@ -101,8 +101,61 @@ def read_options(key, **projections):
 
 
 def product_response(product, key):
-    """A single product (no ``_links``, §6.2)."""
-    return jsonify(normalize_products([product], read_options(key))[0])
+    """A single product (no ``_links``, §6.2), as much of it as the caller may see (EE)."""
+    check_visible(product, product.identifier if key == "identifier" else str(product.uuid))
+    return jsonify(_permitted_items(normalize_products([product], read_options(key)))[0])
+
+
+# --- EE permissions (§9): what a connected app's user group may see and change --------------------
+
+def permission_scope():
+    """The request's product_permissions.Scope, or None when nothing is restricted (CE, group All)."""
+    if "product_scope" not in g:
+        g.product_scope = product_permissions.scope_for(g.get("api_user"))
+    return g.product_scope
+
+
+def stored_categories(product):
+    return [code for (code,) in Category.select(Category.code).join(ProductCategory)
+            .where(ProductCategory.product == product.uuid).tuples()]
+
+
+def check_visible(product, reference):
+    """404 as for an unknown product when the caller may not see ``product``."""
+    scope = permission_scope()
+    if scope is not None and scope.level(stored_categories(product)) is None:
+        raise not_found(reference)
+
+
+def check_deletable(product, reference):
+    scope = permission_scope()
+    if scope is not None:
+        try:
+            scope.check_delete(reference, stored_categories(product))
+        except product_permissions.Refusal as refusal:
+            raise ApiError(refusal.status, refusal.message) from None
+
+
+def _permitted_items(items):
+    scope = permission_scope()
+    return items if scope is None else [scope.filter(item) for item in items]
+
+
+def _permitted_write(data, product, operation_id):
+    """``data`` as the caller may write it: refused (403/404/422) or with its hidden categories kept."""
+    scope = permission_scope()
+    if scope is None:
+        return data
+    try:
+        if product is None:
+            categories = scope.check_create(data)
+        else:
+            categories = scope.check_update(product.identifier, stored_categories(product), data)
+    except product_permissions.Refusal as refusal:
+        if refusal.documented:
+            raise documented(refusal.message, operation_id) from None
+        raise ApiError(refusal.status, refusal.message) from None
+    return data if categories is None else {**data, "categories": categories}
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -120,9 +173,17 @@ def _missing(codes, field, *conditions):
     return [code for code in codes if code not in known]
 
 
+def _hidden(attributes=(), locales=()):
+    """The attribute and locale codes the caller may not see (EE): they "do not exist" for it."""
+    scope = permission_scope()
+    return scope.hidden_codes(attributes, locales) if scope is not None else ([], [])
+
+
 def _check_attributes():
     codes = _codes("attributes")
     missing = _missing(codes, Attribute.code) if codes is not None else []
+    if codes is not None:
+        missing += [code for code in _hidden(attributes=codes)[0] if code not in missing]
     if missing:
         text = 'Attributes "{}" do not exist.' if len(missing) > 1 else 'Attribute "{}" does not exist.'
         raise ApiError(422, text.format(", ".join(missing)))
@@ -148,6 +209,7 @@ def _check_locales(scope):
     if codes is None:
         return None
     missing = _missing(codes, Locale.code, Locale.enabled)
+    missing += [code for code in _hidden(locales=codes)[1] if code not in missing]
     if missing:
         text = ('Locales "{}" do not exist or are not activated.' if len(missing) > 1
                 else 'Locale "{}" does not exist or is not activated.')
@@ -204,6 +266,10 @@ def product_list(key, path):
     locales = _check_locales(scope)
     query = _select()
     condition = _search_condition()
+    scope_of_user = permission_scope()
+    visible = scope_of_user.visible_condition() if scope_of_user is not None else None
+    if visible is not None:
+        condition = visible if condition is None else (condition & visible)
     if condition is not None:
         query = query.where(condition)
     if scope is not None:
@@ -250,7 +316,7 @@ def _items(rows, options, key):
     """The page's items, each starting with its ``_links`` (as core.with_self_link makes them)."""
     base = base_url()
     return [{"_links": {"self": {"href": base + item_path(row, key)}}, **item}
-            for row, item in zip(rows, normalize_products(rows, options))]
+            for row, item in zip(rows, _permitted_items(normalize_products(rows, options)))]
 
 
 # --- writes -------------------------------------------------------------------------------
@@ -259,7 +325,7 @@ def read_body():
     """The request's JSON object. One nested too deep for the decoder, or holding a lone surrogate (a
     ``\\ud800`` escape, which no database stores nor any answer echoes), is refused like any bad JSON,
     as the reference's decoder refuses it."""
-    data = decoded(json_object_body)
+    data = json_object_body()
     try:
         check_encodable(data)
     except Refused as exc:
@@ -334,6 +400,7 @@ def _batch_document(line):
 
 def write(data, product, by, operation_id):
     """save_product, its refusals turned into the reference's 422s (documented, or "Validation failed.")."""
+    data = _permitted_write(data, product, operation_id)
     try:
         return save_product(data, product, associations_by=by)
     except ValidationFailed as exc:

@@ -13,6 +13,7 @@ from pimconnect.api.core import (
 from pimconnect.api.products import (
     PRODUCTS,
     batch,
+    check_deletable,
     find,
     identifier_path,
     not_found,
@@ -98,5 +99,7 @@ def products_get(code):
 @bp.delete("/products/<path:code>")
 @api_view("pim_api_product_remove", "products")
 def products_delete(code):
-    delete_product(_existing(code))
+    product = _existing(code)
+    check_deletable(product, code)
+    delete_product(product)
     return no_content()

@@ -18,6 +18,7 @@ from pimconnect.api.core import (
 from pimconnect.api.products import (
     PRODUCTS_UUID,
     batch,
+    check_deletable,
     find,
     not_found,
     parse_uuid,
@@ -124,5 +125,7 @@ def products_uuid_batch():
 @bp.delete("/products-uuid/<uuid>")
 @api_view("pim_api_product_remove", "products")
 def products_uuid_delete(uuid):
-    delete_product(_existing(uuid))
+    product = _existing(uuid)
+    check_deletable(product, uuid)
+    delete_product(product)
     return no_content()

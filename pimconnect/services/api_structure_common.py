@@ -78,12 +78,6 @@ def api_refusals(operation_id):
                                  for prop, message in exc.errors.items()]) from None
 
 
-def decoded(reader):
-    """Obsolete: core's body readers refuse a body nested too deep themselves. A thin alias kept only
-    for api/products.py (to be replaced there by a plain ``json_object_body()``)."""
-    return reader()
-
-
 def batch_upsert(upsert):
     """The collection PATCH (§7) of a resource keyed by ``code``."""
     return collection_patch("code", upsert)
