@@ -16,6 +16,7 @@ from peewee import IntegrityError
 from pimconnect.api.core import ApiError, collection_patch, documented, validation_failed
 from pimconnect.db import write_txn
 from pimconnect.models import Locale
+from pimconnect.services.documents import json_strings
 from pimconnect.services.errors import Invalid
 from pimconnect.services.products import ValidationFailed
 from pimconnect.services.values import php_type
@@ -162,21 +163,6 @@ def is_storable(text):
     except UnicodeEncodeError:
         return False
     return True
-
-
-def json_strings(data):
-    """Every string of a JSON document, keys included. (A loop, not recursion: a deeply nested document
-    must not exhaust the stack.)"""
-    pending = [data]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            yield item
 
 
 def check_encodable(data):

@@ -20,6 +20,7 @@ from pimconnect.models import (
 )
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import completeness, product_bulk
+from pimconnect.services.documents import json_strings
 from pimconnect.services.values import Structure, ValueError_, check_context, index_rows, normalize_data, php_type
 
 FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "groups", "parent", "values", "associations",
@@ -91,17 +92,7 @@ def _has_nul(data):
             return False
     except (TypeError, ValueError, RecursionError):
         pass  # not plain JSON data (or too deep for the encoder): walk it
-    pending = [data]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item)
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str) and "\x00" in item:
-            return True
-    return False
+    return any("\x00" in text for text in json_strings(data))
 
 
 def _family(data, product, structure, errors):
