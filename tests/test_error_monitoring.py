@@ -66,3 +66,14 @@ def test_purge_keeps_100_errors_of_8_days_and_the_tab_shows_7_days(catalog, conn
         assert not BusinessError.select().where(BusinessError.message.startswith("old")).exists()
         shown = error_monitoring.last_errors(connection.id)
     assert len(shown) == 100 and all(row.message.startswith("error") for row in shown)
+
+
+def test_errors_holding_text_no_database_stores_are_kept_cleaned(catalog, client, conn):
+    """A refused line whose identifier holds a NUL character is recorded without it, never a 500."""
+    _, _, token = _app(catalog)
+    lines = "\n".join(json.dumps(line) for line in ({"identifier": "\u0000"}, {"identifier": "a\u0000b", "family": 3}))
+    answer = client.patch("/api/rest/v1/products", data=lines,
+                          headers={"Authorization": f"Bearer {token}", "Content-Type": BATCH})
+    assert answer.status_code == 200
+    rows = list(BusinessError.select())
+    assert rows and all("\x00" not in (row.message + (row.product or "")) for row in rows)

@@ -28,10 +28,27 @@ def _errors_of(body):
     return [(str(body["message"]), None)]
 
 
+DETAIL_KEYS = ("property", "attribute", "locale", "scope", "currency")
+
+
+def _text(value, limit):
+    """Text any database stores: no NUL character, no lone surrogate (an API client may send both)."""
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return text[:limit]
+
+
+def _details(details):
+    if not isinstance(details, dict):
+        return None
+    return {key: _text(details[key], 255) for key in DETAIL_KEYS if key in details}
+
+
 def record(connection_id, bodies, product=None):
     """Store the errors of ``bodies`` (reference error bodies) for the connection, then purge."""
-    rows = [{"connection": connection_id, "message": message[:2000], "product": (product or "")[:255] or None,
-             "content": details}
+    rows = [{"connection": connection_id, "message": _text(message, 2000), "product": _text(product, 255) or None,
+             "content": _details(details)}
             for body in bodies for message, details in _errors_of(body)]
     if not rows:
         return 0
