@@ -45,7 +45,7 @@ def _pending(app, username="admin", client_id=APP_ID):
                                                 PendingAuthorization.client_id == client_id)
 
 
-def _error_page(response, message):
+def assert_error_page(response, message):
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Location" not in response.headers
     assert str(escape(message)) in html and HINT in html
@@ -74,25 +74,25 @@ def test_anonymous_is_sent_to_login_and_back_to_the_same_request(listed, client)
 @pytest.mark.parametrize("client_id", ["", "33333333-3333-4333-8333-333333333333", "not-a-uuid", "x" * 200])
 def test_unknown_or_empty_client_id_shows_the_error_page(listed, admin, client_id):
     """An unknown or empty client_id is an error page on the PIM, never a redirect."""
-    _error_page(admin.client.get(authorize_url(client_id=client_id)), NOT_FOUND)
+    assert_error_page(admin.client.get(authorize_url(client_id=client_id)), NOT_FOUND)
     assert code_count(listed) == 0
 
 
 def test_missing_client_id_and_a_connector_are_not_found(listed, admin):
     """No client_id at all, or a connector listing (no Connect), gives the same page."""
-    _error_page(admin.client.get("/connect/apps/v1/authorize?response_type=code"), NOT_FOUND)
+    assert_error_page(admin.client.get("/connect/apps/v1/authorize?response_type=code"), NOT_FOUND)
     with listed.app_context(), db.connection_context():
         from pimconnect.services import app_catalogue
 
         app_catalogue.register({"id": OTHER_ID, "kind": "connector", "name": "ERP connector", "author": "X",
                                 "editions": ["ce", "ee"], "callback_url": CALLBACK})
-    _error_page(admin.client.get(authorize_url(client_id=OTHER_ID)), NOT_FOUND)
+    assert_error_page(admin.client.get(authorize_url(client_id=OTHER_ID)), NOT_FOUND)
 
 
 def test_an_app_of_another_edition_is_not_found(catalog, admin):
     """A listing not compatible with this PIM's edition cannot be authorized."""
     register_app(catalog, editions=("ce",))
-    _error_page(admin.client.get(authorize_url()), NOT_FOUND)
+    assert_error_page(admin.client.get(authorize_url()), NOT_FOUND)
 
 
 def test_custom_apps_are_looked_up_first(catalog, admin):
@@ -132,7 +132,7 @@ def test_validation_messages(listed, admin, params, message):
     url = authorize_url(**{k: v for k, v in params.items() if k != "response_type"})
     if "response_type" in params:
         url = url.replace("response_type=code", f"response_type={params['response_type']}")
-    _error_page(admin.client.get(url), message)
+    assert_error_page(admin.client.get(url), message)
     assert _pending(listed) is None
 
 
@@ -150,13 +150,13 @@ def test_a_scope_of_exactly_1000_characters_is_accepted(listed, admin):
 def test_redirect_uri_must_match_the_callback_exactly(listed, admin, redirect_uri):
     """D6/D22: any redirect_uri other than the registered callback is an error page, never a redirect."""
     response = admin.client.get(authorize_url(redirect_uri=redirect_uri))
-    _error_page(response, "The redirect_uri does not match the callback URL registered for this app.")
+    assert_error_page(response, "The redirect_uri does not match the callback URL registered for this app.")
 
 
 def test_a_repeated_redirect_uri_is_refused(listed, admin):
     """Two redirect_uri parameters, even both right, are refused."""
     response = admin.client.get(authorize_url() + f"&redirect_uri={CALLBACK}&redirect_uri={CALLBACK}")
-    _error_page(response, "The redirect_uri does not match the callback URL registered for this app.")
+    assert_error_page(response, "The redirect_uri does not match the callback URL registered for this app.")
 
 
 def test_exact_redirect_uri_is_accepted_and_bound_to_the_code(listed, admin):
@@ -177,7 +177,7 @@ def test_exact_redirect_uri_is_accepted_and_bound_to_the_code(listed, admin):
 ])
 def test_pkce_only_s256_with_a_well_formed_challenge(listed, admin, extra, message):
     """D21: plain (or no method) is refused on the error page; malformed challenges too."""
-    _error_page(admin.client.get(authorize_url(**extra)), message)
+    assert_error_page(admin.client.get(authorize_url(**extra)), message)
 
 
 def test_a_repeated_code_challenge_is_refused(listed, admin):
