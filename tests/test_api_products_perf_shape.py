@@ -1,7 +1,6 @@
 """The cost shape of the product endpoints: a batch upsert writes its index in bulk and pays a constant
 number of statements per line; a page costs the same number of statements whatever its size; the
 bulk path writes exactly what the line-by-line path wrote. Counts, never timings."""
-import contextlib
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from pimconnect.services.products import save_product
 from pimconnect.services.values import Structure, index_rows
 from pimconnect.services.completeness import completeness_rows
 from tests.factories import make_product
+from tests.test_api_attributes import counted_queries
 
 URL = "/api/rest/v1/products-uuid"
 LEGACY = "/api/rest/v1/products"
@@ -20,23 +20,6 @@ PER_LINE = 4  # savepoint, release, identifier check, product INSERT (the index 
 
 def v(data, locale=None, scope=None):
     return [{"locale": locale, "scope": scope, "data": data}]
-
-
-@contextlib.contextmanager
-def counted_queries():
-    """The SQL statements the app runs inside the block."""
-    statements = []
-    original = db.obj.execute_sql
-
-    def counting(sql, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, *args, **kwargs)
-
-    db.obj.execute_sql = counting
-    try:
-        yield statements
-    finally:
-        del db.obj.execute_sql
 
 
 def line(n):
