@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import current_app
-from peewee import JOIN, fn
+from peewee import fn
 
 from pimconnect.db import write_txn
 from pimconnect.models import (
@@ -19,8 +19,6 @@ from pimconnect.models import (
     AuthCode,
     ConnectedApp,
     Connection,
-    CustomApp,
-    MarketplaceApp,
     PendingAuthorization,
     RevokedAppToken,
     Role,
@@ -199,14 +197,6 @@ def flag_outdated_scopes(token, requested):
                     subject=connected.name, link=f"/connect/connected-apps/{connected.connection.code}/open",
                     action_label="Open App")
     return True
-
-
-def is_custom(app_id):
-    return CustomApp.select().where(CustomApp.client_id == app_id).exists()
-
-
-def listed_anywhere(app_id):
-    return is_custom(app_id) or MarketplaceApp.select().where(MarketplaceApp.id == app_id).exists()
 
 
 def permissions_tab_applies(card):
