@@ -79,9 +79,10 @@ def _pending_client_ids(client_ids):
 def _cards(query):
     rows = list(query)
     pending = _pending_client_ids([row.connection.client_id for row in rows])
+    apps = app_catalogue.find_apps([row.id for row in rows])
     cards = []
     for row in rows:
-        info = app_catalogue.find_app(row.id)
+        info = apps.get(row.id)
         cards.append(Card(app=row, code=row.connection.code, username=row.connection.user.username,
                           activate_url=info.activate_url if info else None, is_listed=info is not None,
                           is_pending=row.connection.client_id in pending))
