@@ -2,8 +2,11 @@
 import contextlib
 from urllib.parse import parse_qs, unquote, urlparse
 
+import weakref
+
 import peewee
 from peewee import DatabaseProxy, Model
+from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 
@@ -24,7 +27,7 @@ class BaseModel(Model):
 WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-class StrictSqliteDatabase(peewee.SqliteDatabase):
+class StrictSqliteDatabase(PooledSqliteDatabase):
     """SQLite that refuses a data write outside ``write_txn()`` (used by the test suite).
 
     A write outside a BEGIN IMMEDIATE transaction is either a second implicit transaction (the
@@ -38,26 +41,50 @@ class StrictSqliteDatabase(peewee.SqliteDatabase):
         return super().execute_sql(sql, params, *args, **kwargs)
 
 
-def make_database(url, busy_timeout_ms=10000, strict=False):
-    """Open a database from a ``sqlite:///path`` or ``postgresql://`` URL."""
+# Every pool this process opened, so that tests and benchmarks can close them all (close_pools).
+_POOLS = weakref.WeakSet()
+
+
+def make_database(url, busy_timeout_ms=10000, strict=False, pool_size=20):
+    """Open a database from a ``sqlite:///path`` or ``postgresql://`` URL, as a pool of connections.
+
+    Requests check a connection out and back in rather than opening their own: a new SQLite
+    connection starts with a cold page cache, runs its PRAGMAs, and the last one to close
+    checkpoints and deletes the WAL; a new PostgreSQL one costs a round of authentication. At most
+    ``pool_size`` connections are open; a request waits up to the busy timeout for a free one.
+    """
     parsed = urlparse(url)
+    wait = max(1, busy_timeout_ms // 1000)
     if parsed.scheme == "sqlite":
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ":memory:"
         pragmas = SQLITE_PRAGMAS + (("busy_timeout", busy_timeout_ms),)
-        cls = StrictSqliteDatabase if strict else peewee.SqliteDatabase
-        return cls(path, pragmas=pragmas, timeout=busy_timeout_ms / 1000)
-    if parsed.scheme in {"postgres", "postgresql"}:
+        cls = StrictSqliteDatabase if strict else PooledSqliteDatabase
+        # Pooled connections move between the server's threads (one request at a time each).
+        database = cls(path, pragmas=pragmas, max_connections=pool_size, timeout=wait, check_same_thread=False)
+    elif parsed.scheme in {"postgres", "postgresql"}:
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        return peewee.PostgresqlDatabase(
+        database = PooledPostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             host=parsed.hostname,
             port=parsed.port or 5432,
             prefer_psycopg3=True,
+            max_connections=pool_size,
+            stale_timeout=600,  # servers and proxies drop long-idle connections
+            timeout=wait,
             **options,
         )
-    raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
+    else:
+        raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
+    _POOLS.add(database)
+    return database
+
+
+def close_pools():
+    """Close every pooled connection this process holds (before dropping a test schema or at exit)."""
+    for database in list(_POOLS):
+        database.close_all()
 
 
 @contextlib.contextmanager
@@ -75,8 +102,7 @@ def temporary_postgres_schema(base_url, prefix="tmp"):
     try:
         yield f"{base_url}{sep}options={quote(f'-c search_path={schema}')}"
     finally:
-        if db.obj is not None and not db.is_closed():
-            db.close()
+        close_pools()  # an idle pooled connection would keep the schema's tables busy
         with psycopg.connect(base_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
@@ -117,9 +143,10 @@ def serialize(name):
 
 
 def init_app(app):
-    """Bind the proxy to the configured database and open/close a connection per request."""
+    """Bind the proxy to the configured database; each request checks a pooled connection out and in."""
     database = make_database(app.config["DATABASE_URL"], app.config["PIM_DB_BUSY_TIMEOUT_MS"],
-                             strict=app.config.get("PIM_STRICT_TRANSACTIONS", False))
+                             strict=app.config.get("PIM_STRICT_TRANSACTIONS", False),
+                             pool_size=app.config["PIM_DB_POOL_SIZE"])
     db.initialize(database)
     app.extensions["database"] = database
 

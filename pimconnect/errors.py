@@ -1,5 +1,6 @@
 """Error answers: a full page, an htmx fragment, or JSON, depending on what the request expects."""
 import peewee
+from playhouse.pool import MaxConnectionsExceeded
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -56,11 +57,13 @@ def init_app(app):
             message = "Your session expired or the form was tampered with. Reload the page and try again."
         return error_response(exc.code or 500, message)
 
+    @app.errorhandler(MaxConnectionsExceeded)
     @app.errorhandler(peewee.OperationalError)
     def _busy(exc):
-        """SQLite waited longer than its busy timeout for the write lock: a clean 503, not a 500."""
+        """SQLite waited longer than its busy timeout for the write lock, or every pooled connection
+        stayed in use that long: a clean 503, not a 500."""
         text = str(exc).lower()
-        if "locked" not in text and "busy" not in text:
+        if not isinstance(exc, MaxConnectionsExceeded) and "locked" not in text and "busy" not in text:
             return _unexpected(exc)
         app.logger.warning("Database busy on %s %s", request.method, request.path)
         response, status = error_response(503)

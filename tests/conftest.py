@@ -7,7 +7,7 @@ import re
 import pytest
 
 from pimconnect import create_app, migrate
-from pimconnect.db import db, temporary_postgres_schema, write_txn
+from pimconnect.db import close_pools, db, temporary_postgres_schema, write_txn
 from pimconnect.services import passwords
 
 passwords.use_fast_parameters_for_tests()
@@ -61,8 +61,7 @@ def app(database_url):
     with db.connection_context():
         migrate.upgrade(db.obj)
     yield app
-    if not db.is_closed():
-        db.close()
+    close_pools()
 
 
 @pytest.fixture
