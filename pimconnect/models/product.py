@@ -22,8 +22,8 @@ class Product(BaseModel):
 
     uuid = UUIDField(primary_key=True, default=uuid.uuid4)
     identifier = CharField(max_length=255, unique=True)
-    enabled = BooleanField(default=True, index=True)
-    family = ForeignKeyField(Family, null=True, backref="products", on_delete="RESTRICT")
+    enabled = BooleanField(default=True)  # indexed as (enabled, identifier)
+    family = ForeignKeyField(Family, null=True, backref="products", on_delete="RESTRICT", index=False)
     values = JSONField(default=dict)
     # {association type code: {"products": [uuid, …], "product_models": [], "groups": []}}; null = none
     associations = JSONField(null=True)
@@ -42,8 +42,9 @@ class Product(BaseModel):
 
 
 class ProductCategory(BaseModel):
-    product = ForeignKeyField(Product, backref="product_categories", on_delete="CASCADE")
-    category = ForeignKeyField(Category, backref="product_categories", on_delete="RESTRICT")
+    # No single-column indexes: the two composite ones lead with each column (see migration 0007).
+    product = ForeignKeyField(Product, backref="product_categories", on_delete="CASCADE", index=False)
+    category = ForeignKeyField(Category, backref="product_categories", on_delete="RESTRICT", index=False)
 
     class Meta:
         indexes = ((("product", "category"), True), (("category", "product"), False))
@@ -58,8 +59,8 @@ class ProductValue(BaseModel):
     family's standard unit, with the unit it was entered in as ``key``.
     """
 
-    product = ForeignKeyField(Product, backref="value_rows", on_delete="CASCADE")
-    attribute = ForeignKeyField(Attribute, backref="+", on_delete="CASCADE")
+    product = ForeignKeyField(Product, backref="value_rows", on_delete="CASCADE", index=False)
+    attribute = ForeignKeyField(Attribute, backref="+", on_delete="CASCADE", index=False)
     locale = CharField(max_length=20, default="")
     scope = CharField(max_length=100, default="")
     key = CharField(max_length=255, default="")
@@ -81,8 +82,8 @@ class ProductValue(BaseModel):
 class ProductCompleteness(BaseModel):
     """Completeness of a product with a family, per channel and channel locale."""
 
-    product = ForeignKeyField(Product, backref="completenesses", on_delete="CASCADE")
-    channel = ForeignKeyField(Channel, backref="+", on_delete="CASCADE")
+    product = ForeignKeyField(Product, backref="completenesses", on_delete="CASCADE", index=False)
+    channel = ForeignKeyField(Channel, backref="+", on_delete="CASCADE", index=False)
     locale = ForeignKeyField(Locale, backref="+", on_delete="CASCADE")
     required = IntegerField()
     missing_count = IntegerField()
@@ -92,5 +93,7 @@ class ProductCompleteness(BaseModel):
     class Meta:
         indexes = (
             (("product", "channel", "locale"), True),
-            (("channel", "locale", "ratio", "product"), False),
+            # Without the product: new rows append to their ratio's range rather than land on a
+            # random page (product uuids are random); the rowid leads to the product.
+            (("channel", "locale", "ratio"), False),
         )
