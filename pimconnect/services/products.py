@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from peewee import IntegrityError
 
-from pimconnect.db import write_txn
+from pimconnect.db import is_sqlite, write_txn
 from pimconnect.models import (
     AssociationType,
     Category,
@@ -566,7 +566,7 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     if batch is not None and batch.pending and _reads_index(data, batch.structure):
         batch.flush()  # outside the line's savepoint: a refused line must not roll the earlier lines' rows back
     try:
-        with write_txn():
+        with _line_transaction(batch):
             structure = batch.structure if batch is not None else Structure.load()
             if product is not None and batch is None:  # a batch line read it in this transaction
                 fresh = Product.get_or_none(Product.uuid == product.uuid)
@@ -588,6 +588,16 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
         batch.add(saved.uuid, entry)
         batch.written(saved)
     return saved
+
+
+def _line_transaction(batch):
+    """The transaction of one save: its own, or inside a batch a savepoint — except on SQLite, where
+    a batch line writes a single statement (its row; the index rows wait for the batch's end), and
+    a statement that fails is undone alone while the transaction goes on (PostgreSQL aborts the
+    whole transaction instead, hence the savepoint there)."""
+    if batch is not None and is_sqlite():
+        return contextlib.nullcontext()
+    return write_txn()
 
 
 def delete_product(product):
