@@ -4,6 +4,7 @@ import os
 from flask import Flask
 
 from pimconnect import config as config_module
+from pimconnect.json_provider import FastJSONProvider
 
 
 def create_app(test_config=None):
@@ -14,6 +15,7 @@ def create_app(test_config=None):
         template_folder=os.path.join(os.path.dirname(__file__), "..", "templates"),
         static_folder=os.path.join(os.path.dirname(__file__), "..", "static"),
     )
+    app.json = FastJSONProvider(app)
     app.config.update(config_module.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)

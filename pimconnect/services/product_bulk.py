@@ -24,6 +24,7 @@ from peewee import (
 )
 
 from pimconnect.db import db, is_sqlite
+from pimconnect.json_provider import compact_dumps
 
 _SQL = {}
 MAX_PARAMS = 30000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # per statement
@@ -91,7 +92,7 @@ def _converter(field):
         return lambda value: (value if isinstance(value, str) and len(value) == 32
                               else value.hex if isinstance(value, uuid.UUID) else _param(target.db_value(value)))
     if type(target) is JSONField and is_sqlite():  # SQLite's wrapper is json(dumps(value)): skip the Node
-        return lambda value: None if value is None else target._dumps(value)
+        return lambda value: None if value is None else compact_dumps(value)
     return lambda value: None if value is None else _param(target.db_value(value))
 
 

@@ -2,10 +2,10 @@
 in one transaction (the product row, its categories, its ProductValue rows and its completeness)."""
 import contextlib
 import contextvars
-import json
 import uuid as uuid_module
 from decimal import Decimal, InvalidOperation
 
+import orjson
 from peewee import IntegrityError
 
 from pimconnect.db import is_sqlite, write_txn
@@ -85,10 +85,10 @@ def _check_fields(data, errors):
 
 def _has_nul(data):
     """Whether a NUL character hides anywhere in the document (no database text column can store it).
-    A loop, not recursion: a deeply nested document must not exhaust the stack. The C JSON encoder
-    answers first for the common case: it writes any NUL as \\u0000, so without that text there is none."""
+    A loop, not recursion: a deeply nested document must not exhaust the stack. orjson answers first
+    for the common case: it writes any NUL as \\u0000, so without that text there is none."""
     try:
-        if "\\u0000" not in json.dumps(data):
+        if b"\\u0000" not in orjson.dumps(data):
             return False
     except (TypeError, ValueError, RecursionError):
         pass  # not plain JSON data (or too deep for the encoder): walk it
