@@ -106,3 +106,33 @@ def test_legacy_batch_is_keyed_by_identifier(api, catalog):
                          {"line": 3, "status_code": 422, "message": "Identifier is missing."}]
     assert lines[3]["status_code"] == 422 and lines[3]["errors"][0]["attribute"] == "color"
     assert fetch_product(hat).enabled is False and count() == 2
+
+
+def test_identifiers_change_hands_within_one_batch(api, catalog):
+    """The identifiers a batch's lines send are looked up once; each line still sees what the earlier
+    lines did: a freed identifier can be taken, a newly taken one cannot, and the same new identifier
+    twice is refused the second time."""
+    hat = make_product("hat")
+    renamed, takes_old, takes_new, twice = (str(uuid.uuid4()) for _ in range(4))
+    response = api.patch_batch(URL, [
+        {"uuid": str(hat.uuid), "values": {"sku": v("cap")}},  # frees "hat", takes "cap"
+        {"uuid": takes_old, "values": {"sku": v("hat")}},
+        {"uuid": takes_new, "values": {"sku": v("cap")}},
+        {"uuid": renamed, "values": {"sku": v("bag")}},
+        {"uuid": twice, "values": {"sku": v("bag")}},
+    ])
+    lines = api.lines(response)
+    assert [line["status_code"] for line in lines] == [204, 201, 422, 201, 422]
+    taken = [{"property": "identifier", "message": "The same identifier is already set on another product."}]
+    assert lines[2]["errors"] == taken and lines[4]["errors"] == taken
+    with db.connection_context():
+        holders = dict(Product.select(Product.identifier, Product.uuid).tuples())
+    assert holders == {"cap": hat.uuid, "hat": uuid.UUID(takes_old), "bag": uuid.UUID(renamed)}
+
+
+def test_legacy_batch_finds_the_product_an_earlier_line_created(api, catalog):
+    response = api.patch_batch(LEGACY, [{"identifier": "cap", "family": "hats"},
+                                        {"identifier": "cap", "enabled": False}])
+    assert [line["status_code"] for line in api.lines(response)] == [201, 204]
+    with db.connection_context():
+        assert list(Product.select(Product.identifier, Product.enabled).tuples()) == [("cap", False)]

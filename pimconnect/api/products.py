@@ -360,6 +360,7 @@ def batch(key, upsert):
     # multi-row INSERT per index table, not 100 of each.
     with write_txn(), shared_structure() as shared:
         shared.known = _existing_references(key, documents)
+        shared.hold(_sent_identifiers(key, documents, shared.structure.identifier))
         return collection_patch(key, upsert)
 
 
@@ -375,6 +376,22 @@ def _existing_references(key, documents):
     if not wanted:
         return set()
     return {value for (value,) in Product.select(field).where(field.in_(list(wanted))).tuples()}
+
+
+def _sent_identifiers(key, documents, identifier_code):
+    """The identifiers the batch's lines set: the line's key on /products, else its identifier value."""
+    found = []
+    for document in documents:
+        if not isinstance(document, dict):
+            continue
+        if key == "identifier" or "identifier" in document:
+            found.append(document.get("identifier"))
+            continue
+        values = document.get("values")
+        entries = values.get(identifier_code) if isinstance(values, dict) else None
+        if isinstance(entries, list) and entries and isinstance(entries[0], dict):
+            found.append(entries[0].get("data"))
+    return found
 
 
 _BREAKS = object()

@@ -211,7 +211,7 @@ def _too_large(amount):
     return number.is_finite() and number.adjusted() >= MAX_DIGITS
 
 
-def _identifier(data, values, structure, product_uuid, errors):
+def _identifier(data, values, structure, product_uuid, current, errors):
     """Check the identifier (top-level ``identifier`` wins, mirrored into the values) and return it."""
     code = structure.identifier
     if "identifier" in data:
@@ -229,13 +229,18 @@ def _identifier(data, values, structure, product_uuid, errors):
         errors.add("identifier", "This value is too long. It should have 255 characters or less.")
     if any(ch in ident for ch in IDENTIFIER_FORBIDDEN) or ident != ident.strip():
         errors.add("identifier", "The identifier must not contain spaces, commas or semicolons.")
-    if _identifier_taken(ident, product_uuid):
+    if ident != current and _identifier_taken(ident, product_uuid):  # a product's own is unique already
         errors.add("identifier", "The same identifier is already set on another product.")
     return ident
 
 
 def _identifier_taken(ident, product_uuid):
-    """Whether another product holds ``ident`` (a statement compiled once: this runs per batch line)."""
+    """Whether another product holds ``ident`` (a statement compiled once: this runs per batch line,
+    unless the batch looked the identifiers its lines send up beforehand)."""
+    batch = _batch.get()
+    if batch is not None and ident in batch.holders:
+        holder = batch.holders[ident]
+        return holder is not None and holder != product_uuid
     if product_uuid is None:
         row = product_bulk.fetchone("identifier_taken", lambda: Product.select(Product.uuid).where(
             Product.identifier == "").limit(1), [ident, 1])
@@ -402,7 +407,7 @@ def _plan(data, product, structure, by="uuid"):
     category_ids = _categories(data, product, errors)
     associations = _associations(data, product, by, errors)
     values = _merge_values(data, product.values if product else {}, structure, errors)
-    identifier = _identifier(data, values, structure, product_uuid, errors)
+    identifier = _identifier(data, values, structure, product_uuid, product.identifier if product else None, errors)
     incoming = data.get("values", {})
     _check_media(values, incoming, structure, errors)
     _check_unique(values, incoming, structure, product_uuid, errors)
@@ -502,6 +507,9 @@ class _Batch:
         self.category_ids = {}
         self.pending = {}  # uuid -> _IndexEntry
         self.known = None  # uuids and identifiers that may exist (None: unknown, look every one up)
+        # {identifier: uuid of the product holding it, or None when free} for the identifiers the
+        # lines send, looked up at the start (see hold); others are looked up line by line.
+        self.holders = {}
 
     def add(self, uuid, entry):
         previous = self.pending.get(uuid)
@@ -519,9 +527,23 @@ class _Batch:
     def may_exist(self, reference):
         return self.known is None or reference in self.known
 
-    def written(self, product):
+    def written(self, product, previous_identifier):
         if self.known is not None:
             self.known.update((product.uuid, product.identifier))
+        if previous_identifier in self.holders and previous_identifier != product.identifier:
+            self.holders[previous_identifier] = None
+        if product.identifier in self.holders:
+            self.holders[product.identifier] = product.uuid
+
+    def hold(self, identifiers):
+        """Look up once which products hold these identifiers (the lines' own, read in the batch's
+        transaction; the lines keep the map true as they write)."""
+        wanted = [i for i in identifiers if isinstance(i, str) and i and "\x00" not in i]
+        self.holders = dict.fromkeys(wanted)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            self.holders.update(Product.select(Product.identifier, Product.uuid)
+                                .where(Product.identifier.in_(chunk)).tuples())
 
 
 _batch = contextvars.ContextVar("product_batch", default=None)
@@ -565,6 +587,7 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     batch = _batch.get()
     if batch is not None and batch.pending and _reads_index(data, batch.structure):
         batch.flush()  # outside the line's savepoint: a refused line must not roll the earlier lines' rows back
+    previous_identifier = product.identifier if product is not None else None  # a batch's update changes product
     try:
         with _line_transaction(batch):
             structure = batch.structure if batch is not None else Structure.load()
@@ -586,7 +609,7 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
             [{"property": "identifier", "message": "The same identifier is already set on another product."}]) from None
     if batch is not None:  # after the line's savepoint is released: its index rows are due
         batch.add(saved.uuid, entry)
-        batch.written(saved)
+        batch.written(saved, previous_identifier)
     return saved
 
 
