@@ -30,6 +30,7 @@ def from_environment(instance_path, env=os.environ):
         "PIM_DEMO_USER_PASSWORD": env.get("PIM_DEMO_USER_PASSWORD"),
         "PIM_DB_BUSY_TIMEOUT_MS": int(env.get("PIM_DB_BUSY_TIMEOUT_MS", "10000")),
         "PIM_DB_POOL_SIZE": int(env.get("PIM_DB_POOL_SIZE", "20")),
+        "PIM_GC_FREEZE": env.get("PIM_GC_FREEZE", "1") != "0",
         "PIM_MAX_CONNECTIONS": int(env.get("PIM_MAX_CONNECTIONS", "50")),
         "PIM_MAX_CUSTOM_APPS": int(env.get("PIM_MAX_CUSTOM_APPS", "20")),
         "PIM_AUTH_CODE_SECONDS": int(env.get("PIM_AUTH_CODE_SECONDS", "30")),

@@ -39,6 +39,7 @@ def make_test_config(database_url, **overrides):
         "PIM_URL": "http://localhost",
         "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "PIM_DEMO_USER_PASSWORD": JULIA_PASSWORD,
+        "PIM_GC_FREEZE": False,  # a collection per app would cost the suite minutes
     }
     config.update(overrides)
     return config

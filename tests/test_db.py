@@ -95,3 +95,40 @@ def test_strict_mode_refuses_a_write_outside_write_txn(app, conn):
     with write_txn():
         Currency.create(code="INN")
     assert Currency.select().where(Currency.code == "INN").exists()
+
+
+def test_requests_reuse_pooled_connections(client, app):
+    """Requests one after the other check the same connection out and back in: none is opened per request."""
+    for _ in range(3):
+        assert client.get("/login").status_code == 200
+    database = app.extensions["database"]
+    assert len(database._connections) == 1 and not database._in_use
+
+
+def test_a_request_that_finds_no_free_connection_answers_503(database_url):
+    """With every pooled connection taken past the wait, the user gets the same 503 as a lock timeout."""
+    from pimconnect import create_app, migrate
+    from tests.conftest import make_test_config
+
+    app = create_app(make_test_config(database_url, PIM_DB_POOL_SIZE=1, PIM_DB_BUSY_TIMEOUT_MS=50))
+    with db.connection_context():
+        migrate.upgrade(db.obj)
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold_the_only_connection():
+        with db.connection_context():
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_only_connection)
+    holder.start()
+    try:
+        assert held.wait(10)
+        response = app.test_client().get("/login")
+    finally:
+        release.set()
+        holder.join()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert app.test_client().get("/login").status_code == 200  # the connection is back in the pool

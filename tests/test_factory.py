@@ -44,3 +44,19 @@ def test_sqlite_pragmas(app, conn):
     assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 2
     assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_long_lived_objects_are_frozen_out_of_the_garbage_collector(tmp_path, monkeypatch):
+    """By default the app's start-up objects leave the collector's generations (PIM_GC_FREEZE=0 keeps them)."""
+    import gc
+
+    monkeypatch.setenv("PIM_ENV", "development")
+    gc.unfreeze()
+    try:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "PIM_GC_FREEZE": False})
+        assert gc.get_freeze_count() == 0
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+        assert app.config["PIM_GC_FREEZE"] is True
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
