@@ -2,7 +2,7 @@
 import json
 import uuid
 
-from pimconnect.db import db
+from pimconnect.db import db, is_sqlite
 from pimconnect.models import Product
 from tests.factories import fetch_product, make_product
 
@@ -136,3 +136,35 @@ def test_legacy_batch_finds_the_product_an_earlier_line_created(api, catalog):
     assert [line["status_code"] for line in api.lines(response)] == [201, 204]
     with db.connection_context():
         assert list(Product.select(Product.identifier, Product.enabled).tuples()) == [("cap", False)]
+
+
+def test_a_line_that_fails_in_the_database_is_refused_alone(api, catalog, monkeypatch):
+    """A line whose INSERT fails although its checks passed (a concurrent writer took the identifier
+    between them: simulated by a batch that believes every identifier free) is refused on its line;
+    the other lines are written. On PostgreSQL, where the failure aborts the transaction, the batch
+    is run again with a savepoint per line."""
+    from pimconnect.api import products as product_api
+    from pimconnect.services import products as product_service
+
+    make_product("hat")
+    monkeypatch.setattr(product_service._Batch, "hold",
+                        lambda self, identifiers: setattr(self, "holders", dict.fromkeys(identifiers)))
+    runs = []
+    run_batch = product_api._run_batch
+
+    def counted(key, upsert, documents, optimistic):
+        runs.append(optimistic)
+        return run_batch(key, upsert, documents, optimistic)
+
+    monkeypatch.setattr(product_api, "_run_batch", counted)
+    first, clash, last = (str(uuid.uuid4()) for _ in range(3))
+    response = api.patch_batch(URL, [{"uuid": first, "values": {"sku": v("one")}},
+                                     {"uuid": clash, "values": {"sku": v("hat")}},
+                                     {"uuid": last, "values": {"sku": v("three")}}])
+    lines = api.lines(response)
+    assert [line["status_code"] for line in lines] == [201, 422, 201]
+    assert lines[1]["errors"] == [{"property": "identifier",
+                                   "message": "The same identifier is already set on another product."}]
+    with db.connection_context():
+        assert sorted(Product.select(Product.identifier).tuples()) == [("hat",), ("one",), ("three",)]
+    assert runs == ([True] if is_sqlite() else [True, False])

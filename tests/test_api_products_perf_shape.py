@@ -15,10 +15,9 @@ from tests.test_api_attributes import counted_queries
 
 URL = "/api/rest/v1/products-uuid"
 LEGACY = "/api/rest/v1/products"
-# Per batch line: the product INSERT (identifiers are looked up for the whole batch, the index is
-# written in bulk), and on PostgreSQL a savepoint and its release around it (SQLite undoes a failed
-# statement alone).
-PER_LINE = {True: 1, False: 3}
+# Per batch line: the product INSERT alone (identifiers are looked up for the whole batch, the index
+# is written in bulk, and no savepoint: see products._Batch).
+PER_LINE = 1
 
 
 def v(data, locale=None, scope=None):
@@ -47,7 +46,7 @@ def test_batch_statements_per_line_are_constant_and_the_index_is_one_insert_per_
     small, small_sql = batch(api, [line(n) for n in range(5)])
     large, large_sql = batch(api, [line(n) for n in range(5, 45)])
     assert {result["status_code"] for result in small + large} == {201}
-    assert (len(large_sql) - len(small_sql)) == PER_LINE[is_sqlite()] * 35, (len(small_sql), len(large_sql))
+    assert (len(large_sql) - len(small_sql)) == PER_LINE * 35, (len(small_sql), len(large_sql))
     for table in ("product_value", "product_completeness", "product_category"):
         assert len(inserts_into(small_sql, table)) == 1 == len(inserts_into(large_sql, table)), table
     assert len(inserts_into(large_sql, "product")) == 40  # one per line: each is committed on its own
@@ -170,8 +169,8 @@ def test_batch_updates_cost_a_constant_number_of_statements_per_line(api, catalo
     large, large_sql = batch(api, [{"uuid": str(p.uuid), "values": {"color": v("blue")}} for p in made[5:30]])
     assert {result["status_code"] for result in small + large} == {204}
     per_line = (len(large_sql) - len(small_sql)) / 20
-    # lookup, UPDATE (and the savepoint and its release on PostgreSQL)
-    assert per_line == 1 + PER_LINE[is_sqlite()], (len(small_sql), len(large_sql))
+    # lookup, UPDATE
+    assert per_line == 1 + PER_LINE, (len(small_sql), len(large_sql))
     for table in ("product_value", "product_completeness"):
         deletes = [sql for sql in large_sql if sql.lstrip().upper().startswith(f'DELETE FROM "{table}"'.upper())]
         assert len(deletes) == 1 == len(inserts_into(large_sql, table)), table

@@ -35,6 +35,7 @@ from pimconnect.services import product_bulk, product_permissions
 from pimconnect.services.product_api import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
 from pimconnect.db import write_txn
 from pimconnect.services.products import (
+    Replay,
     StaleProduct,
     ValidationFailed,
     current_batch,
@@ -354,11 +355,18 @@ def batch(key, upsert):
     documents = [_batch_document(line) for line in lines] if len(lines) <= MAX_BATCH_LINES else []
     if any(document is _BREAKS for document in documents):
         raise ApiError(400, "Invalid json message received")
-    # One write transaction for the batch, each line in its own savepoint (save_product's nested
-    # write_txn): a failing line is rolled back alone and never undoes earlier ones, as the
-    # reference requires, while the batch pays for one commit, one structure load and one
-    # multi-row INSERT per index table, not 100 of each.
-    with write_txn(), shared_structure() as shared:
+    # One write transaction for the batch: a failing line is rolled back alone and never undoes
+    # earlier ones, as the reference requires, while the batch pays for one commit, one structure
+    # load and one multi-row INSERT per index table, not 100 of each. On PostgreSQL the lines first
+    # run without a savepoint each; should a statement fail, the batch runs again with them.
+    try:
+        return _run_batch(key, upsert, documents, optimistic=True)
+    except Replay:
+        return _run_batch(key, upsert, documents, optimistic=False)
+
+
+def _run_batch(key, upsert, documents, optimistic):
+    with write_txn(), shared_structure(optimistic) as shared:
         shared.known = _existing_references(key, documents)
         shared.hold(_sent_identifiers(key, documents, shared.structure.identifier))
         return collection_patch(key, upsert)

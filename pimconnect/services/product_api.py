@@ -204,8 +204,10 @@ def _scope_locale(entry):
 
 def _values(stored, attributes, options):
     """The read form of a values document, projected on the read's attributes, locales and channel."""
-    values = {}
     wanted, locales, channel = options.attributes, options.locales, options.scope
+    if wanted is None and locales is None and channel is None:
+        return _all_values(stored, attributes, options.base_url)
+    values = {}
     for code in sorted(stored):
         attribute = attributes.get(code)
         if attribute is None or (wanted is not None and code not in wanted):
@@ -225,6 +227,26 @@ def _values(stored, attributes, options):
             entries.sort(key=_scope_locale)
         if entries:
             values[code] = entries
+    return values
+
+
+def _all_values(stored, attributes, base_url):
+    """_values without projections (what a full walk reads): no test per entry."""
+    values = {}
+    for code in sorted(stored):
+        attribute = attributes.get(code)
+        if attribute is None or not stored[code]:
+            continue
+        stored_entries = stored[code]
+        if attribute.kind == PLAIN and not attribute.media:
+            entries = [{"locale": e.get("locale"), "scope": e.get("scope"), "data": e.get("data")}
+                       for e in stored_entries]
+        else:
+            entries = [_entry(attribute, e.get("locale"), e.get("scope"), e.get("data"), base_url)
+                       for e in stored_entries]
+        if len(entries) > 1:
+            entries.sort(key=_scope_locale)
+        values[code] = entries
     return values
 
 
