@@ -1,5 +1,8 @@
 """REST API benchmark: batch upsert rate, search-after walks, filtered page time at 10k vs 100k.
 
+The page time is compared on the same products at both sizes (the first filtered page at 100k holds
+generated products, with ~4× the values of the bench's own: a heavier page, not a slower filter).
+
     .venv/bin/python bench/api.py [--products 10000] [--large 100000] [--database-url postgresql://…]
                                   [--runs 20] [--profile]
 
@@ -235,14 +238,13 @@ def run_backend(label, url, count, large, runs, with_profile):
                 print(f"generating {missing:,} products … {generator.generate(missing):,.0f} products/s")
             size = Product.select().count()
         big = page_ms(session, api.url, runs)
-        ratio = big / small
-        print(f"filtered first page at {size:,} products: median {big:.2f} ms (of {runs}); "
-              f"ratio {ratio:.2f}× (limit {MAX_RATIO}×) {verdict(ratio <= MAX_RATIO)}")
         same_big = page_ms(session, api.url, runs, after=after)
         ratio = same_big / same_small
-        print(f"filtered page of the same bench products (search_after {after}): {same_small:.2f} ms at the "
-              f"small size, {same_big:.2f} ms at {size:,}; ratio {ratio:.2f}× (limit {MAX_RATIO}×) "
-              f"{verdict(ratio <= MAX_RATIO)}")
+        print(f"filtered page at {count:,} vs {size:,} products, the same bench products on both (search_after "
+              f"{after}): median {same_small:.2f} vs {same_big:.2f} ms (of {runs}); ratio {ratio:.2f}× "
+              f"(limit {MAX_RATIO}×) {verdict(ratio <= MAX_RATIO)}")
+        print(f"filtered first page at {count:,} vs {size:,} products: {small:.2f} vs {big:.2f} ms ({big / small:.2f}×; "
+              f"not judged: at {size:,} it holds generated products, ~4× the values of the bench's own)")
         rate, seen, pages = walk(session, api.url, FILTER)
         print(f"filtered walk at {size:,}: {seen} products in {pages} pages: {rate:,.0f} products/s")
         if with_profile:
