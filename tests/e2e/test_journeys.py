@@ -29,6 +29,11 @@ def test_admin_sees_apps_entries(page, live_server):
     expect(page.get_by_role("link", name="Connected apps")).to_be_visible()
 
 
+def _wait_for_htmx_ready(page):
+    """Wait until the page has loaded and htmx has processed it (it does so once the DOM is ready)."""
+    page.wait_for_function("() => document.readyState === 'complete' && window.htmx !== undefined")
+
+
 def _wait_for_htmx(page):
     """Wait until htmx has swapped and settled the last response."""
     page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
@@ -38,6 +43,8 @@ def test_edit_hat_french_description_raises_completeness(page, live_server):
     """Filling Hat's fr_FR description on the ecommerce channel takes its fr_FR completeness to 100%."""
     login(page, live_server, "admin")
     page.get_by_role("link", name="Products", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/products/$"))
+    _wait_for_htmx_ready(page)  # keys typed before htmx has processed the form are not heard
     with page.expect_response(lambda r: "search=hat" in r.url):
         page.locator("input[type=search]").press_sequentially("hat")
     hat = page.get_by_role("link", name="Open hat", exact=True)
