@@ -243,7 +243,8 @@ def run_backend(label, url, count, large, runs, with_profile):
         print(f"filtered page at {count:,} vs {size:,} products, the same bench products on both (search_after "
               f"{after}): median {same_small:.2f} vs {same_big:.2f} ms (of {runs}); ratio {ratio:.2f}× "
               f"(limit {MAX_RATIO}×) {verdict(ratio <= MAX_RATIO)}")
-        print(f"filtered first page at {count:,} vs {size:,} products: {small:.2f} vs {big:.2f} ms ({big / small:.2f}×; "
+        print(f"filtered first page at {count:,} vs {size:,} products: {small:.2f} vs {big:.2f} ms "
+              f"({big / small:.2f}×; "
               f"not judged: at {size:,} it holds generated products, ~4× the values of the bench's own)")
         rate, seen, pages = walk(session, api.url, FILTER)
         print(f"filtered walk at {size:,}: {seen} products in {pages} pages: {rate:,.0f} products/s")
