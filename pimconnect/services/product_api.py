@@ -203,26 +203,22 @@ def _scope_locale(entry):
 
 
 def _values(stored, attributes, options):
-    """The read form of a values document, projected on the read's attributes, locales and channel."""
-    wanted, locales, channel = options.attributes, options.locales, options.scope
-    if wanted is None and locales is None and channel is None:
-        return _all_values(stored, attributes, options.base_url)
+    """The read form of a values document, projected on the read's attributes, locales and channel.
+    Without projections (a full walk) no entry is tested."""
     values = {}
+    wanted, locales, channel = options.attributes, options.locales, options.scope
     for code in sorted(stored):
         attribute = attributes.get(code)
         if attribute is None or (wanted is not None and code not in wanted):
             continue
-        entries = []
-        for entry in stored[code]:
-            locale, scope = entry.get("locale"), entry.get("scope")
-            if locale is not None and locales is not None and locale not in locales:
-                continue
-            if scope is not None and channel is not None and scope != channel:
-                continue
-            if attribute.kind == PLAIN and not attribute.media:
-                entries.append({"locale": locale, "scope": scope, "data": entry.get("data")})
-            else:
-                entries.append(_entry(attribute, locale, scope, entry.get("data"), options.base_url))
+        entries = stored[code]
+        if locales is not None or channel is not None:
+            entries = [e for e in entries if _projected(e, locales, channel)]
+        if attribute.kind == PLAIN and not attribute.media:
+            entries = [{"locale": e.get("locale"), "scope": e.get("scope"), "data": e.get("data")} for e in entries]
+        else:
+            entries = [_entry(attribute, e.get("locale"), e.get("scope"), e.get("data"), options.base_url)
+                       for e in entries]
         if len(entries) > 1:
             entries.sort(key=_scope_locale)
         if entries:
@@ -230,24 +226,11 @@ def _values(stored, attributes, options):
     return values
 
 
-def _all_values(stored, attributes, base_url):
-    """_values without projections (what a full walk reads): no test per entry."""
-    values = {}
-    for code in sorted(stored):
-        attribute = attributes.get(code)
-        if attribute is None or not stored[code]:
-            continue
-        stored_entries = stored[code]
-        if attribute.kind == PLAIN and not attribute.media:
-            entries = [{"locale": e.get("locale"), "scope": e.get("scope"), "data": e.get("data")}
-                       for e in stored_entries]
-        else:
-            entries = [_entry(attribute, e.get("locale"), e.get("scope"), e.get("data"), base_url)
-                       for e in stored_entries]
-        if len(entries) > 1:
-            entries.sort(key=_scope_locale)
-        values[code] = entries
-    return values
+def _projected(entry, locales, channel):
+    """Whether a stored entry is in the read's locales and channel (a value without one always is)."""
+    locale, scope = entry.get("locale"), entry.get("scope")
+    return ((locale is None or locales is None or locale in locales)
+            and (scope is None or channel is None or scope == channel))
 
 
 def _entry(attribute, locale, scope, data, base_url):
