@@ -6,7 +6,6 @@ from pimconnect.services import error_monitoring
 
 WRITE_METHODS = {"POST", "PATCH"}
 PRODUCT_PREFIXES = ("/api/rest/v1/products-uuid", "/api/rest/v1/products")
-BATCH_REFUSAL = b'"status_code": 422'  # as core.collection_patch writes a refused line
 
 
 @bp.after_request
@@ -19,8 +18,6 @@ def _record_business_errors(response):
     is_batch = request.method == "PATCH" and request.path.rstrip("/") in PRODUCT_PREFIXES
     if response.status_code == 200 and not is_batch:
         return response
-    if is_batch and BATCH_REFUSAL not in response.get_data():
-        return response  # no line was refused as invalid: nothing to decode
     product = None if is_batch else request.path.rsplit("/", 1)[-1]
     error_monitoring.record_response(token.client_id, response.status_code, response.get_data(), is_batch,
                                      product=product)

@@ -88,10 +88,8 @@ def monitoring_message(connection):
 
 
 def record_response(client_id, status, body_bytes, is_batch, product=None):
-    """Record what an API product write answered: a 422 body, or the 422 lines of a batch."""
-    connection = Connection.select(Connection.id).where(Connection.client == client_id).first()
-    if connection is None:
-        return 0
+    """Record what an API product write answered: a 422 body, or the 422 lines of a batch (a batch
+    without one costs no query)."""
     bodies = []
     if is_batch and status == 200:
         for line in body_bytes.decode("utf-8", "replace").splitlines():
@@ -107,6 +105,9 @@ def record_response(client_id, status, body_bytes, is_batch, product=None):
         except ValueError:
             return 0
     if not bodies:
+        return 0
+    connection = Connection.select(Connection.id).where(Connection.client == client_id).first()
+    if connection is None:
         return 0
     if is_batch:
         return sum(record(connection.id, [b], product=str(b.get("identifier") or b.get("uuid") or "")) for b in bodies)
