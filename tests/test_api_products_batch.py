@@ -144,11 +144,9 @@ def test_a_line_that_fails_in_the_database_is_refused_alone(api, catalog, monkey
     the other lines are written. On PostgreSQL, where the failure aborts the transaction, the batch
     is run again with a savepoint per line."""
     from pimconnect.api import products as product_api
-    from pimconnect.services import products as product_service
 
     make_product("hat")
-    monkeypatch.setattr(product_service._Batch, "hold",
-                        lambda self, identifiers: setattr(self, "holders", dict.fromkeys(identifiers)))
+    monkeypatch.setattr(product_api, "_identifier_holders", dict.fromkeys)
     runs = []
     run_batch = product_api._run_batch
 

@@ -367,23 +367,29 @@ def batch(key, upsert):
 
 def _run_batch(key, upsert, documents, optimistic):
     with write_txn(), shared_structure(optimistic) as shared:
-        shared.known = _existing_references(key, documents)
-        shared.hold(_sent_identifiers(key, documents, shared.structure.identifier))
+        # What the lines name, looked up once in the batch's transaction; the lines keep it true.
+        shared.holders = _identifier_holders(_sent_identifiers(key, documents, shared.structure.identifier))
+        shared.known = (_existing_uuids(documents) if key == "uuid"
+                        else {identifier for identifier, holder in shared.holders.items() if holder is not None})
         return collection_patch(key, upsert)
 
 
-def _existing_references(key, documents):
-    """The uuids (as UUIDs) or identifiers the batch's lines name that exist now, in one query."""
-    references = [document.get(key) for document in documents if isinstance(document, dict)]
-    references = [ref for ref in references if isinstance(ref, str) and "\x00" not in ref]
-    if key == "uuid":
-        wanted = {found for found in map(parse_uuid, references) if found is not None}
-        field = Product.uuid
-    else:
-        wanted, field = set(references), Product.identifier
+def _existing_uuids(documents):
+    """The uuids (as UUIDs) the batch's lines name that exist now, in one query."""
+    wanted = {parse_uuid(document.get("uuid")) for document in documents if isinstance(document, dict)}
+    wanted.discard(None)
     if not wanted:
         return set()
-    return {value for (value,) in Product.select(field).where(field.in_(list(wanted))).tuples()}
+    return {value for (value,) in Product.select(Product.uuid).where(Product.uuid.in_(list(wanted))).tuples()}
+
+
+def _identifier_holders(identifiers):
+    """{identifier: uuid of the product holding it, or None when free} for these identifiers, in one query."""
+    holders = dict.fromkeys(i for i in identifiers if isinstance(i, str) and i and "\x00" not in i)
+    if holders:
+        holders.update(Product.select(Product.identifier, Product.uuid)
+                       .where(Product.identifier.in_(list(holders))).tuples())
+    return holders
 
 
 def _sent_identifiers(key, documents, identifier_code):

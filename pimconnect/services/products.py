@@ -520,7 +520,7 @@ class _Batch:
         self.pending = {}  # uuid -> _IndexEntry
         self.known = None  # uuids and identifiers that may exist (None: unknown, look every one up)
         # {identifier: uuid of the product holding it, or None when free} for the identifiers the
-        # lines send, looked up at the start (see hold); others are looked up line by line.
+        # lines send, looked up at the start; others are looked up line by line.
         self.holders = {}
 
     def add(self, uuid, entry):
@@ -551,16 +551,6 @@ class _Batch:
             self.holders[previous_identifier] = None
         if product.identifier in self.holders:
             self.holders[product.identifier] = product.uuid
-
-    def hold(self, identifiers):
-        """Look up once which products hold these identifiers (the lines' own, read in the batch's
-        transaction; the lines keep the map true as they write)."""
-        wanted = [i for i in identifiers if isinstance(i, str) and i and "\x00" not in i]
-        self.holders = dict.fromkeys(wanted)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            self.holders.update(Product.select(Product.identifier, Product.uuid)
-                                .where(Product.identifier.in_(chunk)).tuples())
 
 
 _batch = contextvars.ContextVar("product_batch", default=None)
