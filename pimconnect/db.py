@@ -1,12 +1,11 @@
 """The one database object, the base model and the write-transaction helper."""
 import contextlib
-from urllib.parse import parse_qs, unquote, urlparse
-
 import weakref
+from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee
 from peewee import DatabaseProxy, Model
-from playhouse.pool import MaxConnectionsExceeded, PooledPostgresqlDatabase, PooledSqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
 

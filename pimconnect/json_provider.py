@@ -4,8 +4,6 @@ the standard library, which stays the fallback for what orjson refuses or does d
 Only encoding goes through orjson. Request bodies are still decoded by the standard library: orjson
 turns an integer beyond 64 bits into a float, and a client's number must never lose digits.
 """
-import json
-
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
@@ -28,11 +26,3 @@ class FastJSONProvider(DefaultJSONProvider):
             except TypeError:  # an integer beyond 64 bits, a key that is not a string, an unknown type
                 pass
         return super().dumps(obj, **kwargs)
-
-
-def compact_dumps(obj):
-    """JSON text of plain data (stored documents): orjson, or the standard encoder for what it refuses."""
-    try:
-        return orjson.dumps(obj).decode()
-    except TypeError:  # an integer beyond 64 bits, a key that is not a string
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)

@@ -1,4 +1,15 @@
-"""Walking JSON documents as the API receives them."""
+"""JSON documents as the API receives them and the database stores them."""
+import json
+
+import orjson
+
+
+def compact_dumps(obj):
+    """JSON text of plain data (stored documents): orjson, or the standard encoder for what it refuses."""
+    try:
+        return orjson.dumps(obj).decode()
+    except TypeError:  # an integer beyond 64 bits, a key that is not a string
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_strings(data):

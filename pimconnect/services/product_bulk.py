@@ -24,7 +24,7 @@ from peewee import (
 )
 
 from pimconnect.db import db, is_sqlite
-from pimconnect.json_provider import compact_dumps
+from pimconnect.services.documents import compact_dumps
 
 _SQL = {}
 MAX_PARAMS = 30000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # per statement
