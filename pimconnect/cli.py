@@ -13,11 +13,14 @@ def init_app(app):
 
     @app.cli.command("db-upgrade")
     def db_upgrade():
-        """Apply the pending database migrations."""
-        from pimconnect import migrate
+        """Apply the pending database migrations (on SQLite, after a backup next to the database file)."""
+        from pimconnect import backup, migrate
         from pimconnect.services import app_store
 
         with db.connection_context():
+            copy = backup.before_upgrade(db.obj, migrate.pending(db.obj))
+            if copy:
+                click.echo(f"Backup of the database before migrating: {copy}")
             applied = migrate.upgrade(db.obj)
             listings = app_store.load_shipped()  # so an install without the demo has the App Store too
         click.echo("\n".join(f"applied: {name}" for name in applied) or "Database is up to date.")
