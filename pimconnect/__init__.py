@@ -21,6 +21,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     app.config["SECRET_KEY"] = config_module.ensure_secret_key(app.config, app.instance_path)
+    config_module.ensure_database_folder(app.config, app.instance_path)
     if app.config["PIM_ENV"] not in config_module.DEV_ENVS and app.debug:
         raise config_module.ConfigError("Debug mode is refused in production.")
     if app.config.get("PIM_STRICT_TEMPLATES"):
