@@ -30,8 +30,10 @@ def create_app(test_config=None):
         app.jinja_env.undefined = StrictUndefined
 
     from pimconnect import cli, db, errors, security, web
+    from pimconnect.services import stored_secrets
 
     db.init_app(app)
+    stored_secrets.verify_keys(app)  # a changed key refuses to start, rather than 500 at each code exchange
     security.init_app(app)
     web.init_app(app)
     errors.init_app(app)

@@ -15,6 +15,11 @@ def _bool(value):
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(value):
+    """A comma-separated variable as a list of its non-empty items."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
 def from_environment(instance_path, env=os.environ):
     """Build the settings dict from the environment; nothing here touches the app."""
     mode = env.get("PIM_ENV", "production")
@@ -27,6 +32,10 @@ def from_environment(instance_path, env=os.environ):
         or "sqlite:///" + str(Path(instance_path) / "pimconnect.sqlite3"),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "PIM_ENCRYPTION_KEY": env.get("PIM_ENCRYPTION_KEY"),
+        # Former keys that still decrypt until `flask secrets reencrypt` (Flask also checks session
+        # cookies against SECRET_KEY_FALLBACKS, so logged-in users stay logged in meanwhile).
+        "PIM_ENCRYPTION_KEY_FALLBACKS": _list(env.get("PIM_ENCRYPTION_KEY_FALLBACKS")),
+        "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
         "PIM_ADMIN_PASSWORD": env.get("PIM_ADMIN_PASSWORD"),
         "PIM_DEMO_USER_PASSWORD": env.get("PIM_DEMO_USER_PASSWORD"),
         "PIM_DB_BUSY_TIMEOUT_MS": int(env.get("PIM_DB_BUSY_TIMEOUT_MS", "10000")),

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from pimconnect.db import close_pools
+
 REPO = Path(__file__).resolve().parent.parent
 KEY_A = "a" * 40
+KEY_B = "b" * 40
 
 
 @pytest.fixture
@@ -51,6 +54,28 @@ def test_an_explicit_sqlite_path_in_a_missing_folder_is_refused_clearly(fresh_co
     assert f"DATABASE_URL names a SQLite file in {fresh_copy / 'var' / 'pim'}, which does not exist" in result.stderr
     assert "sqlite:////absolute/path.sqlite3" in result.stderr
     assert not (fresh_copy / "var").exists()
+
+
+def test_a_changed_key_refuses_to_start_until_the_secrets_are_reencrypted(fresh_copy, database_url):
+    """Key A stores secrets; key B alone is refused; B with A as fallback re-encrypts; then B alone starts."""
+    close_pools()  # the schema is used by other processes
+    url = {"DATABASE_URL": database_url}
+    installed = flask(fresh_copy, "db-upgrade", SECRET_KEY=KEY_A, **url)  # OpenID key and app secrets
+    assert installed.returncode == 0, installed.stderr
+
+    refused = flask(fresh_copy, "db-upgrade", SECRET_KEY=KEY_B, **url)
+    assert refused.returncode != 0
+    assert "cannot be decrypted: the encryption key changed" in refused.stderr
+    assert "PIM_ENCRYPTION_KEY" in refused.stderr and "secrets reencrypt" in refused.stderr
+    assert "open_id_key: 1" in refused.stderr
+
+    rotated = flask(fresh_copy, "secrets", "reencrypt", SECRET_KEY=KEY_B, SECRET_KEY_FALLBACKS=KEY_A, **url)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Re-encrypted 11 stored secrets" in rotated.stdout  # 10 shipped app secrets and the OpenID key
+
+    started = flask(fresh_copy, "db-upgrade", SECRET_KEY=KEY_B, **url)
+    assert started.returncode == 0, started.stderr
+    assert "Database is up to date." in started.stdout
 
 
 FAKE_FLASK = """#!/bin/sh
