@@ -33,7 +33,8 @@ def create_app(test_config=None):
     from pimconnect.services import stored_secrets
 
     db.init_app(app)
-    stored_secrets.verify_keys(app)  # a changed key refuses to start, rather than 500 at each code exchange
+    if app.config.get("PIM_CHECK_STORED_SECRETS", True):  # False only for `secrets discard-unreadable`
+        stored_secrets.verify_keys(app)  # a changed key refuses to start, rather than 500 at each code exchange
     security.init_app(app)
     web.init_app(app)
     errors.init_app(app)

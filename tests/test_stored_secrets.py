@@ -16,7 +16,13 @@ OLD, NEW, LOST = (Fernet.generate_key().decode() for _ in range(3))
 @pytest.fixture
 def start(database_url):
     """create_app on this test's database with the given encryption settings."""
-    yield lambda **keys: create_app(make_test_config(database_url, **keys))
+    apps = []  # kept until the pools are closed: a collected app would drop an open connection
+
+    def build(**keys):
+        apps.append(create_app(make_test_config(database_url, **keys)))
+        return apps[-1]
+
+    yield build
     close_pools()
 
 
@@ -73,3 +79,21 @@ def test_a_malformed_key_is_refused_at_start(start):
     """A fallback that is not a Fernet key is named at start rather than failing at the first code exchange."""
     with pytest.raises(ConfigError, match="PIM_ENCRYPTION_KEY_FALLBACKS: Fernet key must be"):
         start(PIM_ENCRYPTION_KEY=NEW, PIM_ENCRYPTION_KEY_FALLBACKS=["not-a-key"])
+
+
+def test_after_a_lost_key_discard_unreadable_lets_the_pim_start(start):
+    """Built without the check, discard-unreadable replaces what no key reads and keeps what it reads."""
+    secret = _install(start(PIM_ENCRYPTION_KEY=OLD))
+    rescue = start(PIM_ENCRYPTION_KEY=NEW, PIM_CHECK_STORED_SECRETS=False)
+    with rescue.app_context(), db.connection_context(), write_txn():
+        readable = Fernet(NEW).encrypt(b"kept").decode()
+        CustomApp.create(client_id="c0ffee00-0000-4000-8000-000000000003", name="Kept", secret_encrypted=readable,
+                         activate_url="https://kept.example/a", callback_url="https://kept.example/c")
+    result = rescue.test_cli_runner().invoke(args=["secrets", "discard-unreadable", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Discarded 2 unreadable secrets" in result.output
+    alone = start(PIM_ENCRYPTION_KEY=NEW)
+    with alone.app_context(), db.connection_context():
+        assert app_catalogue.app_secret(APP_ID) not in (None, secret)
+        assert app_catalogue.app_secret("c0ffee00-0000-4000-8000-000000000003") == "kept"
+        assert OpenIdKey.select().count() == 1 and openid._signing_key(openid.current_key())

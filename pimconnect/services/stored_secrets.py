@@ -88,3 +88,29 @@ def reencrypt_all(config):
                 fresh = keyring.rotate(token.encode()).decode()
                 count += model.update({column: fresh}).where((key == row_key) & (column == token)).execute()
     return count
+
+
+def discard_unreadable(config):
+    """After a key is lost: drop what no configured key reads, in one transaction; returns how many.
+
+    An unreadable OpenID key is deleted (``ensure_keys`` makes a new one afterwards); an
+    unreadable client secret is replaced by a random one nobody knows, so the app must be given
+    a new secret (``flask apps register --secret-stdin``, or Regenerate for a custom app).
+    """
+    from pimconnect.services import app_catalogue
+
+    keyring = crypto.keyring(config)
+    count = 0
+    with write_txn():
+        for column in ENCRYPTED_COLUMNS:
+            model = column.model
+            key = model._meta.primary_key
+            lost = [row_key for row_key, token in _stored(column) if not _is_readable(keyring, token)]
+            for row_key in lost:
+                if model is OpenIdKey:
+                    model.delete().where(key == row_key).execute()
+                else:
+                    fresh = keyring.encrypt(app_catalogue.new_secret().encode()).decode()
+                    model.update({column: fresh}).where(key == row_key).execute()
+            count += len(lost)
+    return count
