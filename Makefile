@@ -6,7 +6,13 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8080
 DEMO_PORT ?= 8081
 HOST ?= 127.0.0.1
+# The addresses the PIM and the Demo App give each other follow HOST/PORT/DEMO_PORT unless set
+# (in the environment or on the command line): `make run PORT=9000` must not send apps to :8080.
+PIM_URL ?= http://$(HOST):$(PORT)
+PIM_DEMO_APP_URL ?= http://$(HOST):$(DEMO_PORT)
+DEMO_APP_PIM_URL ?= $(PIM_URL)
 export FLASK_APP := app
+export PIM_URL PIM_DEMO_APP_URL DEMO_APP_PIM_URL
 
 .PHONY: run test install install-dev browser db-upgrade seed bench clean
 

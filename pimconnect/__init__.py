@@ -21,6 +21,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     app.config["SECRET_KEY"] = config_module.ensure_secret_key(app.config, app.instance_path)
+    config_module.ensure_database_folder(app.config, app.instance_path)
     if app.config["PIM_ENV"] not in config_module.DEV_ENVS and app.debug:
         raise config_module.ConfigError("Debug mode is refused in production.")
     if app.config.get("PIM_STRICT_TEMPLATES"):
@@ -29,8 +30,11 @@ def create_app(test_config=None):
         app.jinja_env.undefined = StrictUndefined
 
     from pimconnect import cli, db, errors, security, web
+    from pimconnect.services import stored_secrets
 
     db.init_app(app)
+    if app.config.get("PIM_CHECK_STORED_SECRETS", True):  # False only for `secrets discard-unreadable`
+        stored_secrets.verify_keys(app)  # a changed key refuses to start, rather than 500 at each code exchange
     security.init_app(app)
     web.init_app(app)
     errors.init_app(app)

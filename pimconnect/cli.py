@@ -2,7 +2,7 @@
 import click
 from flask import current_app
 
-from pimconnect import cli_demo_app, cli_openid
+from pimconnect import cli_demo_app, cli_openid, cli_secrets
 from pimconnect.db import db
 
 
@@ -76,3 +76,4 @@ def init_app(app):
 
     cli_demo_app.init_app(app)
     cli_openid.init_app(app)
+    cli_secrets.init_app(app)

@@ -46,7 +46,7 @@ def demo_credentials(path, force=False, app_id=DEMO_APP_ID):
     """Write the Demo App's credentials to ``path``; returns "written" or "unchanged".
 
     The file is left alone when it already holds the secret the PIM has (unless ``force``); a
-    missing or stale file (a new database, another SECRET_KEY) gets a newly generated secret.
+    missing or stale file (a new database) gets a newly generated secret.
     Raises LookupError when the App Store has no Demo App listing.
     """
     from pimconnect.models import MarketplaceApp

@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote
 
 DEV_ENVS = {"development", "test"}
 
@@ -12,6 +13,11 @@ class ConfigError(RuntimeError):
 
 def _bool(value):
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value):
+    """A comma-separated variable as a list of its non-empty items."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 def from_environment(instance_path, env=os.environ):
@@ -26,6 +32,10 @@ def from_environment(instance_path, env=os.environ):
         or "sqlite:///" + str(Path(instance_path) / "pimconnect.sqlite3"),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "PIM_ENCRYPTION_KEY": env.get("PIM_ENCRYPTION_KEY"),
+        # Former keys that still decrypt until `flask secrets reencrypt` (Flask also checks session
+        # cookies against SECRET_KEY_FALLBACKS, so logged-in users stay logged in meanwhile).
+        "PIM_ENCRYPTION_KEY_FALLBACKS": _list(env.get("PIM_ENCRYPTION_KEY_FALLBACKS")),
+        "SECRET_KEY_FALLBACKS": _list(env.get("SECRET_KEY_FALLBACKS")),
         "PIM_ADMIN_PASSWORD": env.get("PIM_ADMIN_PASSWORD"),
         "PIM_DEMO_USER_PASSWORD": env.get("PIM_DEMO_USER_PASSWORD"),
         "PIM_DB_BUSY_TIMEOUT_MS": int(env.get("PIM_DB_BUSY_TIMEOUT_MS", "10000")),
@@ -79,3 +89,26 @@ def ensure_secret_key(config, instance_path):
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def ensure_database_folder(config, instance_path):
+    """Create the instance folder when the SQLite file lives there; refuse a SQLite path in a missing folder.
+
+    The instance folder is the PIM's own (the default database and the development key live
+    there), so it is created on first start whatever the environment. Any other folder is the
+    operator's: a missing one is far more often a mistyped URL (``sqlite:///var/pim.db`` is the
+    relative path ``var/pim.db``; an absolute path takes four slashes) than a wish, and creating it
+    would start the PIM on a new, empty database somewhere unexpected. So that one is an error that
+    shows the path the URL resolved to.
+    """
+    url = config["DATABASE_URL"]
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    folder = Path(unquote(url[len("sqlite:///"):])).resolve().parent
+    if folder == Path(instance_path).resolve():
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise ConfigError(
+            f"DATABASE_URL names a SQLite file in {folder}, which does not exist. Create that folder "
+            "or fix the URL (sqlite:///relative/path.sqlite3, sqlite:////absolute/path.sqlite3)."
+        )
