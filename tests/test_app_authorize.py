@@ -284,24 +284,24 @@ def _role_acls(app):
         return set(Role.get_by_id(ConnectedApp.get_by_id(APP_ID).role_id).permissions)
 
 
-def test_fewer_scopes_with_manage_apps_shrink_silently(listed, admin):
-    """Same or fewer scopes with Manage apps replace the stored scopes and rebuild the role's ACLs."""
+def test_fewer_scopes_with_manage_apps_change_nothing(listed, admin):
+    """Same or fewer scopes with Manage apps: a code for the current grants; the stored scopes and the role's
+    ACLs stay (a GET never changes grants, overriding the reference's silent shrink, §2.3)."""
     connect(listed, ["delete_products", "read_categories"])
-    assert "pim_api_product_remove" in _role_acls(listed)
+    before = _role_acls(listed)
+    assert "pim_api_product_remove" in before
     response = admin.client.get(authorize_url(scope="read_products"))
     assert response.headers["Location"].startswith(CALLBACK + "?code=")
-    assert connected(listed).scopes == ["read_products"]
-    acls = _role_acls(listed)
-    assert "pim_api_product_list" in acls and "pim_api_overall_access" in acls
-    assert not acls & {"pim_api_product_edit", "pim_api_product_remove", "pim_api_category_list"}
+    assert connected(listed).scopes == ["delete_products", "read_categories"]
+    assert _role_acls(listed) == before
 
 
 def test_implied_scopes_are_not_new(listed, admin):
-    """Asking write_products when delete_products is stored is no new scope: no wizard."""
+    """Asking write_products when delete_products is stored is no new scope: no wizard, no change."""
     connect(listed, ["delete_products"])
     response = admin.client.get(authorize_url(scope="write_products"))
     assert response.headers["Location"].startswith(CALLBACK)
-    assert connected(listed).scopes == ["write_products"]
+    assert connected(listed).scopes == ["delete_products"]
 
 
 def test_new_scopes_with_manage_apps_go_to_the_wizard(listed, admin):

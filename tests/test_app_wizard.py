@@ -108,7 +108,15 @@ def _start(auth, scope="read_products", **extra):
     return auth.client.get(STEP)
 
 
+def _shown(auth, page=None):
+    """The digest of the request the wizard (or consent page) shows now: what its forms carry."""
+    html = auth.client.get(page or STEP).get_data(as_text=True)
+    return re.search(r'name="request" value="([0-9a-f]{64})"', html).group(1)
+
+
 def _post(auth, data, htmx=False):
+    """Post a wizard step as the open page would, with the shown request's digest unless given."""
+    data = data if "request" in data else {**data, "request": _shown(auth)}
     return auth.post(STEP, data=data, htmx=htmx)
 
 
@@ -346,8 +354,8 @@ def test_tampered_fields_do_not_change_what_is_granted(listed, admin):
     """Scope or client fields added to the Confirm post are ignored: the pending request decides (A20)."""
     listed.config["PIM_EDITION"] = "ce"
     _start(admin, "read_products")
-    admin.post(STEP, data={"step": "authorizations", "action": "confirm", "consent": "1",
-                           "scope": "delete_products", "client_id": OTHER_ID, "redirect_uri": "https://evil/cb"})
+    _post(admin, {"step": "authorizations", "action": "confirm", "consent": "1",
+                  "scope": "delete_products", "client_id": OTHER_ID, "redirect_uri": "https://evil/cb"})
     assert app_helpers.connected(listed).scopes == ["read_products"]
 
 
@@ -382,13 +390,14 @@ def test_concurrent_confirms_never_exceed_the_limit(catalog):
     with catalog.app_context(), db.connection_context():
         pending = [(PendingAuthorization.get(PendingAuthorization.client_id == app_id).user, app_id)
                    for app_id in ids]
+        shown = {app_id: app_connect.wizard_data(user, app_id).digest for user, app_id in pending}
     outcomes, barrier = [], threading.Barrier(len(pending))
 
     def run(user, app_id):
         with catalog.app_context(), db.connection_context():
             barrier.wait()
             try:
-                outcomes.append(app_connect.confirm(user, app_id, {"consent": True}))
+                outcomes.append(app_connect.confirm(user, app_id, shown[app_id], {"consent": True}))
             except Invalid as refused:
                 outcomes.append(refused.errors)
 
@@ -447,7 +456,7 @@ def test_authentication_consent_page_and_confirm(listed):
     assert "View your email address" in html and "NEW" in html
     assert _buttons(html) == ["Confirm"] and 'href="/connect/connected-apps">Cancel<' in html
     assert code_count(listed) == 0
-    response = user.post(AUTH_PAGE)
+    response = user.post(AUTH_PAGE, data={"request": _shown(user, AUTH_PAGE)})
     assert response.status_code == 303 and response.headers["Location"].startswith(CALLBACK + "?code=")
     with listed.app_context(), db.connection_context():
         assert UserConsent.get(UserConsent.app_id == APP_ID).scopes == ["email", "openid"]

@@ -1,7 +1,7 @@
 """Custom apps through the REST API (reference apps-and-oauth.md §3.6, "test apps" in code).
 
-``GET`` lists the custom apps the calling API user created; ``POST`` and ``DELETE`` need the
-"Create and delete custom apps" ACL. Not in Akeneo's public API documentation; the shapes follow
+``GET`` lists and ``DELETE`` deletes only the custom apps the calling API user created; ``POST``
+and ``DELETE`` need the "Create and delete custom apps" ACL. Not in Akeneo's public API documentation; the shapes follow
 the reference controllers: 201 ``{client_id, client_secret}``, 422 ``{errors: [{propertyPath,
 message}]}`` with snake_case property paths, 404 "Test app with <id> client_id was not found.".
 """
@@ -41,7 +41,8 @@ def test_apps_create():
 @bp.delete("/test-apps/<client_id>")
 @api_view(MANAGE_TEST_APPS, "test apps")
 def test_apps_delete(client_id):
-    app = custom_apps.get(client_id)
+    # Another user's app answers as an unknown one: the API lists and deletes the caller's own only.
+    app = custom_apps.get(client_id, creator=g.api_user)
     if app is None:
         raise ApiError(404, custom_apps.NOT_FOUND.format(client_id=client_id))
     custom_apps.delete(app)

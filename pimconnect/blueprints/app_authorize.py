@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from pimconnect.htmx import redirect_to, refused_status, render
+from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
 from pimconnect.security import CSP
 from pimconnect.services import app_connect, app_scopes, group_permissions
@@ -123,10 +123,17 @@ def _permission_fields(permissions):
     return fields
 
 
+def _request_changed():
+    """The page of a form posted for a request that was replaced since (in place of the wizard under htmx)."""
+    response = render("apps/authorize_error.html", message=app_connect.REQUEST_CHANGED,
+                      hint=app_connect.REQUEST_CHANGED_HINT, status=200 if is_htmx() else 409)
+    return _consent_headers(response)
+
+
 def _render_step(data, step, choices, errors=None, status=200):
     steps = data.steps
     index = steps.index(step)
-    hidden = []
+    hidden = [("request", data.digest)]  # binds each post to the request shown (check_shown)
     if step != "authorizations":
         hidden += [(name, "1") for name, ticked in choices["consents"].items() if ticked]
     if choices["permissions"] is not None and step != "permissions":
@@ -159,6 +166,10 @@ def wizard():
 def wizard_step():
     """Move between the wizard's steps (Previous / Allow and next / Next) or Confirm on the last one."""
     data = _data_or_404(app_connect.wizard_data)
+    try:
+        app_connect.check_shown(data, request.form.get("request"))
+    except app_connect.RequestChanged:
+        return _request_changed()
     choices = _choices(data)
     steps = data.steps
     step = request.form.get("step") if request.form.get("step") in steps else steps[0]
@@ -172,9 +183,12 @@ def wizard_step():
     if action != "confirm" or index != len(steps) - 1:
         return _render_step(data, steps[min(index + 1, len(steps) - 1)], choices)
     try:
-        url = app_connect.confirm(_user(), data.app.id, choices["consents"], choices["permissions"])
+        url = app_connect.confirm(_user(), data.app.id, request.form.get("request"), choices["consents"],
+                                  choices["permissions"])
     except app_connect.NoPendingAuthorization:
         abort(404)
+    except app_connect.RequestChanged:
+        return _request_changed()
     except Invalid as refused:
         back = "authorizations" if set(refused.errors) - {""} else step
         return _render_step(data, back, choices, refused.errors, refused_status())
@@ -197,8 +211,11 @@ def authenticate():
 def confirm_authentication():
     """Record the consent and go to the app's callback with a fresh code."""
     try:
-        url = app_connect.confirm_authentication(_user(), request.args.get("client_id", ""))
+        url = app_connect.confirm_authentication(_user(), request.args.get("client_id", ""),
+                                                 request.form.get("request"))
     except app_connect.NoPendingAuthorization:
         abort(404)
+    except app_connect.RequestChanged:
+        return _request_changed()
     return redirect_to(url, 303)
 

@@ -5,6 +5,9 @@ No request or session access here: views pass the user and the values. Every wri
 one ``write_txn()``; the connections limit (D1) is checked under the ``connections-limit`` lock
 shared with ``services.connections``, so concurrent confirms cannot exceed it.
 """
+import hashlib
+import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -34,6 +37,9 @@ from pimconnect.services import (
     connections,
     group_permissions,
 )
+from pimconnect.services.authorize_request import SUPPORT_HINT, error_message  # noqa: F401 (the views' API)
+from pimconnect.services.authorize_request import single as _single
+from pimconnect.services.authorize_request import validate as _validate
 from pimconnect.services.errors import Invalid
 from pimconnect.services.passwords import generate_password, hash_password
 
@@ -53,23 +59,31 @@ def new_code():
     return ("app_" + _base36(CODE_LENGTH))[:CODE_LENGTH]
 
 
-def _api_user(app, code, group, role):
+def new_password_hash():
+    """The app API user's password hash (nobody logs in with it). argon2 is slow on purpose, so
+    callers compute it before their write transaction, not under the connections-limit lock."""
+    return hash_password(generate_password(32))
+
+
+def _api_user(app, code, group, role, password_hash):
     """The app's API user (type app), in the app group only: never in group All (§7.4)."""
     first_name = _NAME_UNSAFE.sub("_", app.name)[:100]
     user = User.create(username=code, email=f"{code}@example.com", first_name=first_name, last_name=" ",
-                       password_hash=hash_password(generate_password(32)), type="app")
+                       password_hash=password_hash, type="app")
     UserGroupMember.create(user=user, group=group)
     UserRole.create(user=user, role=role)
     return user
 
 
-def create_connected_app(app, scopes, user=None):
+def create_connected_app(app, scopes, user=None, password_hash=None):
     """Create what connecting ``app`` (an AppInfo) with ``scopes`` makes (§9.1); returns the ConnectedApp.
 
-    Call inside the caller's write_txn. Raises Invalid({"": limit message}) at the connections
+    Call inside the caller's write_txn, with ``password_hash`` from ``new_password_hash()`` made
+    before it (made here otherwise). Raises Invalid({"": limit message}) at the connections
     limit, checked under the same lock as manual connections. ``user`` is who connected (audit).
     """
     scopes = sorted(set(scopes))
+    password_hash = password_hash or new_password_hash()
     serialize("connections-limit")
     if connections.at_limit():
         raise Invalid({"": connections.limit_message()})
@@ -78,7 +92,7 @@ def create_connected_app(app, scopes, user=None):
     code = new_code()
     group = UserGroup.create(name=code, type="app")
     role = Role.create(code=_base36(CODE_LENGTH), label=app.id, type="app", permissions=app_scopes.acls(scopes))
-    api_user = _api_user(app, code, group, role)
+    api_user = _api_user(app, code, group, role, password_hash)
     client = app_codes.app_client(app.id)
     if client.revoked:  # a deleted app connecting again
         client.revoked = False
@@ -95,28 +109,6 @@ def create_connected_app(app, scopes, user=None):
 
 # -- The authorize request (§3.2.1) -------------------------------------------------------------
 
-SUPPORT_HINT = "Please, contact the App support."
-ERRORS = {
-    "app_not_found": "The client_id does not match any existing app.",
-    "client_id_required": "The client_id is required.",
-    "invalid_client": "The client_id does not match any known client.",
-    "response_type_required": "The response_type is required.",
-    "invalid_response_type": 'The response_type must be "code".',
-    "scope_too_long": f"The scope list must not contain more than {app_scopes.MAX_SCOPE_LENGTH} characters.",
-    # PIM Connect decisions D22 (redirect_uri must equal the registered callback) and D21 (S256 only)
-    "redirect_uri_mismatch": "The redirect_uri does not match the callback URL registered for this app.",
-    "invalid_code_challenge_method": 'The code_challenge_method must be "S256".',
-    "invalid_code_challenge": "The code_challenge must be 43 to 128 characters among A-Z, a-z, 0-9 and -._~",
-}
-GENERIC_ERROR = "Sorry, an error occurred while connecting the App."
-PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-
-
-def error_message(key):
-    """The sentence of an authorize error key (a reference translation key is accepted too)."""
-    return ERRORS.get(str(key or "").rsplit(".", 1)[-1], GENERIC_ERROR)
-
-
 @dataclass
 class Outcome:
     """What the authorize request ends in; the view turns it into a response.
@@ -129,41 +121,6 @@ class Outcome:
     client_id: str | None = None
     error: str | None = None
     url: str | None = None
-
-
-STRICT_PARAMS = frozenset({"redirect_uri", "code_challenge", "code_challenge_method"})
-
-
-def _single(params, name):
-    """The parameter's first value; a repeated ``redirect_uri`` or PKCE one is invalid (False)."""
-    values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
-    values = [v for v in values if v is not None]
-    if len(values) > 1 and name in STRICT_PARAMS:
-        return False
-    return values[0] if values else None
-
-
-def _validate(app, params):
-    """The first validation error key of the request (§3.2.1 step 5, then D6 and D21), or None."""
-    response_type = _single(params, "response_type")
-    if not response_type:
-        return "response_type_required"
-    if response_type != "code":
-        return "invalid_response_type"
-    scope = _single(params, "scope")
-    if len(scope or "") > app_scopes.MAX_SCOPE_LENGTH:
-        return "scope_too_long"
-    redirect_uri = _single(params, "redirect_uri")
-    if redirect_uri is not None and redirect_uri != app.callback_url:  # exact string match (A1)
-        return "redirect_uri_mismatch"
-    challenge, method = _single(params, "code_challenge"), _single(params, "code_challenge_method")
-    if challenge is None and method is None:
-        return None
-    if method != "S256":  # "plain", or no method (which means plain, RFC 7636 §4.3)
-        return "invalid_code_challenge_method"
-    if not isinstance(challenge, str) or not PKCE_VALUE.fullmatch(challenge):
-        return "invalid_code_challenge"
-    return None
 
 
 def _store_pending(user, app, params):
@@ -200,8 +157,10 @@ def authorize(user, params):
         if can_manage and (connected is None
                            or app_scopes.new_scopes(pending.authorization_scope, connected.scopes)):
             return Outcome("wizard", app.id)
-        if can_manage:  # same or fewer scopes: replaced silently, which may shrink them (§2.3)
-            _replace_scopes(connected, pending.authorization_scope, user)
+        if can_manage:
+            # Same or fewer scopes: the reference replaces the stored ones here, which lets any
+            # site shrink an app's grants with a cross-site GET. A GET never changes grants: the
+            # code is for the current ones (the token's scope comes from the ConnectedApp).
             _authorization_renewed(connected)
         if app_consent.needs_consent(user, app.id, pending.authentication_scope):
             return Outcome("authenticate", app.id)
@@ -265,6 +224,21 @@ class NoPendingAuthorization(Exception):
     """The app is unknown, or the user has no authorization request in progress for it (404)."""
 
 
+REQUEST_CHANGED = "The app sent a new authorization request while you were reviewing this one."
+REQUEST_CHANGED_HINT = ("Nothing was granted. To review what the app asks for now, start again from the app "
+                        "(Connect in the App Store, or Open app).")
+
+
+class RequestChanged(Exception):
+    """The pending request is not the one the posted form was rendered for (digest mismatch)."""
+
+
+def check_shown(data, shown):
+    """Raise RequestChanged unless ``shown`` (the form's digest) is the digest of ``data``."""
+    if not isinstance(shown, str) or not hmac.compare_digest(shown.encode(), data.digest.encode()):
+        raise RequestChanged(REQUEST_CHANGED)
+
+
 @dataclass
 class WizardData:
     """What the wizard shows (reference load-wizard-data, §7.1), plus its steps (§7.2, §7.3)."""
@@ -282,6 +256,19 @@ class WizardData:
     @property
     def display_checkbox_consent(self):
         return self.connected is None
+
+    @property
+    def digest(self):
+        """What the wizard showed, as a hex digest: the pending request and the app's stored scopes.
+
+        Each wizard form carries it; a second authorize request arriving meanwhile replaces the
+        pending one, and its different digest stops Confirm granting what was never shown.
+        """
+        pending = self.pending
+        shown = [pending.id, pending.created.isoformat(), pending.authorization_scope,
+                 pending.authentication_scope, pending.redirect_uri, pending.state, pending.code_challenge,
+                 None if self.connected is None else sorted(self.connected.scopes or [])]
+        return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()
 
 
 def wizard_steps(edition, connected, scope_messages, authentication_scopes):
@@ -350,22 +337,28 @@ def consent_errors(data, consents):
     return errors
 
 
-def confirm(user, client_id, consents, permissions=None):
+def confirm(user, client_id, shown, consents, permissions=None):
     """The wizard's Confirm, in one transaction; returns the callback URL with a fresh code.
 
-    Re-reads the pending request (hidden form fields are not trusted, A20), checks the consent
-    checkboxes and the connections limit, connects the app or replaces its scopes, saves the EE
-    permissions on a first connection, the user's OpenID consent, and issues the code. Raises
-    NoPendingAuthorization, or Invalid with the refused checkboxes or ``""`` = the limit message.
+    Re-reads the pending request (hidden form fields are not trusted, A20) and checks it is the
+    one the wizard showed (``shown``: its digest), checks the consent checkboxes and the
+    connections limit, connects the app or replaces its scopes, saves the EE permissions on a
+    first connection, the user's OpenID consent, and issues the code. Raises
+    NoPendingAuthorization, RequestChanged, or Invalid with the refused checkboxes or ``""`` =
+    the limit message.
     """
+    password_hash = None
+    if ConnectedApp.get_or_none(ConnectedApp.id == client_id) is None:
+        password_hash = new_password_hash()  # slow: before the transaction and its limit lock
     with write_txn():
         data = wizard_data(user, client_id)
+        check_shown(data, shown)
         errors = consent_errors(data, consents)
         if errors:
             raise Invalid(errors)
         app, pending = data.app, data.pending
         if data.connected is None:
-            connected = create_connected_app(app, pending.authorization_scope, user)
+            connected = create_connected_app(app, pending.authorization_scope, user, password_hash)
             if "permissions" in data.steps:
                 chosen = permissions if permissions is not None else no_permissions()
                 group_permissions.save(connected.user_group_id, chosen)
@@ -384,12 +377,14 @@ def authentication_data(user, client_id):
     return data
 
 
-def confirm_authentication(user, client_id):
+def confirm_authentication(user, client_id, shown):
     """The authentication-only consent of a connected app (§2.4): record it and return the callback URL.
 
+    ``shown`` is the digest of the request the consent page showed (RequestChanged otherwise).
     The view requires Open apps (reference confirm-authentication; Manage apps alone is not enough).
     """
     with write_txn():
         data = authentication_data(user, client_id)
+        check_shown(data, shown)
         app_consent.record_on_confirm(user, data.app.id, data.pending.authentication_scope)
         return _issue_redirect(data.app, data.pending, user)

@@ -6,6 +6,7 @@ At most ``PIM_MAX_CUSTOM_APPS`` (20) per PIM, counted under a lock so concurrent
 exceed it. Deleting a connected custom app also disconnects it.
 """
 import ipaddress
+import re
 import uuid
 from urllib.parse import urlsplit
 
@@ -22,6 +23,10 @@ NAME_TOO_LONG = "The name of the app is too long. It must have 255 characters or
 URL_INVALID = "The {label} must be a valid URL."
 URL_TOO_LONG = "The {label} is too long. It must have 255 characters or less."
 URL_NOT_SECURE = "The {label} must use https (http is allowed only on localhost)."
+URL_USER_INFO = "The {label} must not contain a user name or password (user@host)."
+URL_WILDCARD = "The {label} must not contain a wildcard (*)."
+URL_FRAGMENT = "The {label} must not contain a fragment (#…)."
+HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?", re.IGNORECASE)
 LIMIT_ERROR = "You can create up to {limit} custom apps."
 LIMIT_REACHED = "You reached the limit of {limit} custom apps."
 NOT_FOUND = "Test app with {client_id} client_id was not found."
@@ -48,10 +53,14 @@ def listing(creator=None):
     return list(query)
 
 
-def get(client_id):
+def get(client_id, creator=None):
+    """The custom app, or None; only when ``creator`` made it, when given (the REST API's own apps)."""
     if not client_id or len(client_id) > 36:
         return None
-    return CustomApp.get_or_none(CustomApp.client_id == client_id)
+    query = CustomApp.select().where(CustomApp.client_id == client_id)
+    if creator is not None:
+        query = query.where(CustomApp.creator == creator.id)
+    return query.first()
 
 
 def masked_secret(app):
@@ -68,7 +77,27 @@ def _is_loopback(host):
         return False
 
 
-def _url_error(value, label):
+def _is_host(host):
+    """A DNS name (internationalized ones too) or an IP address: no ``*``, no other odd character."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(HOST_NAME.fullmatch(ascii_host))
+
+
+def _url_error(value, label, callback=False):
+    """The problem of an activate or callback URL, or None.
+
+    Both: http(s), a real host (http only on loopback), no user-info (``https://trusted@evil/``
+    shows one host and opens another; checklist A25 for launch links). The callback URL, where
+    codes are sent, also refuses fragments and wildcards (checklist A4).
+    """
     if len(value) > 255:
         return URL_TOO_LONG.format(label=label)
     try:
@@ -78,6 +107,14 @@ def _url_error(value, label):
     except ValueError:
         return URL_INVALID.format(label=label)
     if parts.scheme not in {"http", "https"} or not host or any(c.isspace() for c in value):
+        return URL_INVALID.format(label=label)
+    if "@" in parts.netloc:
+        return URL_USER_INFO.format(label=label)
+    if "*" in (value if callback else parts.netloc):
+        return URL_WILDCARD.format(label=label)
+    if callback and "#" in value:
+        return URL_FRAGMENT.format(label=label)
+    if not _is_host(host):
         return URL_INVALID.format(label=label)
     if parts.scheme == "http" and not _is_loopback(host):
         return URL_NOT_SECURE.format(label=label)
@@ -98,7 +135,8 @@ def _clean(data):
         errors["name"] = NAME_TOO_LONG
     for key, label in (("activate_url", "activate url"), ("callback_url", "callback url")):
         value = values[key]
-        problem = URL_INVALID.format(label=label) if not value else _url_error(value, label)
+        problem = (URL_INVALID.format(label=label) if not value
+                   else _url_error(value, label, callback=key == "callback_url"))
         if problem:
             errors[key] = problem
     return values, errors
