@@ -101,3 +101,24 @@ def test_bad_client_authentications_for_one_client_do_not_block_another(proxied)
     assert _grant(client, shop, forwarded_for=ATTACKER).status_code == 200
     # The app itself, from its own address, is not blocked by what the attacker sent in its name.
     assert _grant(client, erp, forwarded_for=USER).status_code == 200
+
+
+def test_bad_exchanges_in_an_apps_name_do_not_block_it_from_its_own_address(proxied):
+    """The Connect token endpoint: 12 bad secrets sent in app X's name from the attacker's address, then X
+    (from its own address) and Y (from the attacker's) still exchange their codes."""
+    from tests.oauth_helpers import TOKEN_URL, akeneo_fields, connect_app, new_code, register_app
+
+    with proxied.app_context(), db.connection_context():
+        app_x, app_y = register_app(name="X"), register_app(name="Y")
+        connect_app(app_x, ["read_products"])
+        connect_app(app_y, ["read_products"])
+        codes = {app_x: new_code(app_x), app_y: new_code(app_y)}
+    client = proxied.test_client()
+    for _ in range(12):
+        bad = client.post(TOKEN_URL, data=akeneo_fields(app_x, "nope", secret="wrong"),
+                          headers={"X-Forwarded-For": ATTACKER})
+        assert bad.status_code in (400, 401, 429)
+    assert client.post(TOKEN_URL, data=akeneo_fields(app_y, codes[app_y]),
+                       headers={"X-Forwarded-For": ATTACKER}).status_code == 200
+    assert client.post(TOKEN_URL, data=akeneo_fields(app_x, codes[app_x]),
+                       headers={"X-Forwarded-For": USER}).status_code == 200
