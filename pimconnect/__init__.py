@@ -22,6 +22,13 @@ def create_app(test_config=None):
         app.config.update(test_config)
     app.config["SECRET_KEY"] = config_module.ensure_secret_key(app.config, app.instance_path)
     config_module.ensure_database_folder(app.config, app.instance_path)
+    if app.config.get("PIM_PROXY_COUNT", 0) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # remote_addr becomes the client's address as the proxies saw it: the login and token
+        # throttles key on it, and a proxy's own address would lock every client out together.
+        count = app.config["PIM_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     if app.config["PIM_ENV"] not in config_module.DEV_ENVS and app.debug:
         raise config_module.ConfigError("Debug mode is refused in production.")
     if app.config.get("PIM_STRICT_TEMPLATES"):

@@ -47,6 +47,9 @@ def from_environment(instance_path, env=os.environ):
         "PIM_DEMO_APP_URL": env.get("PIM_DEMO_APP_URL", "http://127.0.0.1:8081").rstrip("/"),
         "PIM_LOGIN_MAX_FAILURES": int(env.get("PIM_LOGIN_MAX_FAILURES", "5")),
         "PIM_LOGIN_LOCK_SECONDS": int(env.get("PIM_LOGIN_LOCK_SECONDS", "300")),
+        # How many reverse proxies in front of the server add X-Forwarded-For / -Proto (0: trust none, so a
+        # client cannot fake its address; behind one proxy left at 0 every client shares the proxy's).
+        "PIM_PROXY_COUNT": int(env.get("PIM_PROXY_COUNT", "0")),
         "PIM_SEED_DEMO": _bool(env.get("PIM_SEED_DEMO", "0")),
         "PIM_DEMO_PRODUCTS": int(env.get("PIM_DEMO_PRODUCTS", "1000")),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -113,6 +113,14 @@ def is_sqlite():
     return isinstance(db.obj, peewee.SqliteDatabase)
 
 
+def serialize_shared(name):
+    """Inside a write transaction, the shared side of ``serialize(name)``: transactions holding it run
+    together, and one calling ``serialize(name)`` waits for all of them (and they for it). A no-op on
+    SQLite, whose BEGIN IMMEDIATE serializes every writer already."""
+    if not is_sqlite():
+        db.execute_sql("SELECT pg_advisory_xact_lock_shared(hashtext(%s))", (name,))
+
+
 @contextlib.contextmanager
 def write_txn():
     """One write transaction: BEGIN IMMEDIATE on SQLite, a plain BEGIN on PostgreSQL.

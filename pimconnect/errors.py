@@ -1,7 +1,7 @@
 """Error answers: a full page, an htmx fragment, or JSON, depending on what the request expects."""
 import peewee
 from playhouse.pool import MaxConnectionsExceeded
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from pimconnect.htmx import is_htmx
@@ -29,8 +29,24 @@ def error_response(status, message=None):
     if wants_json():
         return jsonify(code=status, message=message), status
     template = "errors/_fragment.html" if is_htmx() else "errors/page.html"
-    response = render_template(template, status=status, message=message)
+    response = _render_untouched(template, status=status, message=message)
     return response, status
+
+
+def _render_untouched(template, **context):
+    """Render an error page without saving what rendering wrote into the session.
+
+    The page's forms (the header's logout) put a CSRF token into the session; for a cross-site
+    POST the browser sends no cookie, so that new session would go out as a Set-Cookie replacing
+    the user's: any site could log anyone out. What the request itself changed before failing
+    (a real action) is still saved."""
+    before, was_modified = dict(session), session.modified
+    html = render_template(template, **context)
+    if not was_modified:
+        session.clear()
+        session.update(before)
+        session.modified = False
+    return html
 
 
 def _api_routing_error(exc):

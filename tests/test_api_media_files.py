@@ -53,6 +53,24 @@ def test_upload_by_uuid(api, catalog):
     assert fetch_product(hat).values["notice"][0]["data"].endswith("_notice.txt")
 
 
+def test_download_of_a_script_is_opaque_bytes(api, catalog):
+    """A ``.js`` in a file attribute without an extension list downloads as application/octet-stream."""
+    from pimconnect.models import Attribute
+    from pimconnect.db import write_txn
+
+    with db.connection_context(), write_txn():
+        Attribute.update(allowed_extensions=[]).where(Attribute.code == "notice").execute()
+    make_product("bag", family="bags")
+    response = upload(api, product=product_info("bag", "notice"), file=(b"alert(1)", "x.js"))
+    assert response.status_code == 201, response.get_json()
+    location = response.headers["Location"].replace("http://localhost", "")
+    download = api.get(f"{location}/download")
+    assert download.status_code == 200 and download.get_data() == b"alert(1)"
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="x.js"'
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_download_is_an_attachment_with_nosniff(api, catalog):
     make_product("hat")
     location = upload(api, product=product_info()).headers["Location"].replace("http://localhost", "")

@@ -221,7 +221,7 @@ def test_media_route_sends_files_as_attachments(admin, catalog):
     with db.connection_context():
         code = media.store_upload("notice é.txt", "text/plain", b"Keep dry.\n", attribute("notice")).code
     response = admin.client.get(f"/media/{code}")
-    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/octet-stream"
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=\"notice e.txt\"; filename*=UTF-8''notice%20%C3%A9.txt")
 
@@ -235,6 +235,29 @@ def test_svg_is_never_served_inline(admin, catalog):
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_script_in_a_file_attribute_is_never_served_as_a_script(admin, catalog):
+    """A file attribute without an extension list accepts ``x.js``: served as ``text/javascript`` from the
+    PIM's origin it would be a script ``script-src 'self'`` allows. It goes out as opaque bytes."""
+    with db.connection_context(), write_txn():
+        Attribute.update(allowed_extensions=[]).where(Attribute.code == "notice").execute()
+    with db.connection_context():
+        code = media.store_upload("x.js", "text/javascript", b"alert(document.cookie)", attribute("notice")).code
+    for path in (f"/media/{code}", f"/media/{code}?download=1"):
+        response = admin.client.get(path)
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "application/octet-stream"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("mime, inline", [("image/png", True), ("image/jpeg", True), ("image/gif", True),
+                                          ("image/webp", True), ("image/svg+xml", False), ("text/html", False),
+                                          ("application/pdf", False), (None, False)])
+def test_served_type_allow_lists_inline_images(mime, inline):
+    assert media.is_inline(mime) is inline
+    assert media.served_type(mime) == (mime if inline else "application/octet-stream")
 
 
 def test_unknown_media_is_404(admin, catalog):

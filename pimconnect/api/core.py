@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, jsonify, request
 
 from pimconnect import permissions
+from pimconnect.api import limits
 from pimconnect.services.values import php_type
 
 DOC_BASE = "http://api.akeneo.com/api-reference.html#"
@@ -176,10 +177,7 @@ def public_api_view(view):
 
 def json_body():
     """The request's JSON document; 400 ``Invalid json message received`` when it does not parse."""
-    try:
-        return json.loads(request.get_data(as_text=True) or "")
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise ApiError(400, "Invalid json message received") from None
+    return limits.loads_body(limits.body_text())
 
 
 def json_object_body():
@@ -333,8 +331,7 @@ def collection_patch(key, upsert):
     raises ApiError. ``key`` is the line's identifying field (``code``, ``uuid``, ``identifier``).
     The answer is NDJSON, one line per input line, in order, without a trailing newline.
     """
-    lines = request.get_data(as_text=True).split("\n")
-    lines = [line for line in lines if line.strip()]
+    lines = [line for line in limits.body_text().split("\n") if line.strip()]
     if len(lines) > MAX_BATCH_LINES:
         raise ApiError(413, f"Too many resources to process, {MAX_BATCH_LINES} is the maximum allowed.")
     results = [_batch_line(number, line, key, upsert) for number, line in enumerate(lines, start=1)]
@@ -346,9 +343,9 @@ def _batch_line(number, line, key, upsert):
     if len(line) > MAX_LINE_LENGTH:
         return {"line": number, "status_code": 413, "message": "Line is too long."}
     try:
-        data = json.loads(line)
-    except (ValueError, RecursionError):
-        return {"line": number, "status_code": 400, "message": "Invalid json message received"}
+        data = limits.loads_body(line)
+    except ApiError as exc:
+        return {"line": number, "status_code": exc.status, "message": exc.message}
     if not isinstance(data, dict):
         return {"line": number, "status_code": 400, "message": "Invalid json message received"}
     code = data.get(key)
@@ -377,10 +374,7 @@ def parse_search():
     raw = request.args.get("search")
     if raw is None or raw == "":
         return {}
-    try:
-        search = json.loads(raw)
-    except ValueError:
-        raise ApiError(400, "Search query parameter should be valid JSON.") from None
+    search = limits.loads_search(raw)
     if not isinstance(search, dict):
         raise ApiError(422, "Search query parameter has to be an array.")
     for key, criteria in search.items():
@@ -392,6 +386,7 @@ def parse_search():
                 raise ApiError(422, f'Operator is missing for the property "{key}".')
             if not isinstance(criterion["operator"], str):
                 raise ApiError(422, f'Operator has to be a string, "{php_type(criterion["operator"])}" given.')
+    limits.check_search_values(search)
     return search
 
 

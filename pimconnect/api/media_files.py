@@ -21,7 +21,7 @@ from pimconnect.api.core import (
 from pimconnect.api.products import find, parse_uuid, read_json
 from pimconnect.blueprints.media import content_disposition, etag_of
 from pimconnect.models import Attribute, MediaFile
-from pimconnect.services.media import Upload, save_with_uploads
+from pimconnect.services.media import Upload, save_with_uploads, served_type
 from pimconnect.services.products import StaleProduct, ValidationFailed
 from pimconnect.services.values import MEDIA_TYPES, Structure, check_context
 
@@ -71,10 +71,11 @@ def media_files_get(code):
 @bp.get("/media-files/<path:code>/download")
 @api_view("pim_api_product_list", "products")
 def media_files_download(code):
-    """The file's bytes, always as an attachment (as the reference), with the stored (sniffed) type."""
+    """The file's bytes, always as an attachment (as the reference), typed as the media route types them
+    (its own type for the inline images, ``application/octet-stream`` for anything else)."""
     media = _media_or_404(code)
     content = MediaFile.select(MediaFile.content).where(MediaFile.id == media.id).scalar()
-    response = Response(bytes(content), content_type=media.mime_type or "application/octet-stream")
+    response = Response(bytes(content), content_type=served_type(media.mime_type))
     response.headers["Content-Disposition"] = content_disposition("attachment", media.original_filename or "file")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(etag_of(media.code))

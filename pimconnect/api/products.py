@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import current_app, g, jsonify, request
 from peewee import JOIN, fn
 
+from pimconnect.api import limits
 from pimconnect.api.core import (
     MAX_BATCH_LINES,
     MAX_LINE_LENGTH,
@@ -351,7 +352,7 @@ def batch(key, upsert):
     or holding a lone surrogate would break it after earlier lines were written: such a request is
     refused as a whole, as invalid JSON, before any line is.
     """
-    lines = [line for line in request.get_data(as_text=True).split("\n") if line.strip()]
+    lines = [line for line in limits.body_text().split("\n") if line.strip()]
     documents = [_batch_document(line) for line in lines] if len(lines) <= MAX_BATCH_LINES else []
     if any(document is _BREAKS for document in documents):
         raise ApiError(400, "Invalid json message received")
@@ -409,7 +410,7 @@ def _sent_identifiers(key, documents, identifier_code):
 
 
 _BREAKS = object()
-# A lone surrogate can only come from a \uD800–\uDFFF escape (the body is decoded with errors="replace"):
+# A lone surrogate can only come from a \uD800–\uDFFF escape (the body is strict UTF-8):
 # a line without one needs no walk of its document (a false match only costs the walk).
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -425,6 +426,8 @@ def _batch_document(line):
     except ValueError:
         return None  # answered as invalid JSON on its line
     except (RecursionError, Refused):
+        return _BREAKS
+    if limits.depth(document) > limits.MAX_BODY_DEPTH:
         return _BREAKS
     return document
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, make_response, request
 
 from pimconnect.models import MediaFile
 from pimconnect.permissions import require
-from pimconnect.services.media import display_name, is_inline
+from pimconnect.services.media import display_name, is_inline, served_type
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -30,7 +30,8 @@ def content_disposition(kind, filename):
 @bp.get("/<path:code>")
 @require("pim_enrich_product_index")
 def show(code):
-    """Send a media file: images inline, anything else (SVG included) as a download."""
+    """Send a media file: the allow-listed images inline, anything else (SVG included) as a download
+    typed ``application/octet-stream``."""
     meta = (MediaFile.select(MediaFile.id, MediaFile.mime_type, MediaFile.original_filename)
             .where(MediaFile.code == code).first())
     if meta is None:
@@ -40,7 +41,7 @@ def show(code):
         response = make_response("", 304)
     else:
         content = MediaFile.select(MediaFile.content).where(MediaFile.id == meta.id).scalar()
-        response = Response(bytes(content), content_type=meta.mime_type or "application/octet-stream")
+        response = Response(bytes(content), content_type=served_type(meta.mime_type))
         kind = "inline" if is_inline(meta.mime_type) else "attachment"
         response.headers["Content-Disposition"] = content_disposition(kind, meta.original_filename or display_name(code))
     response.set_etag(etag)

@@ -16,8 +16,15 @@ class LoginRefused(Exception):
     pass
 
 
-def _throttle_keys(username, remote_addr):
-    return [f"user:{username.lower()}", f"ip:{remote_addr or 'unknown'}"]
+def _throttle_keys(username, remote_addr, known_device=False):
+    """The user's counter (failures on this username: the documented per-account lock-out) and the
+    address's (failures on any name from this client, which stops password spraying). A browser where
+    this user logged in before (``known_device``) is exempt from the address's: failures on other names
+    from the same address, or from everyone behind one proxy, never lock a returning user out."""
+    keys = [f"user:{username.lower()}"]
+    if not known_device:
+        keys.append(f"ip:{remote_addr or 'unknown'}")
+    return keys
 
 
 def is_locked(keys, now):
@@ -56,10 +63,10 @@ def _record_login_failure(keys, now, max_failures, lock_seconds):
     record_failure(keys, now, limits, lock_seconds)
 
 
-def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=300):
+def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=300, known_device=False):
     """Return the user for valid credentials, or raise LoginRefused with a message that reveals nothing."""
     now = utcnow()
-    keys = _throttle_keys(username, remote_addr)
+    keys = _throttle_keys(username, remote_addr, known_device)
     if is_locked(keys, now):
         audit.record("login.failure", username=username, remote_addr=remote_addr, reason="locked")
         raise LoginRefused(LOCKED)

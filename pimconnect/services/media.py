@@ -151,6 +151,13 @@ def is_inline(mime_type):
     return (mime_type or "").lower() in INLINE_IMAGE_TYPES
 
 
+def served_type(mime_type):
+    """The Content-Type a stored file is sent with: its own for the inline image types, otherwise
+    ``application/octet-stream``. A ``.js`` sent as ``text/javascript`` from the PIM's origin would be
+    a script that ``script-src 'self'`` allows; as an octet stream with nosniff no browser runs it."""
+    return mime_type.lower() if is_inline(mime_type) else "application/octet-stream"
+
+
 def display_name(code):
     """The file name part of a media code (``a/b/c/d/<sha1>_name.png`` -> ``name.png``)."""
     last = (code or "").rsplit("/", 1)[-1]

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import orjson
 from peewee import DatabaseError, IntegrityError
 
-from pimconnect.db import is_sqlite, write_txn
+from pimconnect.db import is_sqlite, serialize, serialize_shared, write_txn
 from pimconnect.models import (
     AssociationType,
     Category,
@@ -21,7 +21,7 @@ from pimconnect.models import (
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import completeness, product_bulk
 from pimconnect.services.documents import json_strings
-from pimconnect.services.values import Structure, ValueError_, check_context, index_rows, normalize_data, php_type
+from pimconnect.services.values import OPTIONS_LOCK, UNIQUE_VALUES_LOCK, Structure, ValueError_, check_context, index_rows, normalize_data, php_type
 
 FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "groups", "parent", "values", "associations",
           "quantified_associations", "created", "updated"}  # created/updated: read-only, ignored as the reference does
@@ -275,11 +275,18 @@ def _check_media(values, incoming, structure, errors):
 
 
 def _check_unique(values, incoming, structure, product_uuid, errors):
-    """Unique attributes (other than the identifier) may not repeat another product's value."""
+    """Unique attributes (other than the identifier) may not repeat another product's value.
+
+    On PostgreSQL two transactions could both find a value free and both write it: the check holds
+    UNIQUE_VALUES_LOCK until the write transaction ends (SQLite's writers are serialized already)."""
+    locked = False
     for code in incoming if isinstance(incoming, dict) else ():
         attribute = structure.attributes.get(code)
         if not attribute or not attribute.unique or code == structure.identifier:
             continue
+        if not locked:
+            serialize(UNIQUE_VALUES_LOCK)
+            locked = True
         for entry in values.get(code, []):
             for row in index_rows(product_uuid, {code: [entry]}, structure):
                 same = (ProductValue.text == row["text"]) if row["text"] is not None else (
@@ -515,6 +522,7 @@ class _Batch:
 
     def __init__(self, optimistic=False):
         self.optimistic = optimistic and not is_sqlite()  # SQLite undoes a failed statement alone
+        serialize_shared(OPTIONS_LOCK)  # before the options are read: see values.OPTIONS_LOCK
         self.structure = Structure.load()
         self.category_ids = {}
         self.pending = {}  # uuid -> _IndexEntry
@@ -598,6 +606,8 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     previous_identifier = product.identifier if product is not None else None  # a batch's update changes product
     try:
         with _line_transaction(batch):
+            if batch is None:
+                serialize_shared(OPTIONS_LOCK)  # before the options are read: see values.OPTIONS_LOCK
             structure = batch.structure if batch is not None else Structure.load()
             if product is not None and batch is None:  # a batch line read it in this transaction
                 fresh = Product.get_or_none(Product.uuid == product.uuid)

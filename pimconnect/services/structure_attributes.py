@@ -12,12 +12,13 @@ from decimal import Decimal, InvalidOperation
 
 from peewee import JOIN, IntegrityError, fn
 
-from pimconnect.db import write_txn
+from pimconnect.db import serialize, write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeOption, AttributeRequirement, Family, Locale
 from pimconnect.models import MeasurementFamily, MeasurementUnit, ProductValue
 from pimconnect.models.catalog import utcnow
 from pimconnect.services.completeness import recompute_family
 from pimconnect.services.errors import Invalid
+from pimconnect.services.values import OPTIONS_LOCK
 
 IDENTIFIER = "pim_catalog_identifier"
 SELECT_TYPES = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
@@ -631,7 +632,11 @@ def option_in_use(option):
 
 
 def delete_option(option):
-    if option_in_use(option):
-        raise Invalid({"option": f'The option "{option.code}" is used by products and cannot be deleted.'})
+    """Delete an option no product uses. The check and the delete share one transaction that waits for
+    every product write in progress (OPTIONS_LOCK): a product saved with the option meanwhile either
+    committed first (the check sees it) or loads the options after the delete (and refuses it)."""
     with write_txn():
+        serialize(OPTIONS_LOCK)
+        if option_in_use(option):
+            raise Invalid({"option": f'The option "{option.code}" is used by products and cannot be deleted.'})
         option.delete_instance()

@@ -30,6 +30,14 @@ DEFAULT_MAX_CHARACTERS = {"pim_catalog_text": 255, IDENTIFIER: 255, "pim_catalog
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 
+# Advisory lock names (db.serialize) for the product writes' check-then-write steps on PostgreSQL.
+# Every product write holds OPTIONS_LOCK shared from before it loads the options; deleting an option
+# holds it exclusively. Writes of a unique attribute's value serialize on UNIQUE_VALUES_LOCK from the
+# "is it taken?" query to their commit. One name for all unique attributes: such values are rare, and
+# one lock cannot deadlock with another taken in a different order.
+OPTIONS_LOCK = "attribute-options"
+UNIQUE_VALUES_LOCK = "unique-values"
+
 
 @dataclass
 class AttributeInfo:
