@@ -9,7 +9,7 @@ from pimconnect.json_provider import FastJSONProvider
 
 
 def create_app(test_config=None):
-    """Build the app: config -> database -> login -> CSRF -> blueprints -> errors -> CLI."""
+    """Build the app: config -> database -> login -> CSRF -> blueprints -> static files -> errors -> CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -28,11 +28,12 @@ def create_app(test_config=None):
 
         app.jinja_env.undefined = StrictUndefined
 
-    from pimconnect import cli, db, errors, security, web
+    from pimconnect import assets, cli, db, errors, security, web
 
     db.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     if app.config["PIM_GC_FREEZE"]:
