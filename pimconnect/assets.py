@@ -107,6 +107,13 @@ def serve_static(filename):
     return response.make_conditional(request)
 
 
+def favicon():
+    """``/favicon.ico``, which browsers ask for on their own: the SVG icon, cached for a day."""
+    response = serve_static("favicon.svg")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def may_compress_html(response):
     if request.method == "HEAD" or response.direct_passthrough or response.is_streamed:
         return False
@@ -134,6 +141,7 @@ def init_app(app):
     assets = load_assets(app.static_folder)
     app.extensions["pim_assets"] = assets
     app.view_functions["static"] = serve_static
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.after_request(compress_html)
 
     @app.url_defaults

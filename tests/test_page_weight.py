@@ -89,3 +89,14 @@ def test_api_json_is_not_compressed(client):
     """The REST API's answers are left alone (connectors' CPU time, and token answers hold secrets)."""
     response = client.get("/api/rest/v1", headers={"Accept-Encoding": "gzip, br"})
     assert "Content-Encoding" not in response.headers
+
+
+def test_favicon(client):
+    """Pages link an SVG favicon, and /favicon.ico answers with it instead of a 404 on every page."""
+    page = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="(/static/favicon\.[0-9a-f]{12}\.svg)" type="image/svg\+xml">', page)
+    assert icon
+    assert client.get(icon.group(1)).headers["Cache-Control"] == IMMUTABLE
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data().startswith(b"<svg")

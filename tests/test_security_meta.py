@@ -12,6 +12,7 @@ from pimconnect.models import User
 # Endpoints anyone may reach without logging in, each for a stated reason.
 PUBLIC_ENDPOINTS = {
     "static",  # stylesheets and the vendored htmx
+    "favicon",  # /favicon.ico, which browsers fetch on their own: the public icon
     "auth.login",  # the way in
     "auth.logout",  # POST only, CSRF-protected, does nothing for an anonymous visitor
     "api.root",  # the API's route list: public in the reference
