@@ -16,19 +16,35 @@ CSP = (
 )
 
 
+SESSION_TOKEN_KEY = "pim_session"  # the browser's own session token (services.auth.start_session)
+
+
 @login_manager.user_loader
 def _load_user(session_id):
-    """Sessions name the user and their session version; a bumped version logs them out."""
-    from pimconnect.models import User
+    """Sessions name the user, their session version and this browser's session token.
+
+    A bumped version logs the user out everywhere; a deleted token logs out this browser only.
+    """
+    from flask import session
+
+    from pimconnect.services.auth import session_user
 
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
     except ValueError:
         return None
-    user = User.get_or_none(User.id == user_id)
-    if user is None or user.session_version != version or not user.enabled or user.type != "user":
-        return None
-    return user
+    return session_user(user_id, version, session.get(SESSION_TOKEN_KEY))
+
+
+def log_in(user):
+    """Start a new session of ``user`` in this browser (after a login, or to keep it after end_sessions)."""
+    from flask import session
+    from flask_login import login_user
+
+    from pimconnect.services.auth import start_session
+
+    session[SESSION_TOKEN_KEY] = start_session(user)
+    login_user(user)
 
 
 @login_manager.unauthorized_handler

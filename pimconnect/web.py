@@ -1,4 +1,7 @@
-"""Blueprint registration and what every template can use."""
+"""Blueprint registration, what every template can use, and flashes that never follow the user off the PIM."""
+from urllib.parse import urlsplit
+
+from flask import request, session
 from flask_login import current_user
 
 from pimconnect import permissions
@@ -35,6 +38,8 @@ def init_app(app):
 
     app.register_blueprint(app_authorize.bp)  # the authorize endpoint and the Connect wizard
 
+    app.after_request(drop_flashes_leaving_the_pim)
+
     @app.context_processor
     def _globals():
         return {
@@ -42,3 +47,16 @@ def init_app(app):
             "pim_edition": app.config["PIM_EDITION"],
             "pim_version": app.config["PIM_VERSION"],
         }
+
+
+def drop_flashes_leaving_the_pim(response):
+    """A message flashed before a redirect to another site (an app's callback) is dropped.
+
+    It was meant for a page of the PIM right after this one; shown later, on the next unrelated page,
+    it would only confuse (issue 14).
+    """
+    target = response.headers.get("HX-Redirect") or (response.location if response.status_code in
+                                                      (301, 302, 303, 307, 308) else None)
+    if target and "_flashes" in session and urlsplit(target).netloc not in ("", request.host):
+        session.pop("_flashes")
+    return response

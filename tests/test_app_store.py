@@ -25,11 +25,23 @@ XSS = '"><svg onload=alert(1)>'
 
 
 @pytest.fixture
-def store(catalog):
-    """The demo users and the shipped App Store listings."""
+def shipped(catalog):
+    """The demo users and the shipped App Store listings as shipped: the Demo App and examples."""
     with catalog.app_context(), db.connection_context():
         assert app_store.load_shipped() > 0
     return catalog
+
+
+@pytest.fixture
+def store(shipped):
+    """The shipped listings as if an operator had registered those apps for real (not examples).
+
+    Their varied data (editions, versions, query strings, external pages, long descriptions) exercise
+    the store's rules; the example behaviour has its own tests below.
+    """
+    with shipped.app_context(), db.connection_context(), write_txn():
+        MarketplaceApp.update(example=False).execute()
+    return shipped
 
 
 @pytest.fixture
@@ -331,7 +343,7 @@ def test_builtin_more_info_page(store, julia, client):
     html = client.get(f"{STORE}/{LINGUA_ID}").get_data(as_text=True)
     assert "Lingua Flow Translations" in html and "Documentation" in html
     assert "Translators work in the Lingua Flow editor" in html
-    assert '<img src="/static/apps/screenshot-translations.svg"' in html
+    assert re.search(r'<img src="/static/apps/screenshot-translations\.[0-9a-f]{12}\.svg"', html)  # versioned
     assert '<a href="mailto:hello@linguaflow.example" rel="noopener">hello@linguaflow.example</a>' in html
     assert HINT in html  # julia cannot connect from here either
 
@@ -467,3 +479,45 @@ def test_db_upgrade_loads_the_shipped_catalogue(catalog):
     assert "App Store: 13 shipped listings created or updated." in result.output
     with catalog.app_context(), db.connection_context():
         assert MarketplaceApp.select().count() == 13
+
+
+# -- examples: no button leads nowhere ------------------------------------------------------------
+
+def test_only_the_demo_app_is_shipped_as_a_real_listing():
+    """Every shipped listing but the Demo App points at hosts that do not exist, so it is an example."""
+    listings = json.loads(app_store.SHIPPED_FILE.read_text(encoding="utf-8"))["listings"]
+    assert [item["id"] for item in listings if not item.get("example")] == [DEMO_ID]
+
+
+def test_example_listings_have_no_active_connect_and_no_dead_link(shipped, admin, client):
+    """Examples show an Example badge, a disabled Connect and why; the page links nowhere outside the PIM."""
+    html = client.get(STORE).get_data(as_text=True)
+    buttons = connect_buttons(html)
+    assert buttons[DEMO_ID] == "link"
+    assert {state for card_id, state in buttons.items() if card_id != DEMO_ID} <= {"disabled", None}
+    assert "/connect/apps/activate" not in html.replace(f"/connect/apps/activate?id={DEMO_ID}", "")
+    card = re.search(rf'id="app-{SHOPLINE_ID}".*?</li>', html, re.S).group(0)
+    assert '<span class="badge warn example">Example</span>' in card
+    assert f'disabled aria-describedby="example-{SHOPLINE_ID}">Connect</button>' in card
+    assert (f'<p class="example-note" id="example-{SHOPLINE_ID}">Example listing: this app is not installed on this '
+            "PIM. Register your own with <code>flask apps register</code>.</p>") in card
+    assert re.findall(r'href="(?![/#])[^"]*"', html) == []  # Northwind's More info went to a host that does not exist
+    assert f'href="/connect/app-store/{NORTHWIND_ID}"' in html  # the built-in page instead
+    assert "flask --app app apps register my-app.json" in html  # how self-hosters list their own
+
+
+def test_example_cannot_be_activated_or_authorized(shipped, admin, client):
+    """Activate answers 404 for an example, like for an unknown app: nothing leads to its host."""
+    response = client.get("/connect/apps/activate", query_string={"id": SHOPLINE_ID})
+    assert response.status_code == 404
+    with shipped.app_context(), db.connection_context():
+        assert app_catalogue.find_app(SHOPLINE_ID) is None and app_catalogue.find_app(DEMO_ID) is not None
+
+
+def test_example_more_info_page_has_no_dead_links(shipped, admin, client):
+    """The built-in page of an example keeps its description but links to no seller or website."""
+    html = client.get(f"{STORE}/{LINGUA_ID}").get_data(as_text=True)
+    assert "Translators work in the Lingua Flow editor" in html and "Example listing:" in html
+    assert "mailto:" not in html and "Contact the seller" not in html
+    assert f'disabled aria-describedby="example-{LINGUA_ID}">Connect</button>' in html
+    assert re.findall(r'href="(?![/#])[^"]*"', client.get(f"{STORE}/{NORTHWIND_ID}").get_data(as_text=True)) == []

@@ -155,7 +155,7 @@ def test_ce_first_connection_is_one_step_with_cancel_and_confirm(listed, admin):
 
 
 def test_confirm_creates_the_app_and_redirects_with_a_code(listed, admin):
-    """Confirm connects the app, flashes success and 303s to the callback with a code bound to the request."""
+    """Confirm connects the app and 303s to the callback with a code bound to the request."""
     listed.config["PIM_EDITION"] = "ce"
     _start(admin, "delete_products openid", state="st8", redirect_uri=CALLBACK)
     response = _post(admin, {"step": "authorizations", "action": "confirm", "consent": "1"})
@@ -177,7 +177,31 @@ def test_confirm_creates_the_app_and_redirects_with_a_code(listed, admin):
         assert GroupPermission.select().count() == 0  # CE: no permissions
         consent = UserConsent.get(UserConsent.app_id == APP_ID)
         assert consent.scopes == ["openid"] and consent.user.username == "admin"
-    assert SUCCESS in admin.client.get("/").get_data(as_text=True)
+    assert SUCCESS not in admin.client.get("/").get_data(as_text=True)  # the browser went to the app
+
+
+@pytest.fixture
+def leaving(app):
+    """The app with a test view that flashes, then redirects to another site (before any request)."""
+    from flask import flash
+
+    from pimconnect.htmx import redirect_to
+
+    def leave():
+        flash("Meant for a PIM page.", "success")
+        return redirect_to("https://app.example/callback?code=x", 303)
+
+    app.add_url_rule("/test-leave", "test_leave", leave)
+    return app
+
+
+def test_flash_before_leaving_the_pim_is_dropped(leaving, admin):
+    """A message flashed just before a redirect to another site does not greet the next PIM page."""
+    assert admin.client.get("/test-leave").status_code == 303
+    assert "Meant for a PIM page." not in admin.client.get("/").get_data(as_text=True)
+    htmx = admin.client.get("/test-leave", headers={"HX-Request": "true"})
+    assert htmx.headers["HX-Redirect"].startswith("https://app.example/")
+    assert "Meant for a PIM page." not in admin.client.get("/").get_data(as_text=True)
 
 
 def test_consent_checkbox_is_enforced_by_the_server(listed, admin):

@@ -1,7 +1,7 @@
 """Logging in and out, sessions and the login throttle."""
 from pimconnect.db import db
 from pimconnect.models import LoginThrottle, User
-from tests.conftest import csrf_token
+from tests.conftest import Auth, csrf_token
 
 
 def test_login_page_renders(client):
@@ -102,3 +102,48 @@ def test_production_password_parameters():
         assert production.hash("x").startswith("$argon2id$")
     finally:
         passwords.use_fast_parameters_for_tests()
+
+
+def _second_device(app, username="admin"):
+    other = Auth(app.test_client())
+    assert other.login(username).status_code == 303
+    return other
+
+
+def test_logout_keeps_the_other_devices_logged_in(admin, app):
+    """Log out ends this browser's session only: a second device stays logged in, a copy of this cookie does not."""
+    phone = _second_device(app)
+    cookie = admin.client.get_cookie("session").value
+    assert admin.post("/logout").status_code == 303
+    copy = app.test_client()
+    copy.set_cookie("session", cookie)
+    assert copy.get("/").status_code == 302
+    assert phone.client.get("/").status_code == 200
+
+
+def test_logout_everywhere_ends_every_session(admin, app):
+    """Log out everywhere (a POST with CSRF from the account page) ends both devices' sessions."""
+    phone = _second_device(app)
+    page = admin.client.get("/account").get_data(as_text=True)
+    assert "logged in on 2 browsers" in page and 'action="/logout/everywhere"' in page
+    assert admin.client.post("/logout/everywhere").status_code == 400  # no CSRF token
+    assert phone.client.get("/").status_code == 200
+    response = admin.post("/logout/everywhere")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert admin.client.get("/").status_code == 302
+    assert phone.client.get("/").status_code == 302
+
+
+def test_logout_everywhere_needs_a_session(client):
+    """Without a session, Log out everywhere sends the browser to the login page."""
+    response = client.post("/logout/everywhere", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_session_without_its_token_is_refused(admin, app):
+    """A cookie that names the user and version but no live session token is refused."""
+    from pimconnect.security import SESSION_TOKEN_KEY
+
+    with admin.client.session_transaction() as session:
+        session[SESSION_TOKEN_KEY] = "forged"
+    assert admin.client.get("/").status_code == 302

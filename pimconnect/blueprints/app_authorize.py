@@ -8,7 +8,7 @@ the app's callback (with or without JavaScript).
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -22,7 +22,6 @@ bp = Blueprint("app_authorize", __name__, url_prefix="/connect/apps")
 
 MANAGE_APPS = app_connect.MANAGE_APPS
 OPEN_APPS = app_connect.OPEN_APPS
-SUCCESS = "App successfully configured."
 KIND_LABELS = {"category": "Category trees", "locale": "Locales", "attribute_group": "Attribute groups"}
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 
@@ -192,7 +191,8 @@ def wizard_step():
     except Invalid as refused:
         back = "authorizations" if set(refused.errors) - {""} else step
         return _render_step(data, back, choices, refused.errors, refused_status())
-    flash(SUCCESS, "success")
+    # No "App successfully configured." flash: the browser leaves for the app's callback, and the
+    # message would greet the user on the next, unrelated PIM page (issue 14). The app says it.
     return redirect_to(url, 303)
 
 

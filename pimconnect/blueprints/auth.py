@@ -2,10 +2,12 @@
 import hashlib
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from pimconnect.permissions import login_only
+from pimconnect.security import SESSION_TOKEN_KEY, log_in
 from pimconnect.services import auth as auth_service
 
 bp = Blueprint("auth", __name__)
@@ -77,7 +79,7 @@ def login():
         except auth_service.LoginRefused as refused:
             error = str(refused)
         else:
-            login_user(user)
+            log_in(user)
             return _remember_device(redirect(next_url or url_for("home.index"), 303), user.username)
     status = 200 if error is None else (429 if error == auth_service.LOCKED else 401)
     return render_template("auth/login.html", error=error, username=username, next=next_url), status
@@ -85,8 +87,27 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out and invalidate this user's other copies of the session cookie."""
+    """Log this browser out; the user's sessions on other devices go on."""
     if current_user.is_authenticated:
-        auth_service.logout(current_user, request.remote_addr)
+        auth_service.logout(current_user, session.get(SESSION_TOKEN_KEY), request.remote_addr)
         logout_user()
+    session.pop(SESSION_TOKEN_KEY, None)
     return redirect(url_for("auth.login"), 303)
+
+
+@bp.post("/logout/everywhere")
+@login_only
+def logout_everywhere():
+    """End every session of this user, on every device (a lost phone, a shared computer)."""
+    auth_service.logout_everywhere(current_user, request.remote_addr)
+    logout_user()
+    session.pop(SESSION_TOKEN_KEY, None)
+    flash("You are logged out on every device.", "success")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.get("/account")
+@login_only
+def account():
+    """The user's account: who they are, how many browsers are logged in, and Log out everywhere."""
+    return render_template("auth/account.html", sessions=auth_service.session_count(current_user))

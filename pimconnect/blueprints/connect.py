@@ -44,7 +44,7 @@ def app_detail(app_id):
         abort(404)
     listing, card = found
     return render("connect/app_detail.html", listing=listing, card=card,
-                  contact_href=app_store_service.contact_link(listing.contact), **_gates())
+                  contact_href=app_store_service.contact_link(listing.contact, listing.example), **_gates())
 
 
 @bp.route("/apps/activate")

@@ -1,10 +1,11 @@
 """System: users, roles (with the Permissions tab) and user groups."""
 from flask import Blueprint, abort, flash, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from pimconnect import permissions
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
+from pimconnect.security import log_in
 from pimconnect.services import users as service
 
 bp = Blueprint("system", __name__, url_prefix="/system")
@@ -61,7 +62,7 @@ def edit_user(user_id=None):
     except service.Invalid as refused:
         return _user_page(user, data, refused.errors, refused_status())
     if saved.id == current_user.id and saved.enabled:
-        login_user(service.get_user(saved.id))  # keep this session; the others were ended
+        log_in(service.get_user(saved.id))  # keep this session; the others were ended
     flash(f"User {saved.username} saved.", "success")
     return redirect_to(url_for("system.edit_user", user_id=saved.id))
 

@@ -1,5 +1,5 @@
 """Every model, in dependency order; ``ALL_MODELS`` is what migrations and tests create."""
-from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole
+from pimconnect.models.access import LoginThrottle, Role, User, UserGroup, UserGroupMember, UserRole, UserSession
 from pimconnect.models.api import ApiClient, ApiToken, BusinessError, Connection, RevokedAppToken
 from pimconnect.models.apps import (
     AuthCode,
@@ -62,6 +62,7 @@ ALL_MODELS = [
     UserRole,
     UserGroupMember,
     LoginThrottle,
+    UserSession,
     SecurityEvent,
     ApiClient,
     Connection,

@@ -74,6 +74,19 @@ class UserGroupMember(BaseModel):
         indexes = ((("user", "group"), True),)
 
 
+class UserSession(BaseModel):
+    """One logged-in browser: its cookie holds the token, the database only its SHA-256.
+
+    Log out deletes this row (a copy of that cookie stops working, the user's other devices stay
+    logged in); "Log out everywhere" and password, role or disable changes bump the user's
+    ``session_version`` and delete every row.
+    """
+
+    token_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created = DateTimeField(default=utcnow)
+
+
 class LoginThrottle(BaseModel):
     """Failed attempts per key (``user:<name>`` or ``ip:<addr>``), shared by every worker."""
 

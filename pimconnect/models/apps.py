@@ -40,6 +40,8 @@ class MarketplaceApp(BaseModel):
     contact = CharField(max_length=255, null=True)  # the seller's contact (email or URL)
     categories = JSONField(default=list)
     certified = BooleanField(default=False)
+    # An example listing (its hosts do not exist): shown with an Example badge, never connectable.
+    example = BooleanField(default=False)
     activate_url = CharField(max_length=255, null=True)
     callback_url = CharField(max_length=255, null=True)
     editions = JSONField(default=list)  # e.g. ["ce", "ee"]

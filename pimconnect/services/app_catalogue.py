@@ -88,8 +88,10 @@ def find_apps(client_ids):
     ids = [i for i in client_ids if isinstance(i, str) and 0 < len(i) <= 36]
     if not ids:
         return {}
+    # An example listing is not connectable: its activate and callback hosts do not exist.
     found = {row.id: _from_listing(row) for row in MarketplaceApp.select().where(
-        MarketplaceApp.id.in_(ids), MarketplaceApp.kind == "app") if is_compatible(row)}
+        MarketplaceApp.id.in_(ids), MarketplaceApp.kind == "app", MarketplaceApp.example == False)  # noqa: E712
+        if is_compatible(row)}
     found.update({row.client_id: _from_custom(row) for row in CustomApp.select().where(CustomApp.client_id.in_(ids))})
     return found
 
@@ -106,7 +108,7 @@ def app_secret(client_id):
 
 
 LISTING_FIELDS = ("kind", "name", "logo", "author", "partner", "description", "url", "documentation",
-                  "screenshots", "contact", "categories", "certified", "activate_url", "callback_url",
+                  "screenshots", "contact", "categories", "certified", "example", "activate_url", "callback_url",
                   "editions", "versions")
 
 

@@ -106,8 +106,9 @@ class Card:
     description: str = ""
     is_cut: bool = False  # the description was cut: show "read more"
     certified: bool = False
+    example: bool = False  # an example listing: Example badge, Connect disabled, built-in More info only
     external_url: str | None = None  # More info: this URL, else the built-in page
-    state: str | None = None  # connect | connected | pending; None for connectors
+    state: str | None = None  # connect | connected | pending | example; None for connectors
 
     @property
     def is_custom_app(self):
@@ -159,9 +160,9 @@ def listing_card(row, states):
     description, is_cut = cut_description(row.description)
     return Card(id=row.id, kind=row.kind, name=row.name, logo=row.logo if is_link(row.logo) else CUSTOM_APP_LOGO,
                 author=row.author, partner=row.partner, category=(row.categories or [None])[0],
-                description=description, is_cut=is_cut, certified=row.certified,
-                external_url=row.url if is_web_url(row.url) else None,
-                state=states.get(row.id, "connect") if row.kind == "app" else None)
+                description=description, is_cut=is_cut, certified=row.certified, example=row.example,
+                external_url=row.url if is_web_url(row.url) and not row.example else None,
+                state=states.get(row.id, "example" if row.example else "connect") if row.kind == "app" else None)
 
 
 def custom_app_card(row, states):
@@ -205,8 +206,13 @@ def listing_detail(app_id):
     return row, listing_card(row, connection_states())
 
 
-def contact_link(contact):
-    """The href of a seller's contact: its web address, or ``mailto:`` for an email address."""
+def contact_link(contact, example=False):
+    """The href of a seller's contact: its web address, or ``mailto:`` for an email address.
+
+    None for an example listing: its seller does not exist, and a link must lead somewhere.
+    """
+    if example:
+        return None
     if is_web_url(contact):
         return contact
     if isinstance(contact, str) and EMAIL.fullmatch(contact):

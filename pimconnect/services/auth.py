@@ -1,8 +1,10 @@
 """Logging in: credential check with a throttle shared by every worker through the database."""
 import datetime
+import hashlib
+import secrets
 
 from pimconnect.db import write_txn
-from pimconnect.models import LoginThrottle, User
+from pimconnect.models import LoginThrottle, User, UserSession
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import audit
 from pimconnect.services.passwords import verify_password
@@ -10,6 +12,7 @@ from pimconnect.services.passwords import verify_password
 WINDOW_SECONDS = 900
 LOGIN_FAILED = "Invalid username or password."
 LOCKED = "Too many failed attempts. Try again in a few minutes."
+SESSION_MAX_DAYS = 30  # absolute session lifetime (checklist B8); older rows are pruned at the next login
 
 
 class LoginRefused(Exception):
@@ -89,14 +92,56 @@ def authenticate(username, password, remote_addr, max_failures=5, lock_seconds=3
     return user
 
 
-def logout(user, remote_addr):
-    """Log the user out: end every session of theirs and record it."""
+def _token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user):
+    """Record a new logged-in browser for ``user``; returns the token its cookie keeps."""
+    token = secrets.token_urlsafe(32)
+    oldest = utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
     with write_txn():
-        end_sessions(user)
+        UserSession.delete().where(UserSession.user == user.id, UserSession.created < oldest).execute()
+        UserSession.create(token_hash=_token_hash(token), user=user.id)
+    return token
+
+
+def session_user(user_id, version, token):
+    """The enabled user whose session this is (id, version and a live session token), or None."""
+    if not isinstance(token, str) or not token:
+        return None
+    oldest = utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
+    user = (User.select().join(UserSession)
+            .where(User.id == user_id, UserSession.token_hash == _token_hash(token), UserSession.created > oldest)
+            .first())
+    if user is None or user.session_version != version or not user.enabled or user.type != "user":
+        return None
+    return user
+
+
+def session_count(user):
+    """How many browsers are logged in as ``user`` (sessions within their lifetime)."""
+    oldest = utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
+    return UserSession.select().where(UserSession.user == user.id, UserSession.created > oldest).count()
+
+
+def logout(user, token, remote_addr):
+    """Log this browser out: its session ends, the user's other devices stay logged in."""
+    with write_txn():
+        if isinstance(token, str) and token:
+            UserSession.delete().where(UserSession.token_hash == _token_hash(token)).execute()
         audit.record("logout", user=user, remote_addr=remote_addr)
 
 
+def logout_everywhere(user, remote_addr):
+    """End every session of the user, on every device, and record it."""
+    with write_txn():
+        end_sessions(user)
+        audit.record("logout", user=user, remote_addr=remote_addr, everywhere=True)
+
+
 def end_sessions(user):
-    """Invalidate every session of the user (logout everywhere, password change, disable)."""
+    """Invalidate every session of the user (log out everywhere, password or role change, disable)."""
     with write_txn():
         User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        UserSession.delete().where(UserSession.user == user.id).execute()

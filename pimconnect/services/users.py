@@ -11,6 +11,7 @@ from pimconnect import permissions
 from pimconnect.db import write_txn
 from pimconnect.models import Role, User, UserGroup, UserGroupMember, UserRole
 from pimconnect.services import audit
+from pimconnect.services.auth import end_sessions
 from pimconnect.services.passwords import hash_password, password_problem
 from pimconnect.services.errors import Invalid  # noqa: F401 (re-exported for the views)
 
@@ -174,8 +175,7 @@ def _replace_links(user, data):
 
 
 def _end_sessions(user):
-    # Same as services.auth.end_sessions, inside the caller's transaction.
-    User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+    end_sessions(user)  # write_txn nests: still inside the caller's transaction
 
 
 def set_enabled(user, enabled, actor=audit.NOBODY):

@@ -100,7 +100,7 @@ def test_custom_app_life(page, tmp_path):
         page.goto(f"{servers.pim_url}/connect/connected-apps")
         expect(page.locator(".connected-app", has_text="Tiny test app")).to_contain_text(
             "New access authorization required.")
-        expect(page.locator("a.bell")).to_have_attribute("aria-label", "Notifications: 1 unread")
+        expect(page.locator("a.bell")).to_have_accessible_name("Notifications: 1 unread")
         page.locator("a.bell").click()
         expect(page.locator(".notification").first).to_contain_text(
             "The Tiny test app App requires an authorization update. Please open the app to proceed.")
