@@ -2,7 +2,7 @@
 import click
 from flask import current_app
 
-from pimconnect import cli_demo_app, cli_openid
+from pimconnect import cli_demo_app, cli_jobs, cli_openid
 from pimconnect.db import db
 
 
@@ -72,4 +72,5 @@ def init_app(app):
         click.echo(f"Deleted {deleted} security events older than {days} days.")
 
     cli_demo_app.init_app(app)
+    cli_jobs.init_app(app)
     cli_openid.init_app(app)
