@@ -211,7 +211,7 @@ def save_channel(data, channel=None):
         if changed:
             # Queued with the change it follows (never lost, never run on a rolled-back change); the
             # recompute of a whole catalog runs in the job worker, out of the request.
-            enqueue_recompute_all(f"channel {code}")
+            enqueue_recompute_all(f"channel {channel.code}")
     jobs.kick()
     return channel
 
