@@ -41,13 +41,14 @@ db-upgrade: install
 seed: db-upgrade
 	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask seed-demo
 
-## make run: the PIM with demo data on http://127.0.0.1:8080 (embedded SQLite database)
-## and the Demo App on http://127.0.0.1:8081; Ctrl-C stops both.
+## make run: the PIM with demo data on http://127.0.0.1:8080 (embedded SQLite database),
+## its job worker, and the Demo App on http://127.0.0.1:8081; Ctrl-C stops all three.
 run: seed
 	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask apps demo-credentials --output demo_app/instance/credentials.json
 	@export PIM_ENV=$${PIM_ENV:-development} DEMO_APP_PIM_URL=$${DEMO_APP_PIM_URL:-$${PIM_URL:-http://127.0.0.1:$(PORT)}}; \
 	$(VENV)/bin/flask --app demo_app run --host $(HOST) --port $(DEMO_PORT) & demo=$$!; \
-	trap 'kill $$demo 2>/dev/null; wait $$demo 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/flask jobs worker & worker=$$!; \
+	trap 'kill $$demo $$worker 2>/dev/null; wait $$demo $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "Demo App on http://$(HOST):$(DEMO_PORT) (connect it from the PIM: Connect → App Store → Demo App)"; \
 	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
 

@@ -2,7 +2,7 @@
 import click
 from flask import current_app
 
-from pimconnect import cli_demo_app, cli_openid, cli_secrets
+from pimconnect import cli_demo_app, cli_jobs, cli_openid, cli_secrets
 from pimconnect.db import db
 
 
@@ -75,5 +75,6 @@ def init_app(app):
         click.echo(f"Deleted {deleted} security events older than {days} days.")
 
     cli_demo_app.init_app(app)
+    cli_jobs.init_app(app)
     cli_openid.init_app(app)
     cli_secrets.init_app(app)

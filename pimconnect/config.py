@@ -52,6 +52,11 @@ def from_environment(instance_path, env=os.environ):
         "PIM_PROXY_COUNT": int(env.get("PIM_PROXY_COUNT", "0")),
         "PIM_SEED_DEMO": _bool(env.get("PIM_SEED_DEMO", "0")),
         "PIM_DEMO_PRODUCTS": int(env.get("PIM_DEMO_PRODUCTS", "1000")),
+        # Run queued jobs in the request that queued them, after its commit (no worker needed; a
+        # channel change then waits for the whole catalog's recompute): for tests and tiny set-ups.
+        "PIM_JOBS_IMMEDIATE": _bool(env.get("PIM_JOBS_IMMEDIATE", "0")),
+        # A running job whose worker has not committed a chunk for this long is resumed by another.
+        "PIM_JOBS_STALE_SECONDS": int(env.get("PIM_JOBS_STALE_SECONDS", "120")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

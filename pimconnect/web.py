@@ -16,6 +16,7 @@ def init_app(app):
         connections,
         custom_apps,
         home,
+        jobs,
         media,
         notifications,
         products,
@@ -24,7 +25,7 @@ def init_app(app):
     )
 
     # connected_apps before connect: it serves /connect/connected-apps.
-    for module in (auth, home, settings, system, products, media, connected_apps, custom_apps, connect, connections,
+    for module in (auth, home, settings, system, jobs, products, media, connected_apps, custom_apps, connect, connections,
                    notifications):
         app.register_blueprint(module.bp)
     from pimconnect.security import csrf

@@ -40,6 +40,7 @@ def make_test_config(database_url, **overrides):
         "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "PIM_DEMO_USER_PASSWORD": JULIA_PASSWORD,
         "PIM_GC_FREEZE": False,  # a collection per app would cost the suite minutes
+        "PIM_JOBS_IMMEDIATE": True,  # queued jobs run right after the commit: deterministic tests
     }
     config.update(overrides)
     return config

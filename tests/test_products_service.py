@@ -208,3 +208,26 @@ def test_recompute_family_after_requirement_change(catalog, conn):
     for product in products:
         assert ratios(product, "ecommerce") == {"de_DE": 100, "en_US": 100, "fr_FR": 100}
     assert completeness_for(other) == before_other
+
+
+def test_recompute_reads_products_inside_its_transaction(catalog, conn, monkeypatch):
+    """A save committed while a chunk waits for the write lock is read by that chunk, never overwritten."""
+    from contextlib import contextmanager
+
+    from pimconnect.services import completeness
+
+    product = save_product({"identifier": "p", "family": "hats", "values": complete_hat_values()})
+    with write_txn():
+        AttributeRequirement.delete().where(AttributeRequirement.attribute == Attribute.get(code="picture")).execute()
+    real_txn, saved = completeness.write_txn, []
+
+    @contextmanager
+    def txn_after_a_save():
+        if not saved:  # another writer commits just before the chunk gets the lock
+            saved.append(save_product({"identifier": "p", "values": {"color": v(None)}}, product=product))
+        with real_txn() as txn:
+            yield txn
+
+    monkeypatch.setattr(completeness, "write_txn", txn_after_a_save)
+    assert recompute_family(Family.get(code="hats")) == 1
+    assert ratios(product, "ecommerce")["en_US"] < 100  # the emptied colour counts as missing

@@ -14,6 +14,7 @@ from pimconnect.models.apps import (
     UserConsent,
 )
 from pimconnect.models.audit import SecurityEvent
+from pimconnect.models.jobs import Job
 from pimconnect.models.notifications import Notification
 from pimconnect.models.catalog import (
     AssociationType,
@@ -78,6 +79,7 @@ ALL_MODELS = [
     OpenIdKey,
     GroupPermission,
     Notification,
+    Job,
     RevokedAppToken,
     BusinessError,
 ]

@@ -18,7 +18,8 @@ from pimconnect.services.api_structure_common import (
     rows_by_code,
     scalar,
 )
-from pimconnect.services.completeness import recompute_all
+from pimconnect.services import jobs
+from pimconnect.services.completeness import enqueue_recompute_all
 
 CODE_PATTERN = re.compile(r"[a-zA-Z0-9_]*[a-zA-Z]+[a-zA-Z0-9_]*")
 CODE_MESSAGE = ("Channel code may contain only letters, numbers and underscores and should contain at least "
@@ -46,10 +47,8 @@ def list_channels(page, limit, with_count=False):
 
 
 def _recompute_if_changed(result):
-    created, changed = result
-    if changed:
-        # After the commit, as the web UI does: the recompute runs in chunks of its own transactions.
-        recompute_all()
+    created, _ = result
+    jobs.kick()  # after the commit: the recompute _write queued (as the web UI does)
     return created
 
 
@@ -67,6 +66,8 @@ def _write(channel, code, data, errors):
     _validate(tree, locales, currencies, units, errors)
     errors.raise_any()
     _, changed = settings.store_channel(channel, code, labels, tree, locales, currencies, units)
+    if changed:
+        enqueue_recompute_all(f"channel {code}")
     return channel is None, changed
 
 

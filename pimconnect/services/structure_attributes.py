@@ -16,7 +16,8 @@ from pimconnect.db import serialize, write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeOption, AttributeRequirement, Family, Locale
 from pimconnect.models import MeasurementFamily, MeasurementUnit, ProductValue
 from pimconnect.models.catalog import utcnow
-from pimconnect.services.completeness import recompute_family
+from pimconnect.services import jobs
+from pimconnect.services.completeness import enqueue_recompute_family
 from pimconnect.services.errors import Invalid
 from pimconnect.services.values import OPTIONS_LOCK
 
@@ -366,7 +367,7 @@ def write_attribute(attribute, state, errors=None):
 
     Moving the attribute to another group updates both groups (their attribute lists changed). A
     change of the locales a locale-specific attribute is available in changes which values count for
-    completeness: the families requiring the attribute are recomputed after the write.
+    completeness: the write queues the recompute of the families requiring the attribute.
     """
     errors = dict(errors or {})
     values = _checked_values(attribute, state, errors)
@@ -386,14 +387,20 @@ def write_attribute(attribute, state, errors=None):
                 if old_group != attribute.group_id:
                     AttributeGroup.update(updated=attribute.updated).where(
                         AttributeGroup.id.in_([old_group, attribute.group_id])).execute()
+                if before != values["available_locales"]:
+                    _enqueue_requiring_families(attribute)
     except IntegrityError:
         raise Invalid({"code": "This attribute could not be saved: its code is already used."}) from None
-    if before is not None and before != values["available_locales"]:
-        requiring = Family.select().where(Family.id.in_(
-            AttributeRequirement.select(AttributeRequirement.family).where(AttributeRequirement.attribute == attribute)))
-        for family in requiring:
-            recompute_family(family)
+    jobs.kick()
     return attribute
+
+
+def _enqueue_requiring_families(attribute):
+    """Queue the recompute of the families that require ``attribute`` (inside the write transaction)."""
+    requiring = Family.select().where(Family.id.in_(
+        AttributeRequirement.select(AttributeRequirement.family).where(AttributeRequirement.attribute == attribute)))
+    for family in requiring:
+        enqueue_recompute_family(family)
 
 
 def _checked_values(attribute, state, errors):

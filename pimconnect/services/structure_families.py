@@ -11,7 +11,8 @@ from peewee import IntegrityError, fn
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, FamilyAttribute, Product
 from pimconnect.models.catalog import utcnow
-from pimconnect.services.completeness import recompute_family
+from pimconnect.services import jobs
+from pimconnect.services.completeness import enqueue_recompute_family
 from pimconnect.services.structure_attributes import (
     IDENTIFIER,
     Invalid,
@@ -102,8 +103,8 @@ def save_family(family, form):
 
 
 def write_family(family, state, errors=None):
-    """Create (``family`` None) or update a family from ``state`` in one transaction; then recompute
-    the completeness of its products (their requirements may have changed)."""
+    """Create (``family`` None) or update a family from ``state`` in one transaction, which also queues
+    the recompute of its products' completeness (their requirements may have changed)."""
     errors = dict(errors or {})
     code = family.code if family else state["code"]
     if family is None:
@@ -118,9 +119,10 @@ def write_family(family, state, errors=None):
     try:
         with write_txn():
             family = _write(family, code, state["labels"], label_attribute, image_attribute, attributes, requirements)
+            enqueue_recompute_family(family)
     except IntegrityError:
         raise Invalid({"code": f'The family "{code}" could not be saved: its code is already used.'}) from None
-    recompute_family(family)
+    jobs.kick()
     return family
 
 

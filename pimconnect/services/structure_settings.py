@@ -24,7 +24,8 @@ from pimconnect.models import (
     ProductCategory,
 )
 from pimconnect.models.catalog import utcnow
-from pimconnect.services.completeness import recompute_all
+from pimconnect.services import jobs
+from pimconnect.services.completeness import enqueue_recompute_all
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
 BLANK = "This value should not be blank."
@@ -207,10 +208,11 @@ def save_channel(data, channel=None):
         code, tree, locales, currencies, units = _validate_channel(data, channel)
         channel, changed = store_channel(channel, code, clean_labels(data.get("labels")), tree, locales,
                                          currencies, units)
-    if changed:
-        # After the commit: the recompute works in chunks of its own transactions, and a long
-        # recompute must not hold the channel's write lock.
-        recompute_all()
+        if changed:
+            # Queued with the change it follows (never lost, never run on a rolled-back change); the
+            # recompute of a whole catalog runs in the job worker, out of the request.
+            enqueue_recompute_all(f"channel {channel.code}")
+    jobs.kick()
     return channel
 
 

@@ -1,6 +1,7 @@
 """Settings routes for channels."""
 from flask import abort, flash, request, url_for
 
+from pimconnect.blueprints.jobs import flash_if_running
 from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Channel
@@ -42,6 +43,7 @@ def _save(channel, created_message):
         return _form(data, channel, refused.message, refused.errors,
                      status=refused_status())
     flash(created_message.format(code=saved.code), "success")
+    flash_if_running()
     return redirect_to(url_for("settings.channel_edit", code=saved.code))
 
 

@@ -2,6 +2,7 @@
 from flask import abort, flash, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from pimconnect.blueprints.jobs import flash_if_running
 from pimconnect.blueprints.settings import bp
 from pimconnect.blueprints.settings.attributes import as_form
 from pimconnect.htmx import redirect_to, refused_status, render
@@ -82,13 +83,14 @@ def family_edit(code):
 @bp.post("/families/<code>")
 @require("pim_enrich_family_edit")
 def family_update(code):
-    """Save a family in one transaction, then recompute its products' completeness."""
+    """Save a family in one transaction, which queues the recompute of its products' completeness."""
     family = _family_or_404(code)
     try:
         service.save_family(family, request.form)
     except Invalid as exc:
         return _family_form(family, request.form, exc.errors, refused_status())
     flash(f'Family "{family.code}" saved.', "success")
+    flash_if_running()
     return redirect_to(url_for("settings.family_edit", code=family.code))
 
 
