@@ -99,8 +99,11 @@ def sqlite_file(tmp_path):
     return tmp_path / "pim.sqlite3"
 
 
+CLI_SECRET_KEY = "k" * 40
+
+
 def cli(database_url, *args):
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "k" * 40, "PIM_ENV": "test"})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": CLI_SECRET_KEY, "PIM_ENV": "test"})
     try:
         return app.test_cli_runner().invoke(args=list(args))
     finally:
@@ -140,7 +143,8 @@ def test_backups_keep_the_last_three(sqlite_file):
     """Older backups are deleted: the three newest remain."""
     url = f"sqlite:///{sqlite_file}"
     cli(url, "db-upgrade")
-    app = create_app(make_test_config(url))
+    # The same key as the command's: the app refuses to start on secrets stored under another one.
+    app = create_app(make_test_config(url, SECRET_KEY=CLI_SECRET_KEY))
     try:
         with app.app_context(), db.connection_context():
             made = [backup.write_backup(db.obj, sqlite_file) for _ in range(5)]
