@@ -142,7 +142,7 @@ def test_ce_first_connection_is_one_step_with_cancel_and_allow(listed, admin):
     assert "View products" not in html and "NEW" not in html
     assert "I agree to this App's Privacy Policy and Terms of Use" in html
     assert _steps(html) == [] and _buttons(html) == ["Allow"] and '>Cancel</a>' in html
-    assert re.search(r'<a class="button" href="/connect/app-store">Cancel</a>', html)
+    assert re.search(r'<a class="button" href="/connect/app-store" id="wizard-cancel">Cancel</a>', html)
     assert "form-action 'self' https://app.example" in page.headers["Content-Security-Policy"]
 
 
