@@ -257,3 +257,14 @@ def test_category_tree_is_nested_lists(admin, hat):
     assert parser.levels["master_hats"] == 2 and parser.levels["master_clothing"] == 1
     assert parser.levels["ecommerce"] == 0 and parser.levels["ecommerce_summer_hats"] >= 1
     assert parser.depth == 0
+
+
+def test_app_logos_have_the_apps_name_as_alt(store, store_admin, client, catalog):
+    """No logo with an empty alt (w3m prints a file-name token such as [lingua-f] for those): the app's name."""
+    app_id, _ = register_listing(catalog, "Shop Sync", logo="/static/apps/quill.svg")
+    code = connect_code(catalog, app_id, ["read_products"])
+    for path in (STORE, f"{STORE}/{DEMO_ID}", "/connect/connected-apps", f"/connect/connected-apps/{code}"):
+        html = client.get(path).get_data(as_text=True)
+        assert re.findall(r"<img[^>]*>", html), path
+        assert not re.search(r'<img[^>]*alt=""', html), path
+    assert 'alt="Shop Sync logo"' in html
