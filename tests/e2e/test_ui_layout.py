@@ -82,8 +82,8 @@ def test_products_grid_does_not_scroll_the_phone_page(ui, page):
     page.set_viewport_size(PHONE)
     login(page, base, "admin")
     page.goto(f"{base}/products/")
-    assert page.locator("#product-count").inner_text() == "30 products"
     assert not _page_scrolls_sideways(page)
+    assert page.locator("#product-count").inner_text() == "30 products"
     scroller = page.locator(".table-scroll")
     assert scroller.evaluate("el => el.scrollWidth > el.clientWidth")  # the table is wider: it scrolls in there
     assert page.locator(".products-grid img.thumb").count() > 0
@@ -201,6 +201,5 @@ def test_no_serious_axe_violation_on_the_journeys(ui, page, viewport):
     problems += _axe_problems(page)  # Permissions
     page.click("button:has-text('Next')")
     page.wait_for_selector("#permissions-summary")
-    assert page.locator("#no-products-warning").is_visible()
     problems += _axe_problems(page)  # Summary (never confirmed: the app's callback is not served)
     assert problems == [], "\n".join(problems)
