@@ -127,7 +127,7 @@ def _buttons(html):
 
 
 def _steps(html):
-    return re.findall(r'<li><a[^>]*>([^<]+)</a></li>', html.split('wizard-progress', 1)[1].split("</ol>")[0]) \
+    return re.findall(r'<li[^>]*>([^<]+)</li>', html.split('wizard-progress', 1)[1].split("</ol>")[0]) \
         if "wizard-progress" in html else []
 
 
@@ -137,8 +137,8 @@ def listed(catalog):
     return catalog
 
 
-def test_ce_first_connection_is_one_step_with_cancel_and_confirm(listed, admin):
-    """CE: the Authorizations step alone, with the scope lines, the consent checkbox, Cancel and Confirm."""
+def test_ce_first_connection_is_one_step_with_cancel_and_allow(listed, admin):
+    """CE: the Authorizations step alone, with the scope lines, the consent checkbox, Cancel and Allow (as documented)."""
     listed.config["PIM_EDITION"] = "ce"
     page = _start(admin, "delete_products read_channel_localization write_channel_settings")
     html = page.get_data(as_text=True)
@@ -149,8 +149,8 @@ def test_ce_first_connection_is_one_step_with_cancel_and_confirm(listed, admin):
         assert line in html
     assert "View products" not in html and "NEW" not in html
     assert "I agree to this App's Privacy Policy and Terms of Use" in html
-    assert _steps(html) == [] and _buttons(html) == ["Confirm"]
-    assert re.search(r'<a class="button" href="/connect/app-store">Cancel</a>', html)
+    assert _steps(html) == [] and _buttons(html) == ["Allow"] and '>Cancel</a>' in html
+    assert re.search(r'<a class="button" href="/connect/app-store" id="wizard-cancel">Cancel</a>', html)
     assert "form-action 'self' https://app.example" in page.headers["Content-Security-Policy"]
 
 
@@ -245,7 +245,8 @@ def test_ee_first_connection_with_product_scopes_has_three_steps(listed, admin):
     refused = _post(admin, {"step": "authorizations", "action": "next"})
     assert refused.status_code == 422 and _steps(refused.get_data(as_text=True))
     html = _post(admin, {"step": "authorizations", "action": "next", "consent": "1"}).get_data(as_text=True)
-    assert 'aria-current="step" aria-selected="true">Permissions' in html
+    assert '<li aria-current="step">Permissions</li>' in html and 'aria-selected' not in html
+    assert '<li class="done">Authorizations</li>' in html
     assert _buttons(html) == ["Previous", "Next"]
     for text in ("Category trees", "Locales", "Attribute groups", "Own", "Edit", "View", "Master catalog",
                  "Ecommerce", "Print", "en_US", "fr_FR", "de_DE", "ERP", "marketing"):
@@ -290,7 +291,7 @@ def test_ee_read_only_app_gets_view_levels_only(listed, admin):
 def test_ee_without_product_scopes_is_one_step(listed, admin):
     """EE without product scopes: no Permissions step."""
     html = _start(admin, "read_categories").get_data(as_text=True)
-    assert _steps(html) == [] and _buttons(html) == ["Confirm"]
+    assert _steps(html) == [] and _buttons(html) == ["Allow"]
 
 
 def test_authentication_step_comes_first_with_the_users_name(listed, admin):
@@ -301,7 +302,7 @@ def test_authentication_step_comes_first_with_the_users_name(listed, admin):
     assert "John Doe" in html and "View your firstname and your lastname" in html
     assert "View your email address" in html and _buttons(html) == ["Allow and next"]
     html = _post(admin, {"step": "authentication", "action": "next"}).get_data(as_text=True)
-    assert "View products and product models" in html and _buttons(html) == ["Previous", "Confirm"]
+    assert "View products and product models" in html and _buttons(html) == ["Previous", "Allow"]
     response = _post(admin, {"step": "authorizations", "action": "confirm", "consent": "1"})
     assert response.status_code == 303
     with listed.app_context(), db.connection_context():
@@ -332,7 +333,7 @@ def test_scope_upgrade_shows_new_lines_and_already_allowed(listed, admin):
     new_part, old_part = html.split("Is already allowed to:")
     assert "View and edit products and product models <span class=\"badge warn\">NEW</span>" in new_part
     assert "View categories" in old_part and "View products and product models" in old_part
-    assert 'name="consent"' not in html and _steps(html) == [] and _buttons(html) == ["Confirm"]
+    assert 'name="consent"' not in html and _steps(html) == [] and _buttons(html) == ["Allow"]
     response = _post(admin, {"step": "authorizations", "action": "confirm"})
     assert response.status_code == 303
     assert app_helpers.connected(listed).scopes == ["read_categories", "write_products"]

@@ -431,11 +431,11 @@ class _Forms(HTMLParser):
             self._form = None
 
 
-WIZARD_BUTTONS = ("Confirm", "Allow and next", "Next")
+WIZARD_BUTTONS = ("Confirm", "Allow", "Allow and next", "Next")
 
 
 def _walk_the_wizard_over_http(session, response, demo_url):
-    """Tick every checkbox and press Confirm / Allow and next / Next until the PIM sends us to the Demo App."""
+    """Tick every checkbox and press Confirm / Allow / Allow and next / Next until the PIM sends us to the Demo App."""
     steps = []
     while not response.url.startswith(demo_url):
         assert response.status_code == 200 and len(steps) < 6, (response.status_code, response.text[:2000])
@@ -479,7 +479,7 @@ def test_live_connection_through_the_wizard_as_admin(live_ce):
     wizard = session.get(f"{live_ce.demo_url}/activate", params={"pim_url": live_ce.pim_url}, timeout=60)
     assert wizard.url.startswith(f"{live_ce.pim_url}/connect/apps/authorize?client_id={DEMO_APP_ID}"), wizard.url
     steps, landed = _walk_the_wizard_over_http(session, wizard, live_ce.demo_url)
-    assert steps[-1] == "Confirm" and len(steps) == 2, steps  # CE: Authentication, then Authorizations
+    assert steps[-1] == "Allow" and len(steps) == 2, steps  # CE: Authentication, then Authorizations
     assert landed.status_code == 200 and landed.url == f"{live_ce.demo_url}/", landed.text[:2000]
     assert "Connected as John Doe (admin@example.com)" in landed.text
     assert landed.text.count("<tr><td>") == 3 + 10

@@ -115,7 +115,7 @@ def test_product_page_and_fragment(admin, hat):
 def test_product_page_locale_and_channel(admin, hat):
     """The locale and channel parameters choose which localizable/scopable values are shown."""
     html = admin.client.get(f"/products/{hat.uuid}?locale=fr_FR&scope=print").get_data(as_text=True)
-    assert "Straw hat" not in html
+    assert 'value="Straw hat"' not in html  # the en_US name is not a fr_FR value (the title keeps the catalog locale)
     assert 'name="v__price__EUR"' in html and 'name="v__price__USD"' not in html
     assert 'name="v__french_label"' in html
 
@@ -220,8 +220,9 @@ def test_save_requires_csrf(admin, hat):
 # Delete
 
 def test_delete_product(admin, hat):
-    """Deleting (a POST behind a confirmation) removes the product and returns to the grid."""
-    assert "Yes, delete hat-1" in admin.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
+    """Deleting (a POST behind its own confirmation page) removes the product and returns to the grid."""
+    assert f'href="/products/{hat.uuid}/delete"' in admin.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
+    assert "Yes, delete hat-1" in admin.client.get(f"/products/{hat.uuid}/delete").get_data(as_text=True)
     response = admin.post(f"/products/{hat.uuid}/delete")
     assert response.status_code == 303 and response.headers["Location"].endswith("/products/")
     with db.connection_context():
@@ -231,9 +232,9 @@ def test_delete_product(admin, hat):
 def test_delete_requires_permission(app, hat):
     """A user without Remove a product cannot delete (403), and no delete button is shown."""
     limited = login_with(app, ["pim_enrich_product_index"])
-    assert "Yes, delete" not in limited.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
+    assert f"/products/{hat.uuid}/delete" not in limited.client.get(f"/products/{hat.uuid}").get_data(as_text=True)
     assert limited.post(f"/products/{hat.uuid}/delete").status_code == 403
-    assert limited.client.get(f"/products/{hat.uuid}/delete").status_code == 405  # no state-changing GET
+    assert limited.client.get(f"/products/{hat.uuid}/delete").status_code == 403
 
 
 def test_save_keeps_prices_of_other_channels_currencies(admin, catalog):

@@ -1,12 +1,13 @@
 """The Connect menu: App Store and Connected apps (filled in by the Apps issues)."""
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from pimconnect.errors import error_response
-from pimconnect.htmx import render
+from pimconnect.htmx import current_actor, redirect_to, render
 from pimconnect.permissions import can, login_only, require
 from pimconnect.services import app_catalogue, connections
+from pimconnect.services import connected_apps as connected_apps_service
 from pimconnect.services import app_store as app_store_service
 
 MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
@@ -60,6 +61,20 @@ def activate_app():
     if connections.at_limit():
         return error_response(400, "App and connections limit reached")
     return redirect(app_store_service.with_pim_url(app.activate_url, current_app.config["PIM_URL"]), 302)
+
+
+@bp.post("/apps/<app_id>/cancel-pending")
+@require(MANAGE_APPS)
+def cancel_pending(app_id):
+    """Drop a connection the app never finished (a code, no token), so Connect starts afresh.
+
+    Only a pending app: a connected one is deleted from its Manage app page, after its own confirmation.
+    """
+    if app_store_service.connection_states().get(app_id) != "pending":
+        abort(404)
+    connected_apps_service.delete(connected_apps_service.by_app_id(app_id), current_actor())
+    flash("The pending connection was cancelled.", "success")
+    return redirect_to(url_for("connect.app_store"))
 
 
 def _gates():

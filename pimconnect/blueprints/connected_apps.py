@@ -53,8 +53,11 @@ def index():
     cards = service.listing()
     custom = [c for c in cards if c.app.is_custom_app]
     published = [c for c in cards if not c.app.is_custom_app]
+    # "Connected with N apps" counts the apps that finished connecting, not the pending ones.
+    connected = sum(1 for c in cards if not c.is_pending)
     return render("connected_apps/index.html", custom=custom, published=published, total=len(cards),
-                  any_unlisted=any(not c.is_listed for c in cards), any_pending=any(c.is_pending for c in cards))
+                  connected=connected, any_unlisted=any(not c.is_listed for c in cards),
+                  any_pending=any(c.is_pending for c in cards))
 
 
 def _page(card, tab, errors=None, status=200, values=None):

@@ -20,7 +20,8 @@ def index():
     after = request.args.get("after") or None
     rows, next_cursor = product_grid.grid_page(filters, after=after)
     return render("products/index.html", block="results", filters=filters, rows=rows, after=after,
-                  next_cursor=next_cursor, choices=product_grid.filter_choices(current_user.catalog_locale))
+                  next_cursor=next_cursor, total=product_grid.grid_total(filters),
+                  choices=product_grid.filter_choices(current_user.catalog_locale))
 
 
 def _families():
@@ -66,11 +67,18 @@ def _context(args):
     return locale, channel
 
 
+def _title(product, ui_locale):
+    """The product's label in the user's catalog locale, else its identifier."""
+    label_attribute = product.family.attribute_as_label if product.family_id else None
+    return product_grid.product_label(product, label_attribute and label_attribute.code, ui_locale)
+
+
 def _page(product, locale, channel, groups, status=200, errors=(), submitted=None):
     """Render the product page (or only its form region for htmx)."""
     ui_locale = current_user.catalog_locale
     return render(
         "products/show.html", block="product_form", status=status, product=product, locale=locale,
+        title=_title(product, ui_locale),
         channel=channel, groups=groups, errors=list(errors), submitted=submitted,
         families=_families(), trees=product_form.category_trees(product, ui_locale),
         completeness=completeness_for(product) if product.family_id else [],
@@ -112,10 +120,18 @@ def save(product_uuid):
     return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
 
 
+@bp.get("/<uuid:product_uuid>/delete")
+@require("pim_enrich_product_remove")
+def confirm_delete(product_uuid):
+    """Ask for confirmation on a page of its own (works without JavaScript)."""
+    product = _product_or_404(product_uuid)
+    return render("products/delete.html", product=product, title=_title(product, current_user.catalog_locale))
+
+
 @bp.post("/<uuid:product_uuid>/delete")
 @require("pim_enrich_product_remove")
 def delete(product_uuid):
-    """Delete a product (the page asks for confirmation first), then go back to the grid."""
+    """Delete a product (confirmed on its own page first), then go back to the grid."""
     product = _product_or_404(product_uuid)
     delete_product(product)
     flash(f"Product {product.identifier} deleted.", "success")

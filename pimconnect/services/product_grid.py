@@ -32,6 +32,7 @@ COMPLETENESS_OPERATORS = {
     ">": (">", lambda field, value: field > value),
 }
 ENABLED_CHOICES = {"yes": True, "no": False}
+IMAGE_TYPE = "pim_catalog_image"
 
 
 @dataclass
@@ -132,9 +133,24 @@ def _completeness_clause(filters, channel_id, locale_id):
 
 def grid_query(filters, after=None, limit=PAGE_SIZE):
     """The SELECT for one page (``limit + 1`` rows, to know whether a next page exists)."""
-    query = Product.select(
+    query = _filtered(Product.select(
         Product.uuid, Product.identifier, Product.enabled, Product.family, Product.values, Product.updated
-    )
+    ), filters)
+    if after:
+        query = query.where(Product.identifier > after)
+    return query.order_by(Product.identifier).limit(limit + 1)
+
+
+def grid_total(filters):
+    """How many products match the filters (every page together), counted in the database."""
+    try:
+        return _filtered(Product.select(Product.uuid), filters).count()
+    except _NoMatch:
+        return 0
+
+
+def _filtered(query, filters):
+    """``query`` narrowed by every filter (raises _NoMatch when a filter names nothing)."""
     if filters.family:
         query = query.where(Product.family == _id_of(Family, filters.family))
     if filters.enabled:
@@ -146,9 +162,7 @@ def grid_query(filters, after=None, limit=PAGE_SIZE):
         query = query.where(_completeness_clause(filters, channel_id, locale_id))
     if filters.search:
         query = query.where(_search_clause(filters.search, filters.locale))
-    if after:
-        query = query.where(Product.identifier > after)
-    return query.order_by(Product.identifier).limit(limit + 1)
+    return query
 
 
 def grid_page(filters, after=None, limit=PAGE_SIZE):
@@ -164,9 +178,13 @@ def grid_page(filters, after=None, limit=PAGE_SIZE):
 
 def _rows(products, filters):
     family_ids = {p.family_id for p in products if p.family_id}
-    families = {f.id: f for f in Family.select(Family, Attribute.code.alias("label_code"))
+    image = Attribute.alias()
+    families = {f.id: f for f in Family.select(Family, Attribute.code.alias("label_code"), image.code.alias("image_code"))
                 .join(Attribute, JOIN.LEFT_OUTER, on=(Family.attribute_as_label == Attribute.id))
+                .join(image, JOIN.LEFT_OUTER, on=(Family.attribute_as_image == image.id), src=Family)
                 .where(Family.id.in_(family_ids)).objects()}
+    image_codes = [code for (code,) in Attribute.select(Attribute.code).where(Attribute.type == IMAGE_TYPE)
+                   .order_by(Attribute.sort_order, Attribute.code).tuples()] if products else []
     ratios = _ratios([p.uuid for p in products], filters.channel, filters.locale)
     rows = []
     for product in products:
@@ -176,6 +194,7 @@ def _rows(products, filters):
             "identifier": product.identifier,
             "label": product_label(product, family and family.label_code, filters.locale),
             "family": family_label(family, filters.locale),
+            "image": first_image(product, (family and family.image_code), image_codes),
             "enabled": product.enabled,
             "completeness": ratios.get(product.uuid),
             "updated": product.updated,
@@ -213,6 +232,16 @@ def product_label(product, label_code, locale):
         if entry.get("locale") in (locale, None) and isinstance(entry.get("data"), str) and entry["data"].strip():
             return entry["data"]
     return product.identifier
+
+
+def first_image(product, preferred, image_codes):
+    """The media code of the grid's thumbnail: the family's image attribute, else the first image value."""
+    values = product.values or {}
+    for code in ([preferred] if preferred else []) + image_codes:
+        for entry in values.get(code, []):
+            if isinstance(entry.get("data"), str) and entry["data"]:
+                return entry["data"]
+    return None
 
 
 def family_label(family, locale):

@@ -85,13 +85,13 @@ def test_ee_wizard_with_permissions(pim, page):
 
 @pytest.mark.parametrize("page", [False], indirect=True)
 def test_ce_wizard_without_javascript(pim, page):
-    """CE with JavaScript off: one step, the browser's required checkbox, Confirm → the app."""
+    """CE with JavaScript off: one step, the browser's required checkbox, Allow → the app."""
     pim.config["PIM_EDITION"] = "ce"
     _login_from_authorize(page, pim, authorize_url(client_id=APPS["ce"], scope="read_products", state="nojs"))
     page.wait_for_selector("#wizard")
     assert page.locator(".wizard-progress").count() == 0
     page.check("input[name=consent]")
-    page.click("button:has-text('Confirm')")
+    page.get_by_role("button", name="Allow", exact=True).click()
     page.wait_for_selector("#got")
     assert page.inner_text("#got") == "code=yes state=nojs"
 

@@ -14,7 +14,7 @@ from tests.e2e.conftest import login
 from tests.live_apps import live_apps
 
 # The wizard's main buttons as the reference labels them (reference §7.2), most final first.
-MAIN_BUTTONS = ("Confirm", "Allow and next", "Next")
+MAIN_BUTTONS = ("Confirm", "Allow", "Allow and next", "Next")
 MAX_STEPS = 6
 
 
