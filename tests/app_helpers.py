@@ -1,4 +1,5 @@
 """Helpers for the Connect tests: app listings, authorize URLs and reading callback redirects."""
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pimconnect.db import db, write_txn
@@ -100,3 +101,8 @@ def app_token(app, app_id, scope=None):
             ApiToken.create(token_hash=api_tokens.digest(value), kind="access", client=app_codes.app_client(app_id),
                             user=connected_app.connection.user, scope=scope or " ".join(connected_app.scopes))
         return value
+
+
+def shown_request(html):
+    """The digest a wizard or consent page binds its forms to (the hidden ``request`` field)."""
+    return re.search(r'name="request" value="([0-9a-f]{64})"', html).group(1)

@@ -1,6 +1,5 @@
 """Security fixes of the Connect flow (issue 10): what Confirm grants is what the wizard showed,
 a GET never changes an app's grants, and argon2 runs outside the write transaction."""
-import re
 
 import pytest
 
@@ -22,9 +21,7 @@ def listed(catalog):
     return catalog
 
 
-def _shown(html):
-    """The digest a wizard or consent page binds its form to."""
-    return re.search(r'name="request" value="([0-9a-f]{64})"', html).group(1)
+_shown = app_helpers.shown_request
 
 
 def _open_wizard(auth, scope):

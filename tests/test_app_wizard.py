@@ -110,8 +110,7 @@ def _start(auth, scope="read_products", **extra):
 
 def _shown(auth, page=None):
     """The digest of the request the wizard (or consent page) shows now: what its forms carry."""
-    html = auth.client.get(page or STEP).get_data(as_text=True)
-    return re.search(r'name="request" value="([0-9a-f]{64})"', html).group(1)
+    return app_helpers.shown_request(auth.client.get(page or STEP).get_data(as_text=True))
 
 
 def _post(auth, data, htmx=False):

@@ -7,10 +7,11 @@ import pytest
 from pimconnect.db import db, write_txn
 from pimconnect.models import ConnectedApp, Product, User
 from pimconnect.services import app_codes
-from tests.app_helpers import APP_ID, WIZARD, authorize_url, connect_code, register_app, register_listing
+from tests.app_helpers import (APP_ID, WIZARD, authorize_url, connect_code, register_app, register_listing,
+                               shown_request)
 from tests.factories import make_product
 from tests.test_app_store import DEMO_ID, NORTHWIND_ID, STORE, add_custom_app, connect
-from tests.test_app_store import store, store_admin  # noqa: F401  (fixtures)
+from tests.test_app_store import shipped, store, store_admin  # noqa: F401  (fixtures)
 
 STEP = f"{WIZARD}?client_id={APP_ID}"
 
@@ -141,8 +142,9 @@ def test_ee_wizard_cancel_is_a_labelled_link_and_steps_are_not_links(listed, adm
 
 
 def _to_summary(admin, **chosen):
-    data = {"step": "permissions", "action": "next", "consent": "1", **chosen}
-    admin.post(STEP, data={"step": "authorizations", "action": "next", "consent": "1"})
+    shown = shown_request(admin.client.get(STEP).get_data(as_text=True))
+    data = {"step": "permissions", "action": "next", "consent": "1", "request": shown, **chosen}
+    admin.post(STEP, data={"step": "authorizations", "action": "next", "consent": "1", "request": shown})
     return admin.post(STEP, data=data).get_data(as_text=True)
 
 
@@ -186,6 +188,17 @@ def test_grid_shows_the_total_and_pluralizes(admin, hat):
     assert ">3 products</p>" in admin.client.get("/products/").get_data(as_text=True)
     assert ">2 products</p>" in admin.client.get("/products/?family=bags").get_data(as_text=True)
     assert ">0 products</p>" in admin.client.get("/products/?family=nope").get_data(as_text=True)
+
+
+def test_grid_total_stops_counting_past_the_cap(admin, hat, monkeypatch):
+    """Past the cap the grid says "More than N products" instead of walking every match."""
+    from pimconnect.services import product_grid
+
+    make_product("bag-1", family="bags")
+    make_product("bag-2", family="bags")
+    monkeypatch.setattr(product_grid, "COUNT_CAP", 2)
+    assert ">More than 2 products</p>" in admin.client.get("/products/").get_data(as_text=True)
+    assert ">2 products</p>" in admin.client.get("/products/?family=bags").get_data(as_text=True)
 
 
 def test_grid_thumbnail_has_alt_text_and_the_table_scrolls_in_its_box(admin, hat):

@@ -20,7 +20,7 @@ def index():
     after = request.args.get("after") or None
     rows, next_cursor = product_grid.grid_page(filters, after=after)
     return render("products/index.html", block="results", filters=filters, rows=rows, after=after,
-                  next_cursor=next_cursor, total=product_grid.grid_total(filters),
+                  next_cursor=next_cursor, total=product_grid.grid_total(filters, product_grid.COUNT_CAP), count_cap=product_grid.COUNT_CAP,
                   choices=product_grid.filter_choices(current_user.catalog_locale))
 
 
