@@ -1,5 +1,5 @@
 """Fixtures: a database per test (a copy of a migrated, or migrated and seeded, golden database built
-once per session: a SQLite file, or a PostgreSQL database when PIM_TEST_DATABASE_URL is set), the app,
+once per session: a SQLite file, or a PostgreSQL schema when PIM_TEST_DATABASE_URL is set), the app,
 its test client, and logged-in helpers."""
 import contextlib
 import copy
