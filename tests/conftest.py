@@ -78,11 +78,31 @@ class Session:
 
     def reset_app(self, database_url):
         """The shared app as create_app left it, bound to ``database_url``: no test's config leaks."""
+        if self.app is None:  # the last test changed the app's set-up: start from a new one
+            self.app = create_app(make_test_config(database_url))
         self.app.config.clear()
         self.app.config.update(copy.deepcopy(self.config))
         self.app.config["DATABASE_URL"] = database_url
         bind(self.app)
+        # A test may add a route or hook as on a new app (Flask refuses once a request was served);
+        # check_app() then throws the app away after that test.
+        self.app._got_first_request = False
+        self.shape = app_shape(self.app)
         return self.app
+
+    def check_app(self):
+        if app_shape(self.app) != self.shape:
+            self.app = None
+
+
+def app_shape(app):
+    """What a test can add to an app's set-up: routes, hooks, handlers, template globals, middleware."""
+    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs,
+             app.teardown_appcontext_funcs, app.template_context_processors, app.url_value_preprocessors,
+             app.url_default_functions, app.error_handler_spec)
+    return (len(app.url_map._rules), len(app.view_functions), app.wsgi_app,
+            repr(hooks),
+            tuple(app.jinja_env.globals), tuple(app.jinja_env.filters), tuple(app.extensions))
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +139,7 @@ def app(pim_session, database_url):
         pim_session.filled[database_url] = MIGRATED
     yield app
     close_pools()
+    pim_session.check_app()
 
 
 @pytest.fixture
