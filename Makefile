@@ -52,9 +52,11 @@ run: seed
 	echo "Demo App on http://$(HOST):$(DEMO_PORT) (connect it from the PIM: Connect → App Store → Demo App)"; \
 	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite (SQLite, or PostgreSQL with PIM_TEST_DATABASE_URL)
+## make test: the whole suite (SQLite, or PostgreSQL with PIM_TEST_DATABASE_URL), on TEST_WORKERS processes
+## (pytest-xdist; one module per worker at a time, so a module's live server and fixtures are built once)
+TEST_WORKERS ?= 2
 test: install-dev browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev
 	$(PY) bench/catalog.py

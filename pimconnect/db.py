@@ -152,13 +152,19 @@ def serialize(name):
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
 
 
-def init_app(app):
-    """Bind the proxy to the configured database; each request checks a pooled connection out and in."""
+def bind(app):
+    """Point the proxy at ``app.config["DATABASE_URL"]`` (the test suite re-binds one app per test)."""
     database = make_database(app.config["DATABASE_URL"], app.config["PIM_DB_BUSY_TIMEOUT_MS"],
                              strict=app.config.get("PIM_STRICT_TRANSACTIONS", False),
                              pool_size=app.config["PIM_DB_POOL_SIZE"])
     db.initialize(database)
     app.extensions["database"] = database
+    return database
+
+
+def init_app(app):
+    """Bind the proxy to the configured database; each request checks a pooled connection out and in."""
+    bind(app)
 
     @app.before_request
     def _connect():

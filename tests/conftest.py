@@ -1,14 +1,17 @@
-"""Fixtures: a fresh database per test (temp-file SQLite, or a PostgreSQL schema when
-PIM_TEST_DATABASE_URL is set), the app, its test client, and logged-in helpers."""
+"""Fixtures: a database per test (a copy of a migrated, or migrated and seeded, golden database built
+once per session: a SQLite file, or a PostgreSQL schema when PIM_TEST_DATABASE_URL is set), the app,
+its test client, and logged-in helpers."""
 import contextlib
+import copy
 import os
 import re
 
 import pytest
 
 from pimconnect import create_app, migrate
-from pimconnect.db import close_pools, db, temporary_postgres_schema, write_txn
+from pimconnect.db import bind, close_pools, db, temporary_postgres_schema, write_txn
 from pimconnect.services import passwords
+from tests.golden import MIGRATED, SEEDED, make_goldens
 
 passwords.use_fast_parameters_for_tests()
 
@@ -46,24 +49,97 @@ def make_test_config(database_url, **overrides):
     return config
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """A database of this test's own, dropped afterwards."""
-    with fresh_database_url(tmp_path) as url:
-        yield url
+def seed_catalog():
+    """What ``catalog`` adds to a migrated database: the demo structure, users admin and julia."""
+    from pimconnect.services import demo
 
-
-@pytest.fixture
-def app(database_url):
-    """The app on an empty, fully migrated database."""
-    app = create_app(make_test_config(database_url))
-    from jinja2 import StrictUndefined
-
-    app.jinja_env.undefined = StrictUndefined
     with db.connection_context():
-        migrate.upgrade(db.obj)
+        with write_txn():
+            demo.seed_structure()
+            demo.seed_users(ADMIN_PASSWORD, JULIA_PASSWORD)
+
+
+class Session:
+    """What every test shares: one app (create_app is ~50 ms, mostly compiling URL rules, and a shared
+    Jinja environment compiles each template once) and the golden databases its tests copy."""
+
+    def __init__(self, directory):
+        self.goldens = make_goldens(PG_URL, directory)
+        self.app = create_app(make_test_config(self.goldens.golden_url(MIGRATED)))
+        with db.connection_context():
+            migrate.upgrade(db.obj)
+        self.goldens.seal(MIGRATED)
+        self.app.config["DATABASE_URL"] = self.goldens.golden_url(SEEDED, source=MIGRATED)
+        bind(self.app)
+        seed_catalog()
+        self.goldens.seal(SEEDED)
+        self.config = copy.deepcopy(dict(self.app.config))
+        self.filled = {}  # database URL -> the golden it was copied from (None: empty)
+
+    def reset_app(self, database_url):
+        """The shared app as create_app left it, bound to ``database_url``: no test's config leaks."""
+        if self.app is None:  # the last test changed the app's set-up: start from a new one
+            self.app = create_app(make_test_config(database_url))
+        self.app.config.clear()
+        self.app.config.update(copy.deepcopy(self.config))
+        self.app.config["DATABASE_URL"] = database_url
+        bind(self.app)
+        # A test may add a route or hook as on a new app (Flask refuses once a request was served);
+        # check_app() then throws the app away after that test.
+        self.app._got_first_request = False
+        self.shape = app_shape(self.app)
+        return self.app
+
+    def check_app(self):
+        if app_shape(self.app) != self.shape:
+            self.app = None
+
+
+def app_shape(app):
+    """What a test can add to an app's set-up: routes, hooks, handlers, template globals, middleware."""
+    hooks = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs,
+             app.teardown_appcontext_funcs, app.template_context_processors, app.url_value_preprocessors,
+             app.url_default_functions, app.error_handler_spec)
+    return (len(app.url_map._rules), len(app.view_functions), app.wsgi_app,
+            repr(hooks),
+            tuple(app.jinja_env.globals), tuple(app.jinja_env.filters), tuple(app.extensions))
+
+
+@pytest.fixture(scope="session")
+def pim_session(tmp_path_factory):
+    session = Session(tmp_path_factory.mktemp("golden"))
+    yield session
+    session.goldens.close()
+
+
+def golden_for(request):
+    """Which golden this test's database starts as: seeded if it uses ``catalog``, migrated if ``app``."""
+    names = request.fixturenames
+    return SEEDED if "catalog" in names else MIGRATED if "app" in names else None
+
+
+@pytest.fixture
+def database_url(pim_session, tmp_path, request):
+    """A database of this test's own, dropped afterwards."""
+    kind = golden_for(request)
+    url, drop = pim_session.goldens.copy(kind, tmp_path)
+    pim_session.filled[url] = kind
+    yield url
+    pim_session.filled.pop(url, None)
+    drop()
+
+
+@pytest.fixture
+def app(pim_session, database_url):
+    """The app on an empty, fully migrated database."""
+    app = pim_session.reset_app(database_url)
+    if pim_session.filled.get(database_url) is None:  # fixture asked for late (getfixturevalue)
+        with db.connection_context():
+            migrate.upgrade(db.obj)
+        pim_session.filled[database_url] = MIGRATED
     yield app
     close_pools()
+    pim_session.check_app()
 
 
 @pytest.fixture
@@ -86,14 +162,10 @@ def ctx(catalog):
 
 
 @pytest.fixture
-def catalog(app):
+def catalog(app, pim_session):
     """The demo catalog structure with users admin and julia, but no products."""
-    from pimconnect.services import demo
-
-    with db.connection_context():
-        with write_txn():
-            demo.seed_structure()
-            demo.seed_users(ADMIN_PASSWORD, JULIA_PASSWORD)
+    if pim_session.filled.get(app.config["DATABASE_URL"]) != SEEDED:
+        seed_catalog()
     return app
 
 
