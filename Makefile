@@ -45,11 +45,11 @@ seed: db-upgrade
 ## its job worker, and the Demo App on http://127.0.0.1:8081; Ctrl-C stops all three.
 run: seed
 	PIM_ENV=$${PIM_ENV:-development} $(VENV)/bin/flask apps demo-credentials --output demo_app/instance/credentials.json
-	@export PIM_ENV=$${PIM_ENV:-development} DEMO_APP_PIM_URL=$${DEMO_APP_PIM_URL:-$${PIM_URL:-http://127.0.0.1:$(PORT)}}; \
+	@export PIM_ENV=$${PIM_ENV:-development}; \
 	$(VENV)/bin/flask --app demo_app run --host $(HOST) --port $(DEMO_PORT) & demo=$$!; \
 	$(VENV)/bin/flask jobs worker & worker=$$!; \
 	trap 'kill $$demo $$worker 2>/dev/null; wait $$demo $$worker 2>/dev/null' EXIT INT TERM; \
-	echo "Demo App on http://$(HOST):$(DEMO_PORT) (connect it from the PIM: Connect → App Store → Demo App)"; \
+	echo "PIM on $(PIM_URL); Demo App on $(PIM_DEMO_APP_URL) (connect it from the PIM: Connect → App Store → Demo App)"; \
 	$(VENV)/bin/flask run --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite, or PostgreSQL with PIM_TEST_DATABASE_URL), on TEST_WORKERS processes

@@ -11,7 +11,7 @@ import pytest
 from pimconnect import create_app, migrate
 from pimconnect.db import bind, close_pools, db, temporary_postgres_schema, write_txn
 from pimconnect.services import passwords
-from tests.golden import MIGRATED, SEEDED, make_goldens
+from tests.golden import MIGRATED, SEEDED, compact_catalog, make_goldens
 
 passwords.use_fast_parameters_for_tests()
 
@@ -28,6 +28,12 @@ def fresh_database_url(directory):
         return
     with temporary_postgres_schema(PG_URL, prefix="t") as url:
         yield url
+
+
+def pytest_sessionstart(session):
+    """Before a PostgreSQL run (once, not in each xdist worker): compact the catalog earlier runs bloated."""
+    if PG_URL and not hasattr(session.config, "workerinput"):
+        compact_catalog(PG_URL)
 
 
 def make_test_config(database_url, **overrides):

@@ -36,6 +36,21 @@ def test_second_sees_none_of_it(catalog, conn, database_url):
     assert catalog.test_client().get("/_test/added-by-a-test").status_code == 404
 
 
+def test_first_changes_the_schema_and_the_sequences(catalog, conn):
+    """On PostgreSQL a worker reuses its test schema (rows replaced): a test's DDL must not survive."""
+    with write_txn():
+        db.execute_sql("ALTER TABLE currency ADD COLUMN added_by_a_test integer")
+        User.create(username="zed", email="zed@example.com", first_name="Z", last_name="Z", password_hash="x")
+
+
+def test_second_sees_the_golden_schema_and_sequences(catalog, conn):
+    columns = {column.name for column in db.get_columns("currency")}
+    assert "added_by_a_test" not in columns
+    with write_txn():
+        user = User.create(username="zed", email="zed@example.com", first_name="Z", last_name="Z", password_hash="x")
+    assert user.id == max(u.id for u in User.select().where(User.username != "zed")) + 1
+
+
 def test_database_url_alone_is_empty(database_url):
     """Without ``app``, a test gets an empty database (it migrates it itself, as before)."""
     from pimconnect import create_app, migrate
