@@ -41,6 +41,7 @@ def test_first_changes_the_schema_and_the_sequences(catalog, conn):
     with write_txn():
         db.execute_sql("ALTER TABLE currency ADD COLUMN added_by_a_test integer")
         User.create(username="zed", email="zed@example.com", first_name="Z", last_name="Z", password_hash="x")
+    assert "added_by_a_test" in {column.name for column in db.get_columns("currency")}
 
 
 def test_second_sees_the_golden_schema_and_sequences(catalog, conn):

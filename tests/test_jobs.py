@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from pimconnect import create_app, migrate
-from pimconnect.db import close_pools, db, write_txn
+from pimconnect.db import db, write_txn
 from pimconnect.models import Attribute, AttributeRequirement, Family, Job
-from pimconnect.services import completeness, demo, jobs
+from pimconnect.services import completeness, jobs
 from pimconnect.services.completeness import completeness_for, enqueue_recompute_all, enqueue_recompute_family
 from pimconnect.services.products import save_product
-from tests.conftest import ADMIN_PASSWORD, JULIA_PASSWORD, make_test_config
 from tests.test_products_service import complete_hat_values, ratios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,19 +24,14 @@ ALL_LOCALES_COMPLETE = {"de_DE": 100, "en_US": 100, "fr_FR": 100}
 
 
 @pytest.fixture
-def queued(database_url):
-    """An app whose jobs wait for a worker (as in production), on the demo structure, connected."""
-    app = create_app(make_test_config(database_url, PIM_JOBS_IMMEDIATE=False))
-    with app.app_context():
+def queued(catalog):
+    """The app on the demo structure, its jobs waiting for a worker (as in production), connected."""
+    catalog.config["PIM_JOBS_IMMEDIATE"] = False  # the shared app's config is restored after each test
+    with catalog.app_context():
         db.connect(reuse_if_open=True)
-        migrate.upgrade(db.obj)
-        with write_txn():
-            demo.seed_structure()
-            demo.seed_users(ADMIN_PASSWORD, JULIA_PASSWORD)
-        yield app
+        yield catalog
         if not db.is_closed():
             db.close()
-    close_pools()
 
 
 @pytest.fixture

@@ -1,29 +1,19 @@
 """System → Jobs: running jobs with a progress bar, polled by htmx, refreshed by hand without JS."""
 import pytest
 
-from pimconnect import create_app, migrate
-from pimconnect.db import close_pools, db, write_txn
+from pimconnect.db import db
 from pimconnect.models import Job
-from pimconnect.services import demo, jobs
-from tests.conftest import ADMIN_PASSWORD, JULIA_PASSWORD, Auth, make_test_config
+from pimconnect.services import jobs
 from tests.factories import login_with, login_without, make_product
 from tests.test_settings_families import edit_form
 
 
 @pytest.fixture
-def queued_admin(database_url):
+def queued_admin(catalog, admin):
     """Admin logged in on an app whose jobs wait for a worker (as in production)."""
-    app = create_app(make_test_config(database_url, PIM_JOBS_IMMEDIATE=False))
-    with db.connection_context():
-        migrate.upgrade(db.obj)
-        with write_txn():
-            demo.seed_structure()
-            demo.seed_users(ADMIN_PASSWORD, JULIA_PASSWORD)
-    auth = Auth(app.test_client())
-    auth.app = app
-    assert auth.login().status_code == 303
-    yield auth
-    close_pools()
+    catalog.config["PIM_JOBS_IMMEDIATE"] = False  # the shared app's config is restored after each test
+    admin.app = catalog
+    return admin
 
 
 def run_worker(app):
