@@ -46,9 +46,10 @@ def list_channels(page, limit, with_count=False):
     return items, Channel.select().count() if with_count else None
 
 
-def _recompute_if_changed(result):
-    created, _ = result
-    jobs.kick()  # after the commit: the recompute _write queued (as the web UI does)
+def _after_commit(result):
+    """Wake the job worker for a recompute ``_write`` queued (as the web UI does); return ``created``."""
+    created, _changed = result
+    jobs.kick()
     return created
 
 
@@ -127,5 +128,5 @@ def _validate_units(units, errors):
                                            f'metric family of the given attribute "{code}".')
 
 
-WRITES = CodedWrites(Channel, TYPES, CODE_MESSAGE, _write, CODE_PATTERN, after=_recompute_if_changed)
+WRITES = CodedWrites(Channel, TYPES, CODE_MESSAGE, _write, CODE_PATTERN, after=_after_commit)
 create_channel, upsert_channel = WRITES.create, WRITES.upsert

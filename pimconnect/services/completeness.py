@@ -116,21 +116,13 @@ def recompute_chunk(after=None, limit=CHUNK, family_id=None):
     return len(products), products[-1].uuid
 
 
-def recompute_all(chunk=CHUNK):
-    """Recompute every product with a family, ``chunk`` products per transaction; returns the count."""
-    return _recompute(chunk, None)
-
-
 def recompute_family(family, chunk=CHUNK):
-    """Recompute every product of ``family`` (a Family), ``chunk`` products per transaction; returns the count."""
-    return _recompute(chunk, family.id)
-
-
-def _recompute(chunk, family_id):
+    """Recompute every product of ``family`` (a Family) now, ``chunk`` products per transaction; returns
+    the count. Requests queue a job instead (``enqueue_recompute_family``); this runs the same chunks."""
     done, last = 0, None
     while True:
         with write_txn():
-            count, last = recompute_chunk(last, chunk, family_id)
+            count, last = recompute_chunk(last, chunk, family.id)
         if last is None:
             return done
         done += count

@@ -21,7 +21,16 @@ from pimconnect.models import (
 from pimconnect.models.catalog import utcnow
 from pimconnect.services import completeness, product_bulk
 from pimconnect.services.documents import json_strings
-from pimconnect.services.values import OPTIONS_LOCK, UNIQUE_VALUES_LOCK, Structure, ValueError_, check_context, index_rows, normalize_data, php_type
+from pimconnect.services.values import (
+    OPTIONS_LOCK,
+    UNIQUE_VALUES_LOCK,
+    Structure,
+    ValueError_,
+    check_context,
+    index_rows,
+    normalize_data,
+    php_type,
+)
 
 FIELDS = {"uuid", "identifier", "enabled", "family", "categories", "groups", "parent", "values", "associations",
           "quantified_associations", "created", "updated"}  # created/updated: read-only, ignored as the reference does
@@ -29,7 +38,6 @@ ASSOCIATION_KEYS = ("groups", "products", "product_models")
 MAX_DIGITS = 15  # amounts are indexed as doubles; larger ones would lose precision (or overflow)
 IDENTIFIER_FORBIDDEN = (" ", ",", ";")
 completeness_for = completeness.completeness_for
-recompute_family = completeness.recompute_family
 
 
 class ValidationFailed(Exception):
