@@ -96,12 +96,16 @@ def _token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _oldest_live():
+    """The creation time before which a session has outlived SESSION_MAX_DAYS."""
+    return utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
+
+
 def start_session(user):
     """Record a new logged-in browser for ``user``; returns the token its cookie keeps."""
     token = secrets.token_urlsafe(32)
-    oldest = utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
     with write_txn():
-        UserSession.delete().where(UserSession.user == user.id, UserSession.created < oldest).execute()
+        UserSession.delete().where(UserSession.user == user.id, UserSession.created < _oldest_live()).execute()
         UserSession.create(token_hash=_token_hash(token), user=user.id)
     return token
 
@@ -110,9 +114,8 @@ def session_user(user_id, version, token):
     """The enabled user whose session this is (id, version and a live session token), or None."""
     if not isinstance(token, str) or not token:
         return None
-    oldest = utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
     user = (User.select().join(UserSession)
-            .where(User.id == user_id, UserSession.token_hash == _token_hash(token), UserSession.created > oldest)
+            .where(User.id == user_id, UserSession.token_hash == _token_hash(token), UserSession.created > _oldest_live())
             .first())
     if user is None or user.session_version != version or not user.enabled or user.type != "user":
         return None
@@ -121,8 +124,7 @@ def session_user(user_id, version, token):
 
 def session_count(user):
     """How many browsers are logged in as ``user`` (sessions within their lifetime)."""
-    oldest = utcnow() - datetime.timedelta(days=SESSION_MAX_DAYS)
-    return UserSession.select().where(UserSession.user == user.id, UserSession.created > oldest).count()
+    return UserSession.select().where(UserSession.user == user.id, UserSession.created > _oldest_live()).count()
 
 
 def logout(user, token, remote_addr):
