@@ -24,14 +24,10 @@ ALL_LOCALES_COMPLETE = {"de_DE": 100, "en_US": 100, "fr_FR": 100}
 
 
 @pytest.fixture
-def queued(catalog):
+def queued(ctx):
     """The app on the demo structure, its jobs waiting for a worker (as in production), connected."""
-    catalog.config["PIM_JOBS_IMMEDIATE"] = False  # the shared app's config is restored after each test
-    with catalog.app_context():
-        db.connect(reuse_if_open=True)
-        yield catalog
-        if not db.is_closed():
-            db.close()
+    ctx.config["PIM_JOBS_IMMEDIATE"] = False  # the shared app's config is restored after each test
+    return ctx
 
 
 @pytest.fixture
