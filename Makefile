@@ -59,7 +59,7 @@ test: install-dev browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev
-	$(PY) bench/catalog.py
+	$(PY) bench/products.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -188,7 +188,7 @@ def past_generated():
     bench's own: the page after this uuid holds the same bench products at both sizes."""
     import random
 
-    from pimconnect.services.generator import time_ordered_uuid
+    from pimconnect.services.demo.generator import time_ordered_uuid
 
     return time_ordered_uuid(int(time.time() * 1000) + 86_400_000, random.Random(0))
 
@@ -199,7 +199,7 @@ def verdict(ok):
 
 def run_backend(label, url, count, large, runs, with_profile):
     from pimconnect.models import Product
-    from pimconnect.services import generator
+    from pimconnect.services.demo import generator
 
     print(f"\n== {label} ==")
     app = build_app(url)

@@ -40,16 +40,17 @@ AUTHENTICATION = ["email", "openid", "profile"]
 def connected_app(app, name, consent):
     """A catalogue app connected by admin with SCOPES (and admin's OpenID consent when asked)."""
     from pimconnect.models import User, UserConsent
-    from pimconnect.services import app_catalogue, app_connect
+    from pimconnect.services.apps import listings as app_listings
+    from pimconnect.services.apps import connect as app_connect
 
     with app.app_context(), db.connection_context():
-        listing, _ = app_catalogue.register({
+        listing, _ = app_listings.register({
             "id": str(uuid.uuid4()), "kind": "app", "name": name, "author": "Bench",
             "activate_url": "https://bench-app.example.com/activate", "callback_url": CALLBACK,
             "editions": ["ce", "ee"], "versions": []}, secret=SECRET)
         admin = User.get(User.username == "admin")
         with write_txn():
-            app_connect.create_connected_app(app_catalogue.find_app(listing.id), SCOPES, admin)
+            app_connect.create_connected_app(app_listings.find_app(listing.id), SCOPES, admin)
             if consent:
                 UserConsent.create(user=admin, app_id=listing.id, scopes=AUTHENTICATION, uuid=str(uuid.uuid4()))
         return listing.id

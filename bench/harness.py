@@ -23,7 +23,7 @@ def sqlite_url():
 
 def build_app(url):
     """The app on a migrated database holding the demo structure and users, no products."""
-    from pimconnect.services import demo
+    from pimconnect.services.demo import seed as demo
 
     app = create_app({"TESTING": True, "PIM_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": "bench-" + "k" * 40,
                       "PIM_URL": "http://localhost", "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD})
@@ -40,7 +40,7 @@ def grow_catalog(size):
 
     ``generate()`` refreshes the planner's statistics after the load (see refresh_statistics)."""
     from pimconnect.models import Product
-    from pimconnect.services import generator
+    from pimconnect.services.demo import generator
 
     with db.connection_context():
         missing = size - Product.select().count()

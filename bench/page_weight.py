@@ -29,7 +29,8 @@ FIRST_TARGET, REPEAT_TARGET = 40 * 1024, 20 * 1024
 def build_demo_app(url, products):
     """The app on a migrated database seeded like ``make run``."""
     from pimconnect import cli_openid
-    from pimconnect.services import app_store, demo
+    from pimconnect.services.apps import store as app_store
+    from pimconnect.services.demo import seed as demo
 
     app = create_app({"PIM_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": "bench-" + "k" * 40,
                       "PIM_URL": "http://localhost", "PIM_ADMIN_PASSWORD": ADMIN_PASSWORD,

@@ -3,7 +3,7 @@ import json
 
 from peewee import *
 
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 # The API ACLs added with this migration. Before it, "Overall Web API access" was the only API
 # permission and allowed every endpoint, so roles holding it keep that reach.

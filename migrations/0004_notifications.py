@@ -1,7 +1,7 @@
 """In-app notifications."""
 from peewee import *
 
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 def up(migrator, db):

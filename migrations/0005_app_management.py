@@ -2,7 +2,7 @@
 monitoring (§9.5)."""
 from peewee import *
 
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 def up(migrator, db):

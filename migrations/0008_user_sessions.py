@@ -1,7 +1,7 @@
 """One row per logged-in browser, so that Log out ends only that browser's session (issue 14)."""
 from peewee import *
 
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 def up(migrator, db):

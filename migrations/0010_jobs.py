@@ -1,7 +1,7 @@
 """Background jobs: the durable queue and the progress the jobs page shows."""
 from peewee import *
 
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 def up(migrator, db):

@@ -15,7 +15,7 @@ def init_app(app):
     def db_upgrade():
         """Apply the pending database migrations (on SQLite, after a backup next to the database file)."""
         from pimconnect import backup, migrate
-        from pimconnect.services import app_store
+        from pimconnect.services.apps import store as app_store
 
         with db.connection_context():
             copy = backup.before_upgrade(db.obj, migrate.pending(db.obj))
@@ -32,7 +32,8 @@ def init_app(app):
     @click.option("--products", default=None, type=int, help="Number of demo products (default 1000).")
     def seed_demo(products):
         """Seed the demo catalog and users if the database is empty (first start)."""
-        from pimconnect.services import app_store, demo
+        from pimconnect.services.apps import store as app_store
+        from pimconnect.services.demo import seed as demo
 
         count = products if products is not None else current_app.config["PIM_DEMO_PRODUCTS"]
         with db.connection_context():
@@ -56,7 +57,7 @@ def init_app(app):
     @click.option("--batch", default=1000, type=int, help="Products per transaction.")
     def generate(products, batch):
         """Add a large generated catalog of products to the current database."""
-        from pimconnect.services import generator
+        from pimconnect.services.demo import generator
 
         with db.connection_context():
             with click.progressbar(length=products, label="Generating products") as bar:
@@ -68,7 +69,7 @@ def init_app(app):
                   help="Keep the security events of the last DAYS days.")
     def audit_purge(days):
         """Delete the security audit events older than --days days."""
-        from pimconnect.services import audit
+        from pimconnect.services.access import audit
 
         with db.connection_context():
             deleted = audit.purge(older_than_days=days)

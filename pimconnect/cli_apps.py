@@ -20,7 +20,8 @@ REQUIRED_FOR_APPS = ("activate_url", "callback_url")
 
 def validate_listing(data):
     """The problems of an operator's listing (an empty list when it can be registered)."""
-    from pimconnect.services import app_catalogue, app_store
+    from pimconnect.services.apps import listings as app_listings
+    from pimconnect.services.apps import store as app_store
 
     if not isinstance(data, dict):
         return ["A listing must be a JSON object."]
@@ -29,7 +30,7 @@ def validate_listing(data):
     problems = [f"{name} is required." for name in required if not data.get(name)]
     if kind not in KINDS:
         problems.append("kind must be app or connector.")
-    if data.get("id") and not app_catalogue.UUID_PATTERN.fullmatch(str(data["id"])):
+    if data.get("id") and not app_listings.UUID_PATTERN.fullmatch(str(data["id"])):
         problems.append("id must be a UUID (it is also the app's OAuth client_id).")
     editions = data.get("editions")
     if editions and (not isinstance(editions, list) or not set(editions) <= set(EDITIONS)):
@@ -79,7 +80,7 @@ def init_app(app):
         secret in the file: pipe it to --secret-stdin to keep one the app already has.
         """
         from pimconnect.models import MarketplaceApp
-        from pimconnect.services import app_catalogue
+        from pimconnect.services.apps import listings as app_listings
 
         try:
             data = json.load(file)
@@ -97,7 +98,7 @@ def init_app(app):
                 raise click.ClickException("A connector has no client secret.")
         with db.connection_context():
             with write_txn():
-                listing, clear = app_catalogue.register(data, secret=secret, source="operator")
+                listing, clear = app_listings.register(data, secret=secret, source="operator")
                 # An operator's listing is theirs even if it had been shipped: load-shipped leaves it alone.
                 MarketplaceApp.update(source="operator").where(MarketplaceApp.id == listing.id).execute()
         click.echo(f"Registered {listing.kind} {listing.name} ({listing.id}).")
@@ -109,12 +110,12 @@ def init_app(app):
     def list_listings():
         """List the App Store listings; "hidden" ones do not suit this PIM's edition or version."""
         from pimconnect.models import MarketplaceApp
-        from pimconnect.services import app_catalogue
+        from pimconnect.services.apps import listings as app_listings
 
         with db.connection_context():
             rows = list(MarketplaceApp.select().order_by(MarketplaceApp.kind, MarketplaceApp.name))
             for row in rows:
-                shown = "listed" if app_catalogue.is_compatible(row) else "hidden"
+                shown = "listed" if app_listings.is_compatible(row) else "hidden"
                 click.echo(f"{row.id}  {row.kind:<9}  {shown:<6}  {row.source:<8}  "
                            f"{','.join(row.editions or []):<5}  {row.name}")
         if not rows:
@@ -124,7 +125,7 @@ def init_app(app):
     @with_appcontext
     def load_shipped():
         """Register or update the listings shipped with PIM Connect (operator listings are kept)."""
-        from pimconnect.services import app_store
+        from pimconnect.services.apps import store as app_store
 
         with db.connection_context():
             changed = app_store.load_shipped()

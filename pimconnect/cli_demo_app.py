@@ -50,19 +50,20 @@ def demo_credentials(path, force=False, app_id=DEMO_APP_ID):
     Raises LookupError when the App Store has no Demo App listing.
     """
     from pimconnect.models import MarketplaceApp
-    from pimconnect.services import app_catalogue, crypto
+    from pimconnect.services import crypto
+    from pimconnect.services.apps import listings as app_listings
 
     listing = MarketplaceApp.get_or_none((MarketplaceApp.id == app_id) & (MarketplaceApp.kind == "app"))
     if listing is None:
         raise LookupError(f"The App Store has no Demo App listing ({app_id}).")
     if not force and path.exists():
         try:
-            stored = app_catalogue.app_secret(app_id)
+            stored = app_listings.app_secret(app_id)
         except crypto.InvalidToken:  # encrypted with another key: unusable, regenerate it
             stored = None
         if stored and _current_file(path) == (app_id, stored):
             return "unchanged"
-    _listing, secret = app_catalogue.register({"id": app_id}, secret=app_catalogue.new_secret())
+    _listing, secret = app_listings.register({"id": app_id}, secret=app_listings.new_secret())
     _write_private(path, {"client_id": app_id, "client_secret": secret})
     return "written"
 

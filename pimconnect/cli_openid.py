@@ -11,7 +11,7 @@ def init_app(app):
     @group.command("rotate-keys")
     def rotate_keys():
         """Sign id_tokens with a new key; the previous key stays in the JWKS for 24 hours."""
-        from pimconnect.services import openid
+        from pimconnect.services.apps import openid
 
         with db.connection_context():
             key = openid.rotate_keys()
@@ -20,7 +20,7 @@ def init_app(app):
 
 def ensure_keys():
     """Create the OpenID signing key at install if there is none (db-upgrade, seed-demo)."""
-    from pimconnect.services import openid
+    from pimconnect.services.apps import openid
 
     with db.connection_context():
         openid.ensure_keys()

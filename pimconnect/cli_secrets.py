@@ -33,7 +33,8 @@ def init_app(app):
         Run it through the app built without the start-up check, which would refuse:
         flask --app 'pimconnect:create_app({"PIM_CHECK_STORED_SECRETS": False})' secrets discard-unreadable
         """
-        from pimconnect.services import openid, stored_secrets
+        from pimconnect.services import stored_secrets
+        from pimconnect.services.apps import openid
 
         with db.connection_context():
             count = stored_secrets.discard_unreadable(current_app.config)

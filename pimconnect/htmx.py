@@ -43,6 +43,6 @@ def current_actor():
     """The logged-in user and their address, for the audit log of a service the view calls."""
     from flask_login import current_user
 
-    from pimconnect.services.audit import Actor
+    from pimconnect.services.access.audit import Actor
 
     return Actor(current_user._get_current_object(), request.remote_addr)

@@ -192,7 +192,7 @@ def _record_denial(missing):
     """Audit a refused request (checklist B20): only logged-in users get here, anonymous ones go to login."""
     from flask import request
 
-    from pimconnect.services import audit
+    from pimconnect.services.access import audit
 
     audit.record("access.denied", user=current_user, remote_addr=request.remote_addr,
                  method=request.method, endpoint=request.endpoint, missing=missing)

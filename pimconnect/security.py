@@ -27,7 +27,7 @@ def _load_user(session_id):
     """
     from flask import session
 
-    from pimconnect.services.auth import session_user
+    from pimconnect.services.access.auth import session_user
 
     try:
         user_id, version = (int(part) for part in session_id.split(":"))
@@ -41,7 +41,7 @@ def log_in(user):
     from flask import session
     from flask_login import login_user
 
-    from pimconnect.services.auth import start_session
+    from pimconnect.services.access.auth import start_session
 
     session[SESSION_TOKEN_KEY] = start_session(user)
     login_user(user)

@@ -4,7 +4,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import ApiClient, AuthCode, ConnectedApp
-from pimconnect.services import app_catalogue, app_codes, app_connect
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import connect as app_connect
 
 APP_ID = "11111111-1111-4111-8111-111111111111"
 OTHER_ID = "22222222-2222-4222-8222-222222222222"
@@ -20,11 +22,11 @@ def register_app(app, app_id=APP_ID, name="Yell Extension", certified=False, cal
                  editions=("ce", "ee")):
     """A catalogue app listing (kind app); returns its AppInfo."""
     with app.app_context(), db.connection_context():
-        app_catalogue.register({"id": app_id, "kind": "app", "name": name, "author": "Yell",
+        app_listings.register({"id": app_id, "kind": "app", "name": name, "author": "Yell",
                                 "partner": "Akeneo Partner", "categories": ["E-commerce", "Marketing"],
                                 "certified": certified, "activate_url": "https://app.example/activate",
                                 "callback_url": callback, "editions": list(editions), "versions": []})
-        return app_catalogue.find_app(app_id)
+        return app_listings.find_app(app_id)
 
 
 def authorize_url(client_id=APP_ID, scope="read_products", state="xyz", **extra):
@@ -43,7 +45,7 @@ def query(location):
 def connect(app, scopes, app_id=APP_ID, info=None):
     """Connect an app directly through the service (no wizard); returns the ConnectedApp."""
     with app.app_context(), db.connection_context():
-        info = info or app_catalogue.find_app(app_id)
+        info = info or app_listings.find_app(app_id)
         with write_txn():
             return app_connect.create_connected_app(info, scopes)
 
@@ -77,7 +79,7 @@ def register_listing(app, name="Shop Sync", **fields):
             "activate_url": "https://shop.example/activate", "callback_url": "https://shop.example/callback",
             "categories": ["E-commerce"], **fields}
     with app.app_context(), db.connection_context():
-        listing, secret = app_catalogue.register(data)
+        listing, secret = app_listings.register(data)
         return listing.id, secret
 
 
@@ -85,14 +87,14 @@ def connect_code(app, app_id, scopes=("read_products",)):
     """Connect a registered app with ``scopes`` through the service; returns its connection code."""
     with app.app_context(), db.connection_context():
         with write_txn():
-            connected_app = app_connect.create_connected_app(app_catalogue.find_app(app_id), list(scopes))
+            connected_app = app_connect.create_connected_app(app_listings.find_app(app_id), list(scopes))
         return connected_app.connection.code
 
 
 def app_token(app, app_id, scope=None):
     """An access token for a connected app's API user, as the token endpoint issues them."""
     from pimconnect.models import ApiToken
-    from pimconnect.services import api_tokens
+    from pimconnect.services.connections import tokens as api_tokens
 
     with app.app_context(), db.connection_context():
         connected_app = ConnectedApp.get_by_id(app_id)

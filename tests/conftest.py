@@ -10,7 +10,7 @@ import pytest
 
 from pimconnect import create_app, migrate
 from pimconnect.db import bind, close_pools, db, temporary_postgres_schema, write_txn
-from pimconnect.services import passwords
+from pimconnect.services.access import passwords
 from tests.golden import MIGRATED, SEEDED, compact_catalog, make_goldens
 
 passwords.use_fast_parameters_for_tests()
@@ -57,7 +57,7 @@ def make_test_config(database_url, **overrides):
 
 def seed_catalog():
     """What ``catalog`` adds to a migrated database: the demo structure, users admin and julia."""
-    from pimconnect.services import demo
+    from pimconnect.services.demo import seed as demo
 
     with db.connection_context():
         with write_txn():
@@ -281,7 +281,7 @@ def make_connection(code="erp", acls=None, role=None):
     """
     from pimconnect import permissions
     from pimconnect.models import Role
-    from pimconnect.services import connections
+    from pimconnect.services.connections import settings as connections
 
     with write_txn():
         if role is None:

@@ -4,8 +4,8 @@ import uuid
 from pimconnect import permissions as permission_registry
 from pimconnect.db import db, write_txn
 from pimconnect.models import Product, Role, User, UserRole
-from pimconnect.services.passwords import hash_password
-from pimconnect.services.products import save_product
+from pimconnect.services.access.passwords import hash_password
+from pimconnect.services.products.writes import save_product
 from tests.conftest import Auth
 
 

@@ -38,7 +38,8 @@ def serve_demo(app):
 
 
 def _seed(app, products):
-    from pimconnect.services import demo, openid
+    from pimconnect.services.demo import seed as demo
+    from pimconnect.services.apps import openid
 
     with app.app_context(), db.connection_context():
         migrate.upgrade(db.obj)
@@ -48,12 +49,13 @@ def _seed(app, products):
 
 def _list_the_demo_app(app, demo_url, credentials_file):
     """The shipped Demo App listing pointed at ``demo_url``, and its credentials handed over."""
-    from pimconnect.services import app_catalogue, app_store
+    from pimconnect.services.apps import listings as app_listings
+    from pimconnect.services.apps import store as app_store
 
     app.config["PIM_DEMO_APP_URL"] = demo_url
     with app.app_context(), db.connection_context():
         app_store.load_shipped()
-        app_catalogue.register({"id": DEMO_APP_ID, "activate_url": f"{demo_url}/activate",
+        app_listings.register({"id": DEMO_APP_ID, "activate_url": f"{demo_url}/activate",
                                 "callback_url": f"{demo_url}/callback"})
         demo_credentials(credentials_file, force=True)
 

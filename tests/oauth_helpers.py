@@ -8,7 +8,9 @@ import uuid
 
 from pimconnect.db import write_txn
 from pimconnect.models import User, UserConsent
-from pimconnect.services import app_catalogue, app_codes, app_connect
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import connect as app_connect
 
 TOKEN_URL = "/connect/apps/v1/oauth2/token"
 CALLBACK = "https://app.example.com/callback"
@@ -16,7 +18,7 @@ CALLBACK = "https://app.example.com/callback"
 
 def register_app(secret="s3cr3t", app_id=None, name="Token test app"):
     """A catalogue app listing (compatible with every edition and version); returns its id."""
-    listing, _ = app_catalogue.register({
+    listing, _ = app_listings.register({
         "id": app_id or str(uuid.uuid4()), "kind": "app", "name": name, "author": "Tests",
         "activate_url": "https://app.example.com/activate", "callback_url": CALLBACK,
         "editions": ["ce", "ee"], "versions": []}, secret=secret)
@@ -27,7 +29,7 @@ def connect_app(app_id, scopes, username="admin", consent=None):
     """Connect the app with ``scopes`` as ``username``; ``consent``: the user's OpenID scopes, if any."""
     user = User.get(User.username == username)
     with write_txn():
-        connected = app_connect.create_connected_app(app_catalogue.find_app(app_id), scopes, user)
+        connected = app_connect.create_connected_app(app_listings.find_app(app_id), scopes, user)
         if consent is not None:
             give_consent(app_id, user, consent)
     return connected

@@ -11,9 +11,9 @@ from pimconnect.api.core import ApiError
 from pimconnect.api.product_search import product_filter
 from pimconnect.db import db, write_txn
 from pimconnect.models import Channel, Locale, MediaFile, Product, ProductCompleteness
-from pimconnect.services import demo
-from pimconnect.services.media import media_code
-from pimconnect.services.products import save_product
+from pimconnect.services.demo import seed as demo
+from pimconnect.services.products.media import media_code
+from pimconnect.services.products.writes import save_product
 from tests.conftest import fresh_database_url, make_test_config
 
 LONG_DESCRIPTION = "Woven " + "x" * 300 + " Needle end"

@@ -5,7 +5,8 @@ import pytest
 
 from pimconnect.db import db
 from pimconnect.models import ApiToken, User
-from pimconnect.services import api_tokens, connections
+from pimconnect.services.connections import tokens as api_tokens
+from pimconnect.services.connections import settings as connections
 from tests.conftest import make_connection, password_grant
 
 TOKEN = "/api/oauth/v1/token"
@@ -118,7 +119,7 @@ def test_missing_and_invalid_tokens(api, client):
 
 def test_expired_token(api, client, conn):
     from pimconnect.db import write_txn
-    from pimconnect.models.catalog import utcnow
+    from pimconnect.models.structure import utcnow
 
     with write_txn():
         ApiToken.update(expires_at=utcnow()).where(ApiToken.kind == "access").execute()

@@ -3,7 +3,7 @@ import pytest
 
 from pimconnect.db import db
 from pimconnect.models import Channel, Locale, ProductCompleteness
-from pimconnect.services import structure_settings
+from pimconnect.services.structure import settings as structure_settings
 from tests.factories import make_product
 from tests.test_api_categories import ODD_VALUES, documented, invalid, items, queries  # noqa: F401
 

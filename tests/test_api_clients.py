@@ -20,8 +20,8 @@ from pyakeneo.client import Client as PyAkeneo
 from pimconnect import create_app, migrate
 from pimconnect.db import db, write_txn
 from pimconnect.models import ApiToken, Attribute, AttributeOption, Category, Currency, Locale, Product
-from pimconnect.models.catalog import utcnow
-from pimconnect.services.api_tokens import digest
+from pimconnect.models.structure import utcnow
+from pimconnect.services.connections.tokens import digest
 from tests.conftest import fresh_database_url, make_test_config
 from tests.live_api import live_api
 
@@ -30,7 +30,7 @@ DEMO_PRODUCTS = 25
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from pimconnect.services import demo
+    from pimconnect.services.demo import seed as demo
 
     with fresh_database_url(tmp_path_factory.mktemp("clients")) as url:
         app = create_app(make_test_config(url))

@@ -62,7 +62,7 @@ deserialization._DESERIALIZERS = {COLLECTION_TYPE: _ndjson_lines, **deserializat
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """The demo catalog with 30 products, on a live server of this module's own."""
-    from pimconnect.services import demo
+    from pimconnect.services.demo import seed as demo
 
     with fresh_database_url(tmp_path_factory.mktemp("contract")) as url:
         app = create_app(make_test_config(url))

@@ -5,7 +5,7 @@ import pytest
 
 from pimconnect.db import write_txn
 from pimconnect.models import ConnectedApp, Product
-from pimconnect.services import group_permissions
+from pimconnect.services.access import group_permissions
 from tests.app_helpers import app_token, connect_code, register_listing
 from tests.conftest import Api
 

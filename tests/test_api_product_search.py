@@ -11,7 +11,7 @@ from pimconnect.api import product_search
 from pimconnect.api.core import ApiError
 from pimconnect.api.product_search import product_filter
 from pimconnect.db import db
-from pimconnect.services import demo
+from pimconnect.services.demo import seed as demo
 from tests.factories import make_product
 from tests.product_search_catalog import EVERYONE, WITH_FAMILY, criterion, shop, value  # noqa: F401 (fixture)
 

@@ -2,7 +2,7 @@
 what it should and nothing else, locale and scope defaults apply, criteria are AND-ed."""
 import pytest
 
-from pimconnect.services.media import media_code
+from pimconnect.services.products.media import media_code
 from tests.product_search_catalog import (  # noqa: F401 (shop is a fixture)
     EVERYONE,
     LONG_DESCRIPTION,

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from pimconnect.db import write_txn
-from pimconnect.services.products import save_product
+from pimconnect.services.products.writes import save_product
 from tests.factories import make_product
 
 URL = "/api/rest/v1/products-uuid"

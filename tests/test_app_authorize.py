@@ -7,8 +7,9 @@ from markupsafe import escape
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import AuthCode, ConnectedApp, CustomApp, PendingAuthorization, Role, User, UserConsent
-from pimconnect.models.catalog import utcnow
-from pimconnect.services import app_connect, crypto
+from pimconnect.models.structure import utcnow
+from pimconnect.services import crypto
+from pimconnect.services.apps import connect as app_connect
 from tests.app_helpers import (
     APP_ID,
     CALLBACK,
@@ -82,9 +83,9 @@ def test_missing_client_id_and_a_connector_are_not_found(listed, admin):
     """No client_id at all, or a connector listing (no Connect), gives the same page."""
     assert_error_page(admin.client.get("/connect/apps/v1/authorize?response_type=code"), NOT_FOUND)
     with listed.app_context(), db.connection_context():
-        from pimconnect.services import app_catalogue
+        from pimconnect.services.apps import listings as app_listings
 
-        app_catalogue.register({"id": OTHER_ID, "kind": "connector", "name": "ERP connector", "author": "X",
+        app_listings.register({"id": OTHER_ID, "kind": "connector", "name": "ERP connector", "author": "X",
                                 "editions": ["ce", "ee"], "callback_url": CALLBACK})
     assert_error_page(admin.client.get(authorize_url(client_id=OTHER_ID)), NOT_FOUND)
 

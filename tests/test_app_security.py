@@ -5,7 +5,7 @@ import pytest
 
 from pimconnect.db import db
 from pimconnect.models import ConnectedApp, Role, SecurityEvent, User, UserConsent
-from pimconnect.services import app_connect
+from pimconnect.services.apps import connect as app_connect
 from tests import app_helpers
 from tests.app_helpers import APP_ID, CALLBACK, OPEN, WIZARD, authorize_url, code_count, connect, connected
 from tests.factories import login_with

@@ -9,7 +9,10 @@ import pytest
 
 from pimconnect.db import db, is_sqlite, write_txn
 from pimconnect.models import ApiToken, CustomApp, MarketplaceApp, User
-from pimconnect.services import app_catalogue, app_codes, app_store, crypto
+from pimconnect.services import crypto
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import store as app_store
 from tests.conftest import make_connection
 
 STORE = "/connect/app-store"
@@ -86,11 +89,11 @@ def add_custom_app(app, name="My ERP sync", creator="admin"):
 
 def connect(app, app_id, code=False, token=False):
     """Connect ``app_id`` as the wizard would; optionally issue it a code, then a token."""
-    from pimconnect.services.app_connect import create_connected_app
+    from pimconnect.services.apps.connect import create_connected_app
 
     with app.app_context(), db.connection_context():
         with write_txn():
-            info = app_catalogue.find_app(app_id)
+            info = app_listings.find_app(app_id)
             connected = create_connected_app(info, ["read_products"])
             client = connected.connection.client
             admin = User.get(User.username == "admin")
@@ -363,7 +366,7 @@ def test_more_info_of_unknown_or_hidden_listing_is_404(store, store_admin, clien
 def test_listing_text_is_escaped_and_bad_urls_are_not_linked(store, store_admin, client):
     """Names are escaped; a javascript: URL or logo registered by mistake never becomes a link."""
     with store.app_context(), db.connection_context():
-        app_catalogue.register({"id": str(uuid.uuid4()), "name": XSS, "author": XSS, "editions": ["ee"],
+        app_listings.register({"id": str(uuid.uuid4()), "name": XSS, "author": XSS, "editions": ["ee"],
                                 "url": "javascript:alert(1)", "logo": "javascript:alert(2)",
                                 "activate_url": "javascript:alert(3)", "callback_url": "https://x.example/cb",
                                 "description": XSS, "categories": [XSS]})
@@ -429,7 +432,7 @@ def test_cli_register_prints_the_secret_once_and_stores_it_encrypted(catalog, tm
     with catalog.app_context(), db.connection_context():
         row = MarketplaceApp.get_by_id(app_id)
         assert row.source == "operator" and secret not in row.secret_encrypted
-        assert app_catalogue.app_secret(app_id) == secret
+        assert app_listings.app_secret(app_id) == secret
         if not is_sqlite():
             stored = db.execute_sql("SELECT * FROM marketplace_app WHERE id = %s", (app_id,)).fetchone()
             assert not any(secret in str(value) for value in stored)
@@ -438,7 +441,7 @@ def test_cli_register_prints_the_secret_once_and_stores_it_encrypted(catalog, tm
     again = runner.invoke(args=["apps", "register", str(path)])
     assert again.exit_code == 0 and "Client secret" not in again.output
     with catalog.app_context(), db.connection_context():
-        assert app_catalogue.app_secret(app_id) == secret  # kept
+        assert app_listings.app_secret(app_id) == secret  # kept
 
 
 def test_cli_register_reads_the_secret_from_stdin(catalog, tmp_path):
@@ -448,7 +451,7 @@ def test_cli_register_reads_the_secret_from_stdin(catalog, tmp_path):
     assert result.exit_code == 0, result.output
     assert "the-operators-secret" not in result.output and "Client secret" not in result.output
     with catalog.app_context(), db.connection_context():
-        assert app_catalogue.app_secret(json.loads(path.read_text())["id"]) == "the-operators-secret"
+        assert app_listings.app_secret(json.loads(path.read_text())["id"]) == "the-operators-secret"
 
 
 @pytest.mark.parametrize("changes, problem", [
@@ -512,7 +515,7 @@ def test_example_cannot_be_activated_or_authorized(shipped, admin, client):
     response = client.get("/connect/apps/activate", query_string={"id": SHOPLINE_ID})
     assert response.status_code == 404
     with shipped.app_context(), db.connection_context():
-        assert app_catalogue.find_app(SHOPLINE_ID) is None and app_catalogue.find_app(DEMO_ID) is not None
+        assert app_listings.find_app(SHOPLINE_ID) is None and app_listings.find_app(DEMO_ID) is not None
 
 
 def test_example_more_info_page_has_no_dead_links(shipped, admin, client):

@@ -9,8 +9,10 @@ import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import ApiClient, ApiToken, AuthCode, CodeIdentifier, ConnectedApp, Role
-from pimconnect.models.catalog import utcnow
-from pimconnect.services import api_tokens, app_codes, app_scopes
+from pimconnect.models.structure import utcnow
+from pimconnect.services.connections import tokens as api_tokens
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import scopes as app_scopes
 from tests.oauth_helpers import (
     CALLBACK,
     TOKEN_URL,

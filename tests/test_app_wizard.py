@@ -12,7 +12,8 @@ from pimconnect.models import (
     UserGroupMember,
     UserRole,
 )
-from pimconnect.services import app_catalogue, app_connect
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.apps import connect as app_connect
 from tests.app_helpers import MANAGE as MANAGE_APPS
 from tests.app_helpers import OPEN as OPEN_APPS
 from pimconnect.services.errors import Invalid
@@ -23,11 +24,11 @@ APP_ID = "11111111-1111-4111-8111-111111111111"
 def register_app(app_id=APP_ID, name="Yell <Extension> & \"co\"", certified=False, callback="https://app.example/cb",
                  editions=("ce", "ee")):
     """A catalogue app listing; returns its AppInfo."""
-    app_catalogue.register({"id": app_id, "kind": "app", "name": name, "author": "Yell", "partner": "Akeneo Partner",
+    app_listings.register({"id": app_id, "kind": "app", "name": name, "author": "Yell", "partner": "Akeneo Partner",
                             "categories": ["E-commerce", "Marketing"], "certified": certified,
                             "activate_url": "https://app.example/activate", "callback_url": callback,
                             "editions": list(editions), "versions": []})
-    return app_catalogue.find_app(app_id)
+    return app_listings.find_app(app_id)
 
 
 def test_create_connected_app_makes_user_group_role_connection_and_record(catalog):
@@ -92,7 +93,7 @@ import threading  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
 from pimconnect.models import AuthCode, GroupPermission, PendingAuthorization, UserConsent  # noqa: E402
-from pimconnect.services import group_permissions  # noqa: E402
+from pimconnect.services.access import group_permissions  # noqa: E402
 from tests import app_helpers  # noqa: E402
 from tests.app_helpers import CALLBACK, OTHER_ID, WIZARD, authorize_url, code_count, query  # noqa: E402
 from tests.factories import login_with  # noqa: E402

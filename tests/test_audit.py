@@ -7,8 +7,8 @@ import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import Role, SecurityEvent, User, UserGroup
-from pimconnect.models.catalog import utcnow
-from pimconnect.services import audit
+from pimconnect.models.structure import utcnow
+from pimconnect.services.access import audit
 from tests.conftest import ADMIN_PASSWORD, JULIA_PASSWORD, Auth
 
 NEW_PASSWORD = "peters-secret-pass-1"

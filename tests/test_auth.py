@@ -94,7 +94,7 @@ def test_production_password_parameters():
     """The application hashes with argon2id at OWASP's minimum cost or more (the suite uses cheaper ones)."""
     import importlib
 
-    from pimconnect.services import passwords
+    from pimconnect.services.access import passwords
 
     production = importlib.reload(passwords)._hasher
     try:

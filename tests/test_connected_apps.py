@@ -15,7 +15,7 @@ from pimconnect.models import (
     UserConsent,
     UserGroup,
 )
-from pimconnect.services import app_codes
+from pimconnect.services.apps import codes as app_codes
 from tests.app_helpers import app_token, connect_code, register_listing
 from tests.conftest import Auth
 
@@ -32,7 +32,7 @@ def shop(catalog, conn):
 def _login_with(catalog, client, permissions, username="operator"):
     """A user whose only role holds ``permissions``."""
     from pimconnect.models import UserRole
-    from pimconnect.services.passwords import hash_password
+    from pimconnect.services.access.passwords import hash_password
 
     with catalog.app_context(), write_txn():
         role = Role.create(code=f"ROLE_{username.upper()}", label=username, permissions=list(permissions))

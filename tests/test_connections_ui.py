@@ -9,7 +9,7 @@ import pytest
 
 from pimconnect.db import db, is_sqlite
 from pimconnect.models import Connection, Role, User, UserGroup, UserGroupMember, UserRole
-from pimconnect.services import connections
+from pimconnect.services.connections import settings as connections
 from tests.conftest import Auth, make_connection, password_grant
 
 BASE = "/connect/connection-settings"

@@ -3,7 +3,8 @@ stored encrypted, the limit, delete (disconnecting a connected one), regenerate,
 import pytest
 
 from pimconnect.models import ConnectedApp, CustomApp, User
-from pimconnect.services import app_catalogue, crypto
+from pimconnect.services import crypto
+from pimconnect.services.apps import listings as app_listings
 from tests.app_helpers import app_token, connect_code
 
 GOOD = {"name": "My test app", "activate_url": "https://dev.example/activate",
@@ -24,7 +25,7 @@ def test_create_shows_the_credentials_once_and_stores_the_secret_encrypted(admin
     app = CustomApp.get()
     assert app.client_id in page
     with catalog.app_context():
-        secret = app_catalogue.app_secret(app.client_id)
+        secret = app_listings.app_secret(app.client_id)
     assert secret and secret in page and secret not in app.secret_encrypted
     with catalog.app_context():
         assert crypto.decrypt(app.secret_encrypted) == secret
@@ -93,7 +94,7 @@ def test_regenerate_secret_shows_the_new_one_once(admin, catalog, conn):
     app = CustomApp.get()
     code = connect_code(catalog, app.client_id, ["read_products"])
     with catalog.app_context():
-        old = app_catalogue.app_secret(app.client_id)
+        old = app_listings.app_secret(app.client_id)
     settings = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     masked = old[-4:].rjust(34, "*")
     assert masked in settings and old not in settings and app.client_id in settings
@@ -103,7 +104,7 @@ def test_regenerate_secret_shows_the_new_one_once(admin, catalog, conn):
     response = admin.post(f"/connect/connected-apps/{code}/regenerate-secret")
     assert response.headers["Cache-Control"] == "no-store"
     with catalog.app_context():
-        new = app_catalogue.app_secret(app.client_id)
+        new = app_listings.app_secret(app.client_id)
     assert new != old and new in response.get_data(as_text=True)
 
 
@@ -117,7 +118,7 @@ def test_gates(julia, conn):
 def test_removed_creator(admin, catalog, conn):
     """When the creator is deleted the app shows "Removed user" as its author."""
     from pimconnect.db import write_txn
-    from pimconnect.services.passwords import hash_password
+    from pimconnect.services.access.passwords import hash_password
 
     with catalog.app_context(), write_txn():
         user = User.create(username="dev", email="dev@example.com", password_hash=hash_password("x" * 12))
@@ -126,7 +127,7 @@ def test_removed_creator(admin, catalog, conn):
                          creator=user)
         user.delete_instance()
     with catalog.app_context():
-        assert app_catalogue.find_app("5b0c0c3e-1111-4222-8333-444455556666").author == "Removed user"
+        assert app_listings.find_app("5b0c0c3e-1111-4222-8333-444455556666").author == "Removed user"
 
 
 # --- the REST API -------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def test_api_create_list_delete(api_as, catalog, conn):
     body = created.get_json()
     assert set(body) == {"client_id", "client_secret"}
     with catalog.app_context():
-        assert app_catalogue.app_secret(body["client_id"]) == body["client_secret"]
+        assert app_listings.app_secret(body["client_id"]) == body["client_secret"]
     assert api.get("/api/rest/v1/test-apps").get_json() == [{
         "client_id": body["client_id"], "name": GOOD["name"], "activate_url": GOOD["activate_url"],
         "callback_url": GOOD["callback_url"]}]

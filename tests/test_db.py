@@ -60,7 +60,7 @@ def test_write_lock_timeout_answers_503(database_url):
     import sqlite3
 
     from pimconnect import create_app, migrate
-    from pimconnect.services import demo
+    from pimconnect.services.demo import seed as demo
     from tests.conftest import ADMIN_PASSWORD, JULIA_PASSWORD, Auth, make_test_config
 
     app = create_app(make_test_config(database_url, PIM_DB_BUSY_TIMEOUT_MS=50))

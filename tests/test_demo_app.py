@@ -263,11 +263,11 @@ def test_an_id_token_signed_by_another_key_or_with_hs256_is_refused(signing):
 def _ensure_demo_listing(app):
     """The Demo App listing, registered here unless the shipped App Store data already has it."""
     from pimconnect.models import MarketplaceApp
-    from pimconnect.services import app_catalogue
+    from pimconnect.services.apps import listings as app_listings
 
     with app.app_context(), db.connection_context():
         if MarketplaceApp.get_or_none(MarketplaceApp.id == DEMO_APP_ID) is None:
-            app_catalogue.register({"id": DEMO_APP_ID, "kind": "app", "name": "PIM Connect Demo App", "author": "PIM Connect",
+            app_listings.register({"id": DEMO_APP_ID, "kind": "app", "name": "PIM Connect Demo App", "author": "PIM Connect",
                                     "activate_url": "http://127.0.0.1:8081/activate",
                                     "callback_url": "http://127.0.0.1:8081/callback",
                                     "editions": ["ce", "ee"], "versions": [], "categories": ["Demo"]},
@@ -275,10 +275,10 @@ def _ensure_demo_listing(app):
 
 
 def _stored_secret(app):
-    from pimconnect.services import app_catalogue
+    from pimconnect.services.apps import listings as app_listings
 
     with app.app_context(), db.connection_context():
-        return app_catalogue.app_secret(DEMO_APP_ID)
+        return app_listings.app_secret(DEMO_APP_ID)
 
 
 def test_demo_credentials_writes_a_private_file_once(app, tmp_path):
@@ -350,13 +350,16 @@ def _code_from_the_pim(live, username="admin"):
 
     from pimconnect.db import write_txn
     from pimconnect.models import ConnectedApp, GroupPermission, User, UserConsent
-    from pimconnect.services import app_catalogue, app_codes, app_connect, app_scopes
+    from pimconnect.services.apps import listings as app_listings
+    from pimconnect.services.apps import codes as app_codes
+    from pimconnect.services.apps import connect as app_connect
+    from pimconnect.services.apps import scopes as app_scopes
 
     authorization, authentication = app_scopes.parse(demo_config.SCOPES)
     with live.pim.app_context(), db.connection_context(), write_txn():
         user = User.get(User.username == username)
         if ConnectedApp.get_or_none(ConnectedApp.id == DEMO_APP_ID) is None:
-            connected = app_connect.create_connected_app(app_catalogue.find_app(DEMO_APP_ID), authorization, user)
+            connected = app_connect.create_connected_app(app_listings.find_app(DEMO_APP_ID), authorization, user)
             everything = {"all": True, "identifiers": []}
             for kind, levels in (("category", ("own", "edit", "view")), ("locale", ("edit", "view")),
                                  ("attribute_group", ("edit", "view"))):  # EE: what the wizard's "All" boxes give

@@ -5,8 +5,8 @@ import json
 
 from pimconnect.db import write_txn
 from pimconnect.models import BusinessError, Connection
-from pimconnect.models.catalog import utcnow
-from pimconnect.services import error_monitoring
+from pimconnect.models.structure import utcnow
+from pimconnect.services.connections import error_monitoring
 from tests.app_helpers import app_token, connect_code, register_listing
 
 BATCH = "application/vnd.akeneo.collection+json"

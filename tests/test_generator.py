@@ -11,8 +11,8 @@ from pimconnect.models import (
     ProductCompleteness,
     ProductValue,
 )
-from pimconnect.services import generator
-from pimconnect.services.products import completeness_for, save_product
+from pimconnect.services.demo import generator
+from pimconnect.services.products.writes import completeness_for, save_product
 
 
 def trees_of(product):

@@ -14,9 +14,10 @@ import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import Attribute, AttributeRequirement, Family, Job
-from pimconnect.services import completeness, jobs
-from pimconnect.services.completeness import completeness_for, enqueue_recompute_all, enqueue_recompute_family
-from pimconnect.services.products import save_product
+from pimconnect.services import jobs
+from pimconnect.services.products import completeness
+from pimconnect.services.products.completeness import completeness_for, enqueue_recompute_all, enqueue_recompute_family
+from pimconnect.services.products.writes import save_product
 from tests.test_products_service import complete_hat_values, ratios
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import Attribute, MediaFile
-from pimconnect.services import media
-from pimconnect.services.generator import tiny_png
+from pimconnect.services.products import media
+from pimconnect.services.demo.generator import tiny_png
 from tests.factories import fetch_product, login_with, make_product
 
 RED = tiny_png((200, 0, 0))

@@ -11,7 +11,7 @@ from playhouse.schema_diff import diff_models
 from pimconnect import backup, create_app, migrate
 from pimconnect.db import close_pools, db
 from pimconnect.models import ALL_MODELS
-from pimconnect.services import demo
+from pimconnect.services.demo import seed as demo
 from tests.conftest import make_test_config
 
 CHECKSUMMED = ("product", "product_value", "product_category", "product_completeness", "category")

@@ -15,8 +15,8 @@ from joserfc.jwk import KeySet, RSAKey
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import OpenIdKey, User, UserConsent
-from pimconnect.models.catalog import utcnow
-from pimconnect.services import openid
+from pimconnect.models.structure import utcnow
+from pimconnect.services.apps import openid
 from tests.oauth_helpers import TOKEN_URL, akeneo_fields, connect_app, new_code, register_app
 
 PUBLIC_KEY_URL = "/connect/apps/v1/openid/public-key"

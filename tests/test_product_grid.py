@@ -1,8 +1,8 @@
 """The product grid query: every filter in SQL, keyset pagination, labels and completeness."""
 import pytest
 
-from pimconnect.services.product_grid import GridFilters, grid_page, grid_query, parse_filters, ratios_query
-from pimconnect.services.products import save_product
+from pimconnect.services.products.grid import GridFilters, grid_page, grid_query, parse_filters, ratios_query
+from pimconnect.services.products.writes import save_product
 
 
 def make(identifier, family=None, categories=(), enabled=True, name=None, values=None):

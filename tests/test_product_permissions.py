@@ -1,7 +1,8 @@
 """EE permissions of a user: union of its groups' levels, "All" unrestricted, CE unrestricted."""
 from pimconnect.db import write_txn
 from pimconnect.models import GroupPermission, User, UserGroup, UserGroupMember
-from pimconnect.services import group_permissions, product_permissions
+from pimconnect.services.access import group_permissions
+from pimconnect.services.access import product_permissions
 
 
 def _app_user(levels_by_kind, groups=1):

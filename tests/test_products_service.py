@@ -12,8 +12,8 @@ from pimconnect.models import (
     ProductCompleteness,
     ProductValue,
 )
-from pimconnect.services.completeness import recompute_family
-from pimconnect.services.products import (
+from pimconnect.services.products.completeness import recompute_family
+from pimconnect.services.products.writes import (
     StaleProduct,
     ValidationFailed,
     completeness_for,
@@ -214,7 +214,7 @@ def test_recompute_reads_products_inside_its_transaction(catalog, conn, monkeypa
     """A save committed while a chunk waits for the write lock is read by that chunk, never overwritten."""
     from contextlib import contextmanager
 
-    from pimconnect.services import completeness
+    from pimconnect.services.products import completeness
 
     product = save_product({"identifier": "p", "family": "hats", "values": complete_hat_values()})
     with write_txn():

@@ -3,7 +3,7 @@ import pytest
 
 from pimconnect.db import db
 from pimconnect.models import Product
-from pimconnect.services.products import save_product
+from pimconnect.services.products.writes import save_product
 from tests.conftest import Auth
 from tests.factories import fetch_product, login_with, make_product
 

@@ -23,7 +23,7 @@ def assert_path_invariant():
 
 def test_trees_list_with_product_counts(admin):
     """The tree list shows each root with its number of classified products."""
-    from pimconnect.services.products import save_product
+    from pimconnect.services.products.writes import save_product
 
     with db.connection_context():
         save_product({"identifier": "p1", "categories": ["master_hats", "master_bags"]})
@@ -135,7 +135,7 @@ def test_delete_leaf_category(admin):
 
 def test_delete_refusals(admin):
     """Categories with children or products, and trees used by a channel, are kept with a message."""
-    from pimconnect.services.products import save_product
+    from pimconnect.services.products.writes import save_product
 
     with db.connection_context():
         save_product({"identifier": "p1", "categories": ["master_bags"]})

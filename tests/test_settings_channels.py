@@ -87,7 +87,7 @@ def test_edit_channel_keeps_code(admin):
 
 def test_locale_change_recomputes_completeness(admin):
     """Removing a locale from a channel recomputes the completeness of the family's products."""
-    from pimconnect.services.products import save_product
+    from pimconnect.services.products.writes import save_product
 
     with db.connection_context():
         product = save_product({"identifier": "hat-1", "family": "hats"})

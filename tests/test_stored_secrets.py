@@ -6,7 +6,9 @@ from pimconnect import create_app, migrate
 from pimconnect.config import ConfigError
 from pimconnect.db import close_pools, db, write_txn
 from pimconnect.models import CustomApp, MarketplaceApp, OpenIdKey
-from pimconnect.services import app_catalogue, crypto, openid, stored_secrets
+from pimconnect.services import crypto, stored_secrets
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.apps import openid
 from tests.conftest import make_test_config
 
 APP_ID = "6f1f4f4e-0000-4000-8000-000000000001"
@@ -31,7 +33,7 @@ def _install(app):
     with app.app_context(), db.connection_context():
         migrate.upgrade(db.obj)
         openid.ensure_keys()
-        _listing, secret = app_catalogue.register({"id": APP_ID, "name": "Mine", "author": "Me"})
+        _listing, secret = app_listings.register({"id": APP_ID, "name": "Mine", "author": "Me"})
     return secret
 
 
@@ -51,7 +53,7 @@ def test_a_new_pim_encryption_key_needs_the_old_one_as_fallback_until_reencrypte
     assert "Re-encrypted 2 stored secrets" in result.output
     alone = start(PIM_ENCRYPTION_KEY=NEW)
     with alone.app_context(), db.connection_context():
-        assert app_catalogue.app_secret(APP_ID) == secret
+        assert app_listings.app_secret(APP_ID) == secret
         assert openid.jwks()["keys"] and openid._signing_key(openid.current_key())
         with pytest.raises(crypto.InvalidToken):  # the old key no longer reads anything
             Fernet(OLD).decrypt(_tokens()[0].encode())
@@ -94,6 +96,6 @@ def test_after_a_lost_key_discard_unreadable_lets_the_pim_start(start):
     assert "Discarded 2 unreadable secrets" in result.output
     alone = start(PIM_ENCRYPTION_KEY=NEW)
     with alone.app_context(), db.connection_context():
-        assert app_catalogue.app_secret(APP_ID) not in (None, secret)
-        assert app_catalogue.app_secret("c0ffee00-0000-4000-8000-000000000003") == "kept"
+        assert app_listings.app_secret(APP_ID) not in (None, secret)
+        assert app_listings.app_secret("c0ffee00-0000-4000-8000-000000000003") == "kept"
         assert OpenIdKey.select().count() == 1 and openid._signing_key(openid.current_key())

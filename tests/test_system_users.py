@@ -1,7 +1,7 @@
 """System → Users and User groups: list, search, create, edit, enable/disable, sessions, lockout."""
 from pimconnect.db import db, write_txn
 from pimconnect.models import Role, User, UserGroup, UserGroupMember, UserRole
-from pimconnect.services.passwords import hash_password
+from pimconnect.services.access.passwords import hash_password
 from tests.conftest import Auth
 
 NEW_USER = {"username": "peter", "email": "peter@example.com", "first_name": "Peter", "last_name": "Parker",

@@ -6,7 +6,7 @@ import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import ConnectedApp, Product, User
-from pimconnect.services import app_codes
+from pimconnect.services.apps import codes as app_codes
 from tests.app_helpers import (APP_ID, WIZARD, authorize_url, connect_code, register_app, register_listing,
                                shown_request)
 from tests.factories import make_product
@@ -192,7 +192,7 @@ def test_grid_shows_the_total_and_pluralizes(admin, hat):
 
 def test_grid_total_stops_counting_past_the_cap(admin, hat, monkeypatch):
     """Past the cap the grid says "More than N products" instead of walking every match."""
-    from pimconnect.services import product_grid
+    from pimconnect.services.products import grid as product_grid
 
     make_product("bag-1", family="bags")
     make_product("bag-2", family="bags")

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import AttributeOption, Attribute, ProductValue
-from pimconnect.services import structure_attributes
-from pimconnect.services.products import ValidationFailed, save_product
+from pimconnect.services.structure import attributes as structure_attributes
+from pimconnect.services.products.writes import ValidationFailed, save_product
 
 ROUNDS = 15
 WRITERS = 4

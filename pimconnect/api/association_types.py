@@ -3,7 +3,7 @@
 Their two flags cannot change once created.
 """
 from pimconnect.api.resources import Resource, register
-from pimconnect.services import api_structure_association_types as service
+from pimconnect.services.structure.rest import association_types as service
 
 register(Resource(
     name="association_types", path="/association-types",

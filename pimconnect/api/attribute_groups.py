@@ -2,7 +2,7 @@
 its ``attributes`` moves them in (and those it no longer lists to the default group)."""
 from pimconnect.api.resources import Resource, applied_writes, find, register, rows_page, structure_filters
 from pimconnect.models import Attribute, AttributeGroup
-from pimconnect.services.api_attributes import apply_group, group_json
+from pimconnect.services.structure.rest.attributes import apply_group, group_json
 
 
 def attribute_codes(groups):

@@ -2,7 +2,7 @@
 from pimconnect.api.resources import Resource, applied_writes, find, register, rows_page, search_codes
 from pimconnect.api.resources import structure_filters
 from pimconnect.models import Attribute, AttributeGroup
-from pimconnect.services.api_attributes import apply_attribute, attribute_json
+from pimconnect.services.structure.rest.attributes import apply_attribute, attribute_json
 
 
 def _type_filter(query, value):

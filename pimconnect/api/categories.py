@@ -4,7 +4,7 @@ A category moves with a PATCH of its ``parent``.
 """
 from pimconnect.api.core import parse_flag, parse_search
 from pimconnect.api.resources import Resource, register
-from pimconnect.services import api_structure_categories as service
+from pimconnect.services.structure.rest import categories as service
 
 
 def _page(page, limit, with_count):

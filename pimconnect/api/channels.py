@@ -3,7 +3,7 @@
 New locales or currencies of a channel recompute the completeness.
 """
 from pimconnect.api.resources import Resource, register
-from pimconnect.services import api_structure_channels as service
+from pimconnect.services.structure.rest import channels as service
 
 register(Resource(
     name="channels", path="/channels", acls=("pim_api_channel_list", "pim_api_channel_edit"),

@@ -13,7 +13,7 @@ from flask import current_app, g, jsonify, request
 
 from pimconnect import permissions
 from pimconnect.api import limits
-from pimconnect.services.values import php_type
+from pimconnect.services.products.values import php_type
 
 DOC_BASE = "http://api.akeneo.com/api-reference.html#"
 COLLECTION_TYPE = "application/vnd.akeneo.collection+json"
@@ -73,7 +73,7 @@ def _unauthorized(message, error=None):
 
 def authenticate():
     """The token and user of the request's bearer token, stored on ``g``; ApiError 401 otherwise."""
-    from pimconnect.services import api_tokens
+    from pimconnect.services.connections import tokens as api_tokens
 
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")

@@ -2,7 +2,7 @@
 from flask import g, request
 
 from pimconnect.api import bp
-from pimconnect.services import error_monitoring
+from pimconnect.services.connections import error_monitoring
 
 WRITE_METHODS = {"POST", "PATCH"}
 PRODUCT_PREFIXES = ("/api/rest/v1/products-uuid", "/api/rest/v1/products")

@@ -10,7 +10,7 @@ from pimconnect.api.core import ApiError, api_view, not_found, offset_page
 from pimconnect.api.resources import Resource, applied_writes, find, list_params, register, rows_page
 from pimconnect.api.resources import structure_filters
 from pimconnect.models import Family, Product
-from pimconnect.services.api_families import apply_family, families_json
+from pimconnect.services.structure.rest.families import apply_family, families_json
 
 
 def _has_products(query, value):

@@ -2,7 +2,7 @@
 from pimconnect.api.core import ApiError, parse_search, unsupported_filter
 from pimconnect.api.resources import Resource, register, rows_page
 from pimconnect.models import Currency, Locale
-from pimconnect.services.api_structure_common import find_by_code
+from pimconnect.services.structure.rest.common import find_by_code
 
 
 def _enabled_filter(query, model, search):

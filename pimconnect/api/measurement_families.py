@@ -7,8 +7,8 @@ from flask import jsonify
 
 from pimconnect.api import bp
 from pimconnect.api.core import MAX_BATCH_LINES, ApiError, api_view, json_body
-from pimconnect.services import api_structure_measurements as service
-from pimconnect.services.api_structure_common import api_refusals, check_encodable
+from pimconnect.services.structure.rest import measurements as service
+from pimconnect.services.structure.rest.common import api_refusals, check_encodable
 
 ENTITIES = "measurement families"
 

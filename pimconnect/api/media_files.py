@@ -21,9 +21,9 @@ from pimconnect.api.core import (
 from pimconnect.api.products import find, parse_uuid, read_json
 from pimconnect.blueprints.media import content_disposition, etag_of
 from pimconnect.models import Attribute, MediaFile
-from pimconnect.services.media import Upload, save_with_uploads, served_type
-from pimconnect.services.products import StaleProduct, ValidationFailed
-from pimconnect.services.values import MEDIA_TYPES, Structure, check_context
+from pimconnect.services.products.media import Upload, save_with_uploads, served_type
+from pimconnect.services.products.writes import StaleProduct, ValidationFailed
+from pimconnect.services.products.values import MEDIA_TYPES, Structure, check_context
 
 MEDIA_FILES = "/api/rest/v1/media-files"
 Slot = namedtuple("Slot", "attribute locale scope")  # what save_with_uploads needs of a product-page field

@@ -53,8 +53,8 @@ from pimconnect.models import (
     ProductCategory,
     ProductCompleteness,
 )
-from pimconnect.models.catalog import utcnow
-from pimconnect.services.values import IDENTIFIER
+from pimconnect.models.structure import utcnow
+from pimconnect.services.products.values import IDENTIFIER
 
 IDENTIFIER_LIMIT = 100
 FEW = 1000  # matches a page may find through an index and sort (see _on_column)

@@ -24,7 +24,7 @@ from pimconnect.api.core import ApiError
 from pimconnect.db import is_sqlite
 from pimconnect.models import AttributeOption, Currency, FamilyAttribute, MeasurementFamily, MeasurementUnit
 from pimconnect.models import Product, ProductValue
-from pimconnect.services.values import php_type, to_standard
+from pimconnect.services.products.values import php_type, to_standard
 
 TEXT_PREFIX = 255  # characters of the lower-cased text that ProductValue.text keeps
 MEDIA_NAME_START = 50  # a media code is "a/b/c/d/<40 hex>_<file name>": the name starts at character 50

@@ -31,11 +31,12 @@ from pimconnect.api.core import (
     validation_failed,
 )
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
-from pimconnect.services.api_structure_common import Refused, check_encodable
-from pimconnect.services import product_bulk, product_permissions
-from pimconnect.services.product_api import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
+from pimconnect.services.structure.rest.common import Refused, check_encodable
+from pimconnect.services.products import bulk as product_bulk
+from pimconnect.services.access import product_permissions
+from pimconnect.services.products.rest import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
 from pimconnect.db import write_txn
-from pimconnect.services.products import (
+from pimconnect.services.products.writes import (
     Replay,
     StaleProduct,
     ValidationFailed,

@@ -23,7 +23,7 @@ from pimconnect.api.products import (
     same_uuid,
     write,
 )
-from pimconnect.services.products import delete_product
+from pimconnect.services.products.writes import delete_product
 
 NO_IDENTIFIER = ("Validation failed. The identifier field is required for this endpoint. If you want to manipulate "
                  "products without identifiers, please use products-uuid endpoints.")

@@ -28,7 +28,7 @@ from pimconnect.api.products import (
     same_uuid,
     write,
 )
-from pimconnect.services.products import delete_product
+from pimconnect.services.products.writes import delete_product
 
 IDENTIFIER_REFUSED = 'Property "identifier" does not exist.'  # the identifier lives in values here (§6.2)
 

@@ -34,8 +34,8 @@ from pimconnect.api.core import (
     updated,
     with_self_link,
 )
-from pimconnect.services.api_structure_common import api_refusals, batch_upsert, is_storable, parse_atom, php_string
-from pimconnect.services.values import php_type
+from pimconnect.services.structure.rest.common import api_refusals, batch_upsert, is_storable, parse_atom, php_string
+from pimconnect.services.products.values import php_type
 
 V1 = "/api/rest/v1"
 CODE_MISMATCH = 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'

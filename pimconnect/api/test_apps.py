@@ -9,7 +9,7 @@ from flask import g, jsonify
 
 from pimconnect.api import bp
 from pimconnect.api.core import ApiError, api_view, json_object_body, no_content
-from pimconnect.services import custom_apps
+from pimconnect.services.apps import custom as custom_apps
 from pimconnect.services.errors import Invalid
 
 MANAGE_TEST_APPS = "akeneo_connectivity_connection_manage_test_apps"

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, jsonify, request
 
-from pimconnect.services import api_tokens
+from pimconnect.services.connections import tokens as api_tokens
 
 bp = Blueprint("api_token", __name__)
 MAX_BODY = 200  # the reference refuses larger token requests

@@ -15,7 +15,9 @@ from werkzeug.routing import BuildError
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
 from pimconnect.security import CSP
-from pimconnect.services import app_connect, app_scopes, group_permissions
+from pimconnect.services.apps import connect as app_connect
+from pimconnect.services.apps import scopes as app_scopes
+from pimconnect.services.access import group_permissions
 from pimconnect.services.errors import Invalid
 
 bp = Blueprint("app_authorize", __name__, url_prefix="/connect/apps")

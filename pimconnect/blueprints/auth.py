@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pimconnect.permissions import login_only
 from pimconnect.security import SESSION_TOKEN_KEY, log_in
-from pimconnect.services import auth as auth_service
+from pimconnect.services.access import auth as auth_service
 
 bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login"}

@@ -6,9 +6,10 @@ from werkzeug.routing import RequestRedirect
 from pimconnect.errors import error_response
 from pimconnect.htmx import current_actor, redirect_to, render
 from pimconnect.permissions import can, login_only, require
-from pimconnect.services import app_catalogue, connections
-from pimconnect.services import connected_apps as connected_apps_service
-from pimconnect.services import app_store as app_store_service
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.connections import settings as connections
+from pimconnect.services.apps import connected as connected_apps_service
+from pimconnect.services.apps import store as app_store_service
 
 MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
 CREATE_CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
@@ -55,7 +56,7 @@ def activate_app():
 
     Only a redirect: nothing changes until the app comes back to the authorize endpoint.
     """
-    app = app_catalogue.find_app(request.args.get("id", ""))
+    app = app_listings.find_app(request.args.get("id", ""))
     if app is None or not app_store_service.is_web_url(app.activate_url):
         abort(404)
     if connections.at_limit():

@@ -10,7 +10,10 @@ from flask_login import current_user
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import can, login_only, require
-from pimconnect.services import app_scopes, connected_apps as service, custom_apps, error_monitoring
+from pimconnect.services.apps import scopes as app_scopes
+from pimconnect.services.apps import connected as service
+from pimconnect.services.apps import custom as custom_apps
+from pimconnect.services.connections import error_monitoring
 from pimconnect.services.errors import Invalid
 
 bp = Blueprint("connected_apps", __name__)
@@ -195,7 +198,7 @@ def scopes_update():
 
     Authenticated with the app's bearer token like the REST API; answers the JSON string "Ok".
     """
-    from pimconnect.services import api_tokens
+    from pimconnect.services.connections import tokens as api_tokens
 
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     token, problem = (None, "Authentication is required")

@@ -7,8 +7,8 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import require
-from pimconnect.services import connections as service
-from pimconnect.services.users import assignable_groups, assignable_roles
+from pimconnect.services.connections import settings as service
+from pimconnect.services.access.users import assignable_groups, assignable_roles
 
 bp = Blueprint("connections", __name__, url_prefix="/connect/connection-settings")
 MANAGE = "akeneo_connectivity_connection_manage_settings"

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import require
-from pimconnect.services import custom_apps as service
+from pimconnect.services.apps import custom as service
 from pimconnect.services.errors import Invalid
 
 bp = Blueprint("custom_apps", __name__, url_prefix="/connect/custom-apps")

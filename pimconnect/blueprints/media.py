@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, make_response, request
 
 from pimconnect.models import MediaFile
 from pimconnect.permissions import require
-from pimconnect.services.media import display_name, is_inline, served_type
+from pimconnect.services.products.media import display_name, is_inline, served_type
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 

@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, jsonify, request, url_for
 
-from pimconnect.services import app_tokens, openid
+from pimconnect.services.apps import tokens as app_tokens
+from pimconnect.services.apps import openid
 
 bp = Blueprint("oauth_endpoints", __name__)
 MAX_BODY = 8192  # a token request is a few hundred bytes

@@ -5,9 +5,10 @@ from flask_login import current_user
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale, Product
 from pimconnect.permissions import can, require
-from pimconnect.services import product_form, product_grid
-from pimconnect.services.media import save_with_uploads
-from pimconnect.services.products import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
+from pimconnect.services.products import form as product_form
+from pimconnect.services.products import grid as product_grid
+from pimconnect.services.products.media import save_with_uploads
+from pimconnect.services.products.writes import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 

@@ -6,7 +6,7 @@ from pimconnect import permissions
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
 from pimconnect.security import log_in
-from pimconnect.services import users as service
+from pimconnect.services.access import users as service
 
 bp = Blueprint("system", __name__, url_prefix="/system")
 ROLE_TABS = ("general", "permissions", "users")

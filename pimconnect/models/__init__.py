@@ -16,7 +16,7 @@ from pimconnect.models.apps import (
 from pimconnect.models.audit import SecurityEvent
 from pimconnect.models.jobs import Job
 from pimconnect.models.notifications import Notification
-from pimconnect.models.catalog import (
+from pimconnect.models.structure import (
     AssociationType,
     Attribute,
     AttributeGroup,

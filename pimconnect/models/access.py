@@ -13,7 +13,7 @@ from peewee import (
 )
 
 from pimconnect.db import BaseModel
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 class Role(BaseModel):

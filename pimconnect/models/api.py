@@ -8,7 +8,7 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, JSON
 
 from pimconnect.db import BaseModel
 from pimconnect.models.access import User
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 class ApiClient(BaseModel):

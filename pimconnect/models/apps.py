@@ -17,7 +17,7 @@ from peewee import (
 from pimconnect.db import BaseModel
 from pimconnect.models.access import Role, User, UserGroup
 from pimconnect.models.api import ApiClient, ApiToken, Connection
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 class MarketplaceApp(BaseModel):

@@ -3,7 +3,7 @@ from peewee import CharField, DateTimeField, ForeignKeyField, JSONField
 
 from pimconnect.db import BaseModel
 from pimconnect.models.access import User
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 class SecurityEvent(BaseModel):

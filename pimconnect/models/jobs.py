@@ -2,7 +2,7 @@
 from peewee import CharField, DateTimeField, IntegerField, JSONField, TextField
 
 from pimconnect.db import BaseModel
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 class Job(BaseModel):

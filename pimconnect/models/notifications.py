@@ -3,7 +3,7 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, Text
 
 from pimconnect.db import BaseModel
 from pimconnect.models.access import User
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 
 class Notification(BaseModel):

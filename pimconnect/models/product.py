@@ -14,7 +14,7 @@ from peewee import (
 )
 
 from pimconnect.db import BaseModel
-from pimconnect.models.catalog import Attribute, Category, Channel, Family, Locale, utcnow
+from pimconnect.models.structure import Attribute, Category, Channel, Family, Locale, utcnow
 
 
 class Product(BaseModel):

@@ -33,13 +33,13 @@ from peewee import fn
 
 from pimconnect.db import db, is_sqlite, write_txn
 from pimconnect.models import Job
-from pimconnect.models.catalog import utcnow
+from pimconnect.models.structure import utcnow
 
 log = logging.getLogger(__name__)
 
 # kind -> "module:attribute" of its Kind, imported on first use (no work at import time, no cycles).
 KINDS = {
-    "completeness": "pimconnect.services.completeness:RECOMPUTE",
+    "completeness": "pimconnect.services.products.completeness:RECOMPUTE",
 }
 
 

@@ -97,7 +97,7 @@ def discard_unreadable(config):
     unreadable client secret is replaced by a random one nobody knows, so the app must be given
     a new secret (``flask apps register --secret-stdin``, or Regenerate for a custom app).
     """
-    from pimconnect.services import app_catalogue
+    from pimconnect.services.apps import listings as app_listings
 
     keyring = crypto.keyring(config)
     count = 0
@@ -110,7 +110,7 @@ def discard_unreadable(config):
                 if model is OpenIdKey:
                     model.delete().where(key == row_key).execute()
                 else:
-                    fresh = keyring.encrypt(app_catalogue.new_secret().encode()).decode()
+                    fresh = keyring.encrypt(app_listings.new_secret().encode()).decode()
                     model.update({column: fresh}).where(key == row_key).execute()
             count += len(lost)
     return count

@@ -47,7 +47,7 @@ def live_server(tmp_path_factory):
     """The PIM with the demo catalog, served on a free loopback port for this module's journeys."""
     with fresh_database_url(tmp_path_factory.mktemp("live")) as url:
         app = create_app(make_test_config(url, PIM_DEMO_PRODUCTS=60))
-        from pimconnect.services import demo
+        from pimconnect.services.demo import seed as demo
 
         with db.connection_context():
             migrate.upgrade(db.obj)

@@ -37,7 +37,7 @@ def pim(tmp_path_factory):
     with fresh_database_url(tmp_path_factory.mktemp("wizard")) as url:
         app = create_app(make_test_config(url))
         from pimconnect.db import write_txn
-        from pimconnect.services import demo
+        from pimconnect.services.demo import seed as demo
 
         with db.connection_context():
             migrate.upgrade(db.obj)

@@ -8,7 +8,9 @@ from werkzeug.serving import make_server
 from pimconnect import create_app, migrate
 from pimconnect.db import db, write_txn
 from pimconnect.models import User
-from pimconnect.services import app_codes, app_store, demo
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import store as app_store
+from pimconnect.services.demo import seed as demo
 from tests.app_helpers import APP_ID, app_token, authorize_url, connect_code, register_app, register_listing
 from tests.conftest import fresh_database_url, make_test_config
 from tests.e2e.conftest import login

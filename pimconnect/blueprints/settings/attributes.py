@@ -6,8 +6,8 @@ from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Attribute, AttributeGroup, AttributeOption
 from pimconnect.permissions import require
-from pimconnect.services import structure_attributes as service
-from pimconnect.services.structure_attributes import Invalid
+from pimconnect.services.structure import attributes as service
+from pimconnect.services.structure.attributes import Invalid
 
 
 def as_form(values):

@@ -5,7 +5,7 @@ from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Category
 from pimconnect.permissions import require
-from pimconnect.services import structure_settings as settings
+from pimconnect.services.structure import settings
 
 TREE_DEPTH = 3  # levels rendered without JavaScript; deeper branches open on their own page
 

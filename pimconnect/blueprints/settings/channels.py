@@ -6,7 +6,7 @@ from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Channel
 from pimconnect.permissions import can, require
-from pimconnect.services import structure_settings as settings
+from pimconnect.services.structure import settings
 
 
 def _form_data():

@@ -5,7 +5,7 @@ from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import is_htmx, redirect_to, render
 from pimconnect.models import Currency, MeasurementFamily
 from pimconnect.permissions import require
-from pimconnect.services import structure_settings as settings
+from pimconnect.services.structure import settings
 
 LOCALE_FILTERS = ("all", "enabled")
 

@@ -1,0 +1,1 @@
+"""Who may do what: users, roles, user groups, logging in, passwords, the audit log and permissions."""

@@ -1,0 +1,1 @@
+"""Apps: the App Store, connecting (authorize, wizard, codes, tokens, OpenID), connected and custom apps."""

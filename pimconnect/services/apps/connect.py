@@ -1,0 +1,388 @@
+"""Connecting an app: the authorize request, the wizard's Confirm and what connecting creates
+(reference apps-and-oauth.md §2.1–2.4, §3.2.1, §3.3, §7, §9.1).
+
+No request or session access here: views pass the user and the values. Every write happens in
+one ``write_txn()``; the connections limit (D1) is checked under the ``connections-limit`` lock
+shared with ``services.connections``, so concurrent confirms cannot exceed it.
+"""
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import current_app
+
+from pimconnect.db import serialize, write_txn
+from pimconnect.models import (
+    Connection,
+    ConnectedApp,
+    PendingAuthorization,
+    Role,
+    User,
+    UserGroup,
+    UserGroupMember,
+    UserRole,
+)
+from pimconnect.models.structure import utcnow
+from pimconnect.permissions import user_permissions
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import consent as app_consent
+from pimconnect.services.apps import scopes as app_scopes
+from pimconnect.services.access import audit
+from pimconnect.services.connections import settings as connections
+from pimconnect.services.access import group_permissions
+from pimconnect.services.apps.authorize_request import SUPPORT_HINT, error_message  # noqa: F401 (the views' API)
+from pimconnect.services.apps.authorize_request import single as _single
+from pimconnect.services.apps.authorize_request import validate as _validate
+from pimconnect.services.errors import Invalid
+from pimconnect.services.access.passwords import generate_password, hash_password
+
+MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
+OPEN_APPS = "akeneo_connectivity_connection_open_apps"
+CODE_LENGTH = 30  # the user-group name limit of the reference (§9.1)
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_NAME_UNSAFE = re.compile(r'[<>&"]')
+
+
+def _base36(length):
+    return "".join(secrets.choice(_BASE36) for _ in range(length))
+
+
+def new_code():
+    """``app_`` + random base36, 30 characters: the group name, username and connection code."""
+    return ("app_" + _base36(CODE_LENGTH))[:CODE_LENGTH]
+
+
+def new_password_hash():
+    """The app API user's password hash (nobody logs in with it). argon2 is slow on purpose, so
+    callers compute it before their write transaction, not under the connections-limit lock."""
+    return hash_password(generate_password(32))
+
+
+def _api_user(app, code, group, role, password_hash):
+    """The app's API user (type app), in the app group only: never in group All (§7.4)."""
+    first_name = _NAME_UNSAFE.sub("_", app.name)[:100]
+    user = User.create(username=code, email=f"{code}@example.com", first_name=first_name, last_name=" ",
+                       password_hash=password_hash, type="app")
+    UserGroupMember.create(user=user, group=group)
+    UserRole.create(user=user, role=role)
+    return user
+
+
+def create_connected_app(app, scopes, user=None, password_hash=None):
+    """Create what connecting ``app`` (an AppInfo) with ``scopes`` makes (§9.1); returns the ConnectedApp.
+
+    Call inside the caller's write_txn, with ``password_hash`` from ``new_password_hash()`` made
+    before it (made here otherwise). Raises Invalid({"": limit message}) at the connections
+    limit, checked under the same lock as manual connections. ``user`` is who connected (audit).
+    """
+    scopes = sorted(set(scopes))
+    password_hash = password_hash or new_password_hash()
+    serialize("connections-limit")
+    if connections.at_limit():
+        raise Invalid({"": connections.limit_message()})
+    if ConnectedApp.get_or_none(ConnectedApp.id == app.id) is not None:
+        raise Invalid({"": "This app is already connected."})
+    code = new_code()
+    group = UserGroup.create(name=code, type="app")
+    role = Role.create(code=_base36(CODE_LENGTH), label=app.id, type="app", permissions=app_scopes.acls(scopes))
+    api_user = _api_user(app, code, group, role, password_hash)
+    client = app_codes.app_client(app.id)
+    if client.revoked:  # a deleted app connecting again
+        client.revoked = False
+        client.save()
+    connection = Connection.create(code=code, label=app.name[:100], type="app", flow_type="other",
+                                   auditable=False, client=client, user=api_user)
+    connected = ConnectedApp.create(
+        id=app.id, name=app.name, logo=app.logo, author=app.author, partner=app.partner,
+        categories=list(app.categories or []), certified=bool(app.certified), is_custom_app=app.is_custom_app,
+        connection=connection, user_group=group, role=role, scopes=scopes)
+    audit.record("app.connected", user=user, app_id=app.id, connection=code, scopes=scopes)
+    return connected
+
+
+# -- The authorize request (§3.2.1) -------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """What the authorize request ends in; the view turns it into a response.
+
+    ``kind``: ``error`` (``error`` is the key, shown on a PIM page, never sent to the app),
+    ``forbidden`` (403), ``wizard``, ``authenticate`` (consent page), or ``callback`` (``url``).
+    """
+
+    kind: str
+    client_id: str | None = None
+    error: str | None = None
+    url: str | None = None
+
+
+def _store_pending(user, app, params):
+    """Keep the request for the wizard, one per (user, app), replacing an older one (§3.2.1 step 7)."""
+    authorization, authentication = app_scopes.parse(_single(params, "scope"))
+    challenge = _single(params, "code_challenge")
+    PendingAuthorization.delete().where(PendingAuthorization.user == user,
+                                        PendingAuthorization.client_id == app.id).execute()
+    return PendingAuthorization.create(
+        user=user, client_id=app.id, authorization_scope=authorization, authentication_scope=authentication,
+        redirect_uri=_single(params, "redirect_uri"), state=_single(params, "state") or None,
+        code_challenge=challenge, code_challenge_method="S256" if challenge else None)
+
+
+def authorize(user, params):
+    """Handle ``GET /connect/apps/v1/authorize`` for the logged-in ``user`` (steps of §3.2.1, in order)."""
+    client_id = _single(params, "client_id")
+    app = app_listings.find_app(client_id) if client_id else None
+    if app is None or not app.callback_url:
+        return Outcome("error", error="app_not_found")
+    granted = user_permissions(user)
+    can_manage, can_open = MANAGE_APPS in granted, OPEN_APPS in granted
+    if not (can_manage or can_open):
+        return Outcome("forbidden", app.id)
+    with write_txn():
+        app_codes.app_client(app.id)
+        error = _validate(app, params)
+        if error:
+            return Outcome("error", app.id, error=error)
+        pending = _store_pending(user, app, params)
+        connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
+        if connected is None and not can_manage:
+            return Outcome("forbidden", app.id)
+        if can_manage and (connected is None
+                           or app_scopes.new_scopes(pending.authorization_scope, connected.scopes)):
+            return Outcome("wizard", app.id)
+        if can_manage:
+            # Same or fewer scopes: the reference replaces the stored ones here, which lets any
+            # site shrink an app's grants with a cross-site GET. A GET never changes grants: the
+            # code is for the current ones (the token's scope comes from the ConnectedApp).
+            _authorization_renewed(connected)
+        if app_consent.needs_consent(user, app.id, pending.authentication_scope):
+            return Outcome("authenticate", app.id)
+        return Outcome("callback", app.id, url=_issue_redirect(app, pending, user))
+
+
+def _replace_scopes(connected, scopes, user):
+    """Store ``scopes`` as the app's and rebuild its role's ACLs (every known ACL set on or off)."""
+    scopes = sorted(set(scopes))
+    acls = app_scopes.acls(scopes)
+    role = Role.get_by_id(connected.role_id)
+    if connected.scopes == scopes and sorted(role.permissions or []) == acls:
+        return
+    ConnectedApp.update(scopes=scopes, updated=utcnow()).where(ConnectedApp.id == connected.id).execute()
+    Role.update(permissions=acls).where(Role.id == role.id).execute()
+    audit.record("app.scopes_changed", user=user, app_id=connected.id, scopes=scopes)
+
+
+def _authorization_renewed(connected):
+    """A user who can manage apps authorized the app's current request: the update it asked for
+    (§2.3.1) is done, so its card no longer says "New access authorization required.". (The
+    reference clears the flag when such a user merely opens the app; opening is a plain GET here.)"""
+    if connected.has_outdated_scopes:
+        ConnectedApp.update(has_outdated_scopes=False).where(ConnectedApp.id == connected.id).execute()
+
+
+# -- The callback (§3.3) ------------------------------------------------------------------------
+
+def callback_url(base, code, state=None, issuer=None):
+    """``base`` with ``code`` and ``state`` (left out when the app sent none) added with ``?`` or ``&``.
+
+    ``iss`` (RFC 9207, checklist A29) lets an app connected to several PIMs tell them apart.
+    """
+    params = [("code", code)]
+    if state is not None:
+        params.append(("state", state))
+    if issuer:
+        params.append(("iss", issuer))
+    return base + ("&" if "?" in base else "?") + urlencode(params)
+
+
+def _issue_redirect(app, pending, user):
+    """A fresh code bound to the request (D3), the pending request dropped; returns the callback URL."""
+    code = app_codes.issue_code(app_codes.app_client(app.id), user, redirect_uri=pending.redirect_uri,
+                                code_challenge=pending.code_challenge,
+                                code_challenge_method=pending.code_challenge_method)
+    PendingAuthorization.delete().where(PendingAuthorization.id == pending.id).execute()
+    return callback_url(app.callback_url, code, pending.state, current_app.config.get("PIM_URL"))
+
+
+# -- The wizard (§7) ----------------------------------------------------------------------------
+
+STEP_LABELS = {"authentication": "Authentication", "authorizations": "Authorizations",
+               "permissions": "Permissions", "summary": "Well done!"}
+CONSENT_REQUIRED = "Please tick the box to agree to this App's Privacy Policy and Terms of Use."
+CERTIFICATION_REQUIRED = "Please tick the box to accept the disclaimer about the certification."
+NO_PENDING = "This app has no authorization request in progress. Start again from the app."
+
+
+class NoPendingAuthorization(Exception):
+    """The app is unknown, or the user has no authorization request in progress for it (404)."""
+
+
+REQUEST_CHANGED = "The app sent a new authorization request while you were reviewing this one."
+REQUEST_CHANGED_HINT = ("Nothing was granted. To review what the app asks for now, start again from the app "
+                        "(Connect in the App Store, or Open app).")
+
+
+class RequestChanged(Exception):
+    """The pending request is not the one the posted form was rendered for (digest mismatch)."""
+
+
+def check_shown(data, shown):
+    """Raise RequestChanged unless ``shown`` (the form's digest) is the digest of ``data``."""
+    if not isinstance(shown, str) or not hmac.compare_digest(shown.encode(), data.digest.encode()):
+        raise RequestChanged(REQUEST_CHANGED)
+
+
+@dataclass
+class WizardData:
+    """What the wizard shows (reference load-wizard-data, §7.1), plus its steps (§7.2, §7.3)."""
+
+    app: app_listings.AppInfo
+    pending: PendingAuthorization
+    connected: ConnectedApp | None
+    scope_messages: list  # the new scopes only (requested minus stored, both expanded)
+    old_scope_messages: list | None  # the stored scopes; None on a first connection
+    authentication_scopes: list  # profile/email requested and not yet consented; never openid
+    old_authentication_scopes: list | None  # consented ones without openid; None if never consented
+    steps: list
+    view_only_permissions: bool  # the app cannot write products: View levels only (§7.4)
+
+    @property
+    def display_checkbox_consent(self):
+        return self.connected is None
+
+    @property
+    def digest(self):
+        """What the wizard showed, as a hex digest: the pending request and the app's stored scopes.
+
+        Each wizard form carries it; a second authorize request arriving meanwhile replaces the
+        pending one, and its different digest stops Confirm granting what was never shown.
+        """
+        pending = self.pending
+        shown = [pending.id, pending.created.isoformat(), pending.authorization_scope,
+                 pending.authentication_scope, pending.redirect_uri, pending.state, pending.code_challenge,
+                 None if self.connected is None else sorted(self.connected.scopes or [])]
+        return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()
+
+
+def wizard_steps(edition, connected, scope_messages, authentication_scopes):
+    """Authentication (when profile/email are new), Authorizations, then in EE on a first connection
+    asking product scopes: Permissions and the summary (§7.2, §7.3, D8)."""
+    steps = ["authentication"] if authentication_scopes else []
+    steps.append("authorizations")
+    if edition == "ee" and connected is None and any(m["entities"] == "products" for m in scope_messages):
+        steps += ["permissions", "summary"]
+    return steps
+
+
+def _pending_app(user, client_id):
+    app = app_listings.find_app(client_id)
+    pending = (PendingAuthorization.get_or_none(PendingAuthorization.user == user,
+                                                PendingAuthorization.client_id == client_id)
+               if app is not None else None)
+    if pending is None:
+        raise NoPendingAuthorization(NO_PENDING)
+    return app, pending
+
+
+def wizard_data(user, client_id):
+    """The wizard's data for ``user``'s pending request to ``client_id``; raises NoPendingAuthorization."""
+    app, pending = _pending_app(user, client_id)
+    connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
+    requested = pending.authorization_scope
+    stored = connected.scopes if connected else []
+    scope_messages = app_scopes.messages(app_scopes.new_scopes(requested, stored))
+    consented = app_consent.consented_scopes(user, app.id)
+    authentication = pending.authentication_scope
+    new_authentication = ([s for s in authentication if s != "openid" and s not in (consented or [])]
+                          if "openid" in authentication else [])
+    return WizardData(
+        app=app, pending=pending, connected=connected, scope_messages=scope_messages,
+        old_scope_messages=app_scopes.messages(stored) if connected else None,
+        authentication_scopes=new_authentication,
+        old_authentication_scopes=None if consented is None else [s for s in consented if s != "openid"],
+        steps=wizard_steps(current_app.config["PIM_EDITION"], connected, scope_messages, new_authentication),
+        view_only_permissions=not app_scopes.can_write_products(requested))
+
+
+def no_permissions():
+    """Every kind with nothing granted: where the EE Permissions step starts."""
+    return {kind: group_permissions.empty(kind) for kind in group_permissions.KINDS}
+
+
+def permission_choices():
+    """What the Permissions step offers, with labels: {kind: [(code, label)]} (trees, enabled locales, groups)."""
+    from pimconnect.models import AttributeGroup, Category
+
+    labels = {"category": {c.code: c.labels for c in Category.select().where(Category.parent.is_null())},
+              "attribute_group": {g.code: g.labels for g in AttributeGroup.select()}}
+    return {kind: [(code, ((labels.get(kind) or {}).get(code) or {}).get("en_US") or
+                    (code if kind == "locale" else f"[{code}]")) for code in codes]
+            for kind, codes in group_permissions.options().items()}
+
+
+def consent_errors(data, consents):
+    """The checkboxes the Authorizations step still needs (§7.2; D10: checked by the server too)."""
+    errors = {}
+    if data.display_checkbox_consent and not consents.get("consent"):
+        errors["consent"] = CONSENT_REQUIRED
+    if data.app.certified and not consents.get("certification"):
+        errors["certification"] = CERTIFICATION_REQUIRED
+    return errors
+
+
+def confirm(user, client_id, shown, consents, permissions=None):
+    """The wizard's Confirm, in one transaction; returns the callback URL with a fresh code.
+
+    Re-reads the pending request (hidden form fields are not trusted, A20) and checks it is the
+    one the wizard showed (``shown``: its digest), checks the consent checkboxes and the
+    connections limit, connects the app or replaces its scopes, saves the EE permissions on a
+    first connection, the user's OpenID consent, and issues the code. Raises
+    NoPendingAuthorization, RequestChanged, or Invalid with the refused checkboxes or ``""`` =
+    the limit message.
+    """
+    password_hash = None
+    if ConnectedApp.get_or_none(ConnectedApp.id == client_id) is None:
+        password_hash = new_password_hash()  # slow: before the transaction and its limit lock
+    with write_txn():
+        data = wizard_data(user, client_id)
+        check_shown(data, shown)
+        errors = consent_errors(data, consents)
+        if errors:
+            raise Invalid(errors)
+        app, pending = data.app, data.pending
+        if data.connected is None:
+            connected = create_connected_app(app, pending.authorization_scope, user, password_hash)
+            if "permissions" in data.steps:
+                chosen = permissions if permissions is not None else no_permissions()
+                group_permissions.save(connected.user_group_id, chosen)
+        else:
+            _replace_scopes(data.connected, pending.authorization_scope, user)
+            _authorization_renewed(data.connected)
+        app_consent.record_on_confirm(user, app.id, pending.authentication_scope)
+        return _issue_redirect(app, pending, user)
+
+
+def authentication_data(user, client_id):
+    """The consent page's data: the wizard data of a connected app; raises NoPendingAuthorization."""
+    data = wizard_data(user, client_id)
+    if data.connected is None:
+        raise NoPendingAuthorization(NO_PENDING)
+    return data
+
+
+def confirm_authentication(user, client_id, shown):
+    """The authentication-only consent of a connected app (§2.4): record it and return the callback URL.
+
+    ``shown`` is the digest of the request the consent page showed (RequestChanged otherwise).
+    The view requires Open apps (reference confirm-authentication; Manage apps alone is not enough).
+    """
+    with write_txn():
+        data = authentication_data(user, client_id)
+        check_shown(data, shown)
+        app_consent.record_on_confirm(user, data.app.id, data.pending.authentication_scope)
+        return _issue_redirect(data.app, data.pending, user)

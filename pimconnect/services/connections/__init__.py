@@ -1,0 +1,1 @@
+"""Connections: API credentials for scripts and connectors, their tokens and their error monitoring."""

@@ -1,0 +1,298 @@
+"""Products as the REST API shows them (§6.2, §6.3): a page of products in a constant number of queries.
+
+One query each for the attributes, the association types, the page's categories, the products its
+associations name, and (when asked) its completenesses and its options' labels — whatever the page size.
+Rows come as plain tuples (ProductRow), not models, and each attribute's output rule is looked up
+once per page: a page of 100 products is mostly JSON decoding and encoding, not bookkeeping.
+"""
+import datetime
+import json
+import uuid as uuid_module
+from collections import namedtuple
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from pimconnect.api.core import iso
+from pimconnect.models import (
+    AssociationType,
+    Attribute,
+    AttributeOption,
+    Category,
+    Channel,
+    Family,
+    Locale,
+    Product,
+    ProductCategory,
+    ProductCompleteness,
+)
+from pimconnect.db import db
+from pimconnect.services.products import bulk as product_bulk
+from pimconnect.services.products.values import MEDIA_TYPES
+
+SELECTS = {"pim_catalog_simpleselect", "pim_catalog_multiselect"}
+# The columns a representation needs; ``family`` is the family's code.
+ProductRow = namedtuple("ProductRow", "uuid identifier enabled family values associations created updated")
+ROW_COLUMNS = (Product.uuid, Product.identifier, Product.enabled, Family.code, Product.values, Product.associations,
+               Product.created, Product.updated)
+PLAIN, NUMBER, METRIC, PRICES = range(4)  # how an attribute's data is shown (see _entry)
+KINDS = {"pim_catalog_number": NUMBER, "pim_catalog_metric": METRIC, "pim_catalog_price_collection": PRICES}
+AttributeRule = namedtuple("AttributeRule", "type kind decimals_allowed media")
+
+
+def product_rows(query):
+    """ProductRow tuples of a Product query (the family joined LEFT OUTER), in its order.
+
+    The driver's rows are converted here rather than by Peewee's per-column converters (a third of a
+    page's time): the uuid as a UUID, the JSON documents decoded (PostgreSQL's driver already does),
+    the flag as a bool; the timestamps stay as the driver gives them (``_iso`` reads both forms).
+    """
+    return rows_of(*query.select(*ROW_COLUMNS).sql())
+
+
+def rows_of(sql, params):
+    """ProductRow tuples of a statement selecting ROW_COLUMNS (see product_rows)."""
+    return [ProductRow(uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(uuid), identifier,
+                       bool(enabled), family, json.loads(values) if isinstance(values, str) else values,
+                       json.loads(associations) if isinstance(associations, str) else associations,
+                       created, updated)
+            for uuid, identifier, enabled, family, values, associations, created, updated
+            in db.execute_sql(sql, params).fetchall()]
+
+
+def as_row(product):
+    """The ProductRow of a Product model (its family joined or not)."""
+    return ProductRow(product.uuid, product.identifier, product.enabled,
+                      product.family.code if product.family_id else None, product.values, product.associations,
+                      product.created, product.updated)
+
+
+@dataclass
+class ReadOptions:
+    """What a read asks for: the projections of §6.6 and the optional blocks of §6.2."""
+
+    base_url: str  # the PIM's public address, for media download links
+    key: str = "uuid"  # "identifier" on the legacy /products endpoints
+    attributes: frozenset | None = None  # only these attributes' values
+    locales: frozenset | None = None  # localizable values only in these locales
+    scope: str | None = None  # scopable values only for this channel
+    with_attribute_options: bool = False
+    with_completenesses: bool = False
+    with_quality_scores: bool = False
+    metadata: bool = False  # EE: the workflow status
+
+
+def normalize_products(products, options):
+    """The REST representation of ``products`` (Product rows with their family joined), in order."""
+    if not products:
+        return []
+    products = [p if isinstance(p, ProductRow) else as_row(p) for p in products]
+    uuids = [p.uuid for p in products]
+    attributes = {code: AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals, kind_name in MEDIA_TYPES)
+                  for code, kind_name, decimals in _fetch("page_attributes", lambda: Attribute.select(
+                      Attribute.code, Attribute.type, Attribute.decimals_allowed))}
+    types = _fetch("page_association_types", lambda: AssociationType.select(
+        AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
+    categories = _categories(uuids)
+    names = _associated_names(products, options.key)
+    completenesses = _completenesses(uuids, options) if options.with_completenesses else {}
+    values = {p.uuid: _values(p.values or {}, attributes, options) for p in products}
+    labels = _option_labels(values.values(), attributes) if options.with_attribute_options else {}
+    # Shared by the items that have no associations (nothing mutates them before they are encoded).
+    no_associations = _associations({}, types, names)
+    quantified = {code: {"products": [], "product_models": []} for code, is_quantified in types if is_quantified}
+    items = []
+    for product in products:
+        if labels:
+            _link_options(values[product.uuid], attributes, labels)
+        item = {options.key: product.identifier if options.key == "identifier" else str(product.uuid),
+                "enabled": product.enabled,
+                "family": product.family,
+                "categories": categories.get(product.uuid.hex, []),
+                "groups": [],
+                "parent": None,
+                "values": values[product.uuid],
+                "created": _iso(product.created),
+                "updated": _iso(product.updated),
+                "associations": (_associations(product.associations, types, names) if product.associations
+                                 else no_associations),
+                "quantified_associations": quantified}
+        if options.with_quality_scores:
+            item["quality_scores"] = []  # PIM Connect computes no quality scores
+        if options.with_completenesses:
+            item["completenesses"] = completenesses.get(product.uuid, [])
+        if options.metadata:
+            item["metadata"] = {"workflow_status": "working_copy"}  # no EE category permissions: all owned
+        items.append(item)
+    return items
+
+
+def _fetch(name, build):
+    """The rows of a parameterless query, its SQL compiled once (the flags come back as 0/1 on SQLite:
+    they are only tested for truth)."""
+    return db.execute_sql(product_bulk.compiled(name, build)).fetchall()
+
+
+def _iso(moment):
+    """core.iso for the timestamps a row holds: naive UTC datetimes, or SQLite's stored text of one."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    if isinstance(moment, datetime.datetime) and moment.tzinfo is None:
+        return moment.isoformat(timespec="seconds") + "+00:00"
+    return iso(moment)
+
+
+def _categories(uuids):
+    """{uuid hex: [category codes]} of the page, in one statement compiled once per page size."""
+    def build():
+        return (ProductCategory.select(ProductCategory.product, Category.code).join(Category)
+                .where(ProductCategory.product.in_([uuid_module.UUID(int=n) for n in range(len(uuids))]))
+                .order_by(Category.code))
+
+    sql = product_bulk.compiled(f"page_categories_{len(uuids)}", build)
+    found = {}
+    for product_id, code in db.execute_sql(sql, [u.hex for u in uuids]).fetchall():
+        found.setdefault(product_id.hex if isinstance(product_id, uuid_module.UUID) else product_id, []).append(code)
+    return found
+
+
+def _associated_names(products, key):
+    """{uuid string: name} of the associated products that still exist (uuid, or identifier on /products)."""
+    wanted = {ref for p in products for entry in (p.associations or {}).values()
+              for ref in (entry or {}).get("products", [])}
+    if not wanted:
+        return {}
+    query = Product.select(Product.uuid, Product.identifier).where(Product.uuid.in_(list(wanted)))
+    return {str(row.uuid): (row.identifier if key == "identifier" else str(row.uuid)) for row in query}
+
+
+def _associations(stored, types, names):
+    """Every non-quantified association type, with empty lists when unused (§6.2)."""
+    result = {}
+    for code, quantified in types:
+        if quantified:
+            continue
+        entry = stored.get(code) or {}
+        result[code] = {"groups": list(entry.get("groups", [])),
+                        "products": [names[ref] for ref in entry.get("products", []) if ref in names],
+                        "product_models": list(entry.get("product_models", []))}
+    return result
+
+
+def _completenesses(uuids, options):
+    """[{"scope", "locale", "data"}] per product, restricted to the read's channel and locales."""
+    query = (ProductCompleteness.select(ProductCompleteness.product, Channel.code, Locale.code,
+                                        ProductCompleteness.ratio)
+             .join(Channel, on=(ProductCompleteness.channel == Channel.id))
+             .switch(ProductCompleteness).join(Locale, on=(ProductCompleteness.locale == Locale.id))
+             .where(ProductCompleteness.product.in_(uuids)).order_by(Channel.code, Locale.code))
+    if options.scope is not None:
+        query = query.where(Channel.code == options.scope)
+    if options.locales is not None:
+        query = query.where(Locale.code.in_(list(options.locales)))
+    found = {}
+    for product_uuid, channel, locale, ratio in query.tuples():
+        found.setdefault(product_uuid, []).append({"scope": channel, "locale": locale, "data": ratio})
+    return found
+
+
+def _scope_locale(entry):
+    return entry["scope"] or "", entry["locale"] or ""
+
+
+def _values(stored, attributes, options):
+    """The read form of a values document, projected on the read's attributes, locales and channel.
+    Without projections (a full walk) no entry is tested."""
+    values = {}
+    wanted, locales, channel = options.attributes, options.locales, options.scope
+    for code in sorted(stored):
+        attribute = attributes.get(code)
+        if attribute is None or (wanted is not None and code not in wanted):
+            continue
+        entries = stored[code]
+        if locales is not None or channel is not None:
+            entries = [e for e in entries if _projected(e, locales, channel)]
+        if attribute.kind == PLAIN and not attribute.media:
+            entries = [{"locale": e.get("locale"), "scope": e.get("scope"), "data": e.get("data")} for e in entries]
+        else:
+            entries = [_entry(attribute, e.get("locale"), e.get("scope"), e.get("data"), options.base_url)
+                       for e in entries]
+        if len(entries) > 1:
+            entries.sort(key=_scope_locale)
+        if entries:
+            values[code] = entries
+    return values
+
+
+def _projected(entry, locales, channel):
+    """Whether a stored entry is in the read's locales and channel (a value without one always is)."""
+    locale, scope = entry.get("locale"), entry.get("scope")
+    return ((locale is None or locales is None or locale in locales)
+            and (scope is None or channel is None or scope == channel))
+
+
+def _entry(attribute, locale, scope, data, base_url):
+    kind, decimals = attribute.kind, attribute.decimals_allowed
+    if kind == NUMBER:
+        data = _amount(data, decimals, 4)
+    elif kind == METRIC and isinstance(data, dict):
+        data = {"amount": _amount(data.get("amount"), decimals, 4), "unit": data.get("unit")}
+    elif kind == PRICES and isinstance(data, list):
+        data = [{"amount": _amount(p.get("amount"), decimals, 2), "currency": p.get("currency")} for p in data]
+    entry = {"locale": locale, "scope": scope, "data": data}
+    if attribute.media:
+        entry["_links"] = {"download": {"href": f"{base_url}/api/rest/v1/media-files/{data}/download"}}
+    return entry
+
+
+def _amount(value, decimals_allowed, places):
+    """A number as §6.3 shows it: a string when the attribute allows decimals, else an integer.
+
+    The stored form already follows the attribute; this re-applies it in case the attribute's
+    ``decimals_allowed`` changed since the value was saved.
+    """
+    if isinstance(value, str) if decimals_allowed else isinstance(value, int):
+        return value  # already in the attribute's form (the stored one): what the general path returns
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
+    if not number.is_finite():
+        return value
+    if decimals_allowed:
+        return value if isinstance(value, str) else f"{number:.{places}f}"
+    return int(number) if number == number.to_integral_value() else str(value)
+
+
+def _option_labels(documents, attributes):
+    """{(attribute code, option code): labels} for every option the page's values name, in one query."""
+    pairs = set()
+    for values in documents:
+        for code, entries in values.items():
+            if attributes[code].type not in SELECTS:
+                continue
+            for entry in entries:
+                codes = entry["data"] if isinstance(entry["data"], list) else [entry["data"]]
+                pairs.update((code, option) for option in codes if isinstance(option, str))
+    if not pairs:
+        return {}
+    query = (AttributeOption.select(Attribute.code, AttributeOption.code, AttributeOption.labels).join(Attribute)
+             .where(Attribute.code.in_({a for a, _ in pairs}), AttributeOption.code.in_({o for _, o in pairs})))
+    return {(attribute, option): labels or {} for attribute, option, labels in query.tuples()}
+
+
+def _link_options(values, attributes, labels):
+    """Add ``linked_data`` to select values (with_attribute_options=true, §6.3)."""
+    for code, entries in values.items():
+        kind = attributes[code].type
+        for entry in entries if kind in SELECTS else ():
+            if kind == "pim_catalog_simpleselect":
+                entry["linked_data"] = _linked(code, entry["data"], labels)
+            else:
+                entry["linked_data"] = {option: _linked(code, option, labels) for option in entry["data"]}
+
+
+def _linked(attribute, option, labels):
+    return {"attribute": attribute, "code": option, "labels": labels.get((attribute, option), {})}

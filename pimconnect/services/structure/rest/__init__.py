@@ -1,0 +1,1 @@
+"""The catalog structure as the REST API reads and writes it (reference §5)."""
