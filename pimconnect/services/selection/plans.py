@@ -1,0 +1,147 @@
+"""The SQL plans of a selection: its condition on Product, a page of products, and a count.
+
+Every entry point takes the reader's ``access`` first and ANDs in ``access.product_condition()``
+(the products the reader may see; None when unrestricted).
+
+- **Page**: products in uuid (REST, catalogs) or identifier (grid) order. In uuid order SQLite
+  reads the catalog in that order — through the (uuid, family, enabled) index — probing each
+  product's own rows per criterion, and stops at the page's last match: its cost depends on how
+  rare matches are, not on the catalog's size. A product column few products match (a rare
+  family, a recent ``updated``) is read through its index instead (``Plan.on_column``).
+- **Count**: a selection of one criterion that an index counts exactly (a family, a status, a
+  completeness at one channel and locale, an attribute value) is counted there (a few ms at 100k
+  products). Anything else is counted by the page's plan, stopping at ``cap`` + 1 matches: exact
+  below the cap, "more than ``cap``" above it, which costs about ``cap`` / 100 pages. Without a cap
+  (the REST ``with_count``) the count is always exact.
+"""
+import operator
+from functools import reduce
+
+from peewee import SQL, fn
+
+from pimconnect.db import is_sqlite
+from pimconnect.models import Product, ProductCompleteness
+from pimconnect.services.selection import properties, values, validation
+from pimconnect.services.selection.model import REST, Count, InvalidSelection
+from pimconnect.services.selection.sql import probed
+from pimconnect.services.selection.structure import SelectionStructure
+
+FEW = 1000  # matches a page may find through a column's index and sort (see Plan.on_column)
+COUNT_CAP = 10_000
+UUID_ORDER, IDENTIFIER_ORDER = "uuid", "identifier"
+# Conditions cheapest first: SQLite tests a product's conditions in the order written, and a
+# product failing a cheap one is never probed for a dearer one.
+COST = {"enabled": 0, "family": 0, "uuid": 0, "groups": 0, "parent": 0, "quality_score": 0, "created": 1,
+        "updated": 1, "categories": 2, "completeness": 3}
+
+
+class Unrestricted:
+    """The access of a reader who may see every product (CE, or code acting for the system)."""
+
+    def product_condition(self):
+        return None
+
+
+UNRESTRICTED = Unrestricted()
+
+
+class Plan:
+    """How conditions are written: the semantics, the page order, and the FEW threshold."""
+
+    def __init__(self, semantics=REST, order=UUID_ORDER, few=FEW):
+        self.semantics = semantics
+        self.order = order
+        self.few = few
+
+    def on_column(self, column, build):
+        """``build(column)``: a condition on an indexed column of Product, written for the plan that
+        bounds a page's cost.
+
+        PostgreSQL weighs the plans with its statistics, and a page in identifier order reads the
+        (family, enabled, identifier) indexes. SQLite has no statistics on values: left free, it
+        reads the column's index range and sorts it, even when the range holds most of the catalog.
+        So in uuid order, unless a bounded count (at most ``few`` + 1 rows of the index) shows that
+        few products match, it is made (``probed``) to read the catalog in uuid order, the page
+        stopping at its last match.
+        """
+        if self.order != UUID_ORDER or not is_sqlite():
+            return build(column)
+        if Product.select(SQL("1")).where(build(column)).limit(self.few + 1).count() <= self.few:
+            return build(column)
+        return build(probed(column))
+
+
+def resolve(selection, structure=None):
+    """The selection's resolved criteria; raises InvalidSelection with every problem found."""
+    problems, resolved = validation.check(selection, structure or SelectionStructure())
+    if problems:
+        raise InvalidSelection(problems)
+    return resolved
+
+
+def _cost(resolved):
+    return COST.get(resolved.field.code, 4)  # attribute values last: their probes read the most
+
+
+def _and(conditions):
+    conditions = [c for c in conditions if c is not None]
+    return reduce(operator.and_, conditions) if conditions else None
+
+
+def condition(access, selection, structure=None, order=UUID_ORDER, few=FEW):
+    """The condition on Product of ``selection`` for ``access``'s reader (None: every product)."""
+    plan = Plan(selection.semantics, order, few)
+    resolved = sorted(resolve(selection, structure), key=_cost)
+    return _and([r.field.build(r, plan) for r in resolved] + [access.product_condition()])
+
+
+def page(access, selection, after=None, limit=100, order=UUID_ORDER, query=None, structure=None):
+    """One page of the selection: ``limit`` products after ``after`` (a uuid, or an identifier in
+    identifier order), from ``query`` (default: every column of Product)."""
+    where = condition(access, selection, structure, order)
+    query = query if query is not None else Product.select()
+    column = Product.uuid if order == UUID_ORDER else Product.identifier
+    if where is not None:
+        query = query.where(where)
+    if after is not None:
+        query = query.where(column > after)
+    return list(query.order_by(column).limit(limit))
+
+
+def count(access, selection, cap=COUNT_CAP, structure=None):
+    """How many products the selection holds for ``access``'s reader: a Count, exact, or "more
+    than ``cap``" when counting further would cost more (``cap=None``: always exact)."""
+    structure = structure or SelectionStructure()
+    resolved = resolve(selection, structure)
+    restricted = access.product_condition()
+    if restricted is None and len(resolved) <= 1:
+        exact = Product.select().count() if not resolved else _index_count(resolved[0], selection.semantics)
+        if exact is not None:
+            return Count(exact)
+    where = condition(access, selection, structure)
+    query = Product.select(SQL("1"))
+    if where is not None:
+        query = query.where(where)
+    if cap is None:
+        return Count(query.count())
+    found = query.limit(cap + 1).count()  # counts the bounded subquery
+    return Count(found) if found <= cap else Count(cap, exact=False)
+
+
+def _index_count(resolved, semantics):
+    """The exact count of a one-criterion selection through the index that holds its answer, or
+    None when no index does."""
+    code, operator_code, value = resolved.field.code, resolved.operator, resolved.value
+    plain = Plan(semantics, IDENTIFIER_ORDER)  # conditions free to use the column's index
+    if code in ("family", "enabled"):
+        return Product.select().where(resolved.field.build(resolved, plain)).count()
+    if code == "completeness" and len(value["locale_ids"]) == 1:
+        test = properties.ON_ALL_LOCALES.get(operator_code, operator_code)
+        rows = ProductCompleteness.select(fn.COUNT(SQL("*"))).where(
+            ProductCompleteness.channel == value["channel"].id, ProductCompleteness.locale == value["locale_ids"][0],
+            values.COMPARISONS[test](ProductCompleteness.ratio, value["value"]))
+        return rows.scalar()
+    if resolved.attribute is not None:
+        rows = values.row_count(resolved, semantics)
+        return rows.scalar() if rows is not None else None
+    return None
