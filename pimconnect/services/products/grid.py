@@ -1,36 +1,32 @@
 """The product grid: filters → one SQL query, keyset-paginated on the identifier.
 
-Every filter is a WHERE clause on indexed tables (``Product (family, enabled, identifier)``,
+The filters are a selection of the selection engine (services/selection, grid dialect): every
+filter a WHERE clause on indexed tables (``Product (family, enabled, identifier)``,
 ``ProductCategory (product, category)``, ``ProductCompleteness (product, channel, locale)``,
 ``ProductValue``), so a page costs about the same on 10k or 100k products. Nothing is loaded
 into Python to be filtered; Python only formats the ≤ 25 rows of the page.
 """
 from dataclasses import dataclass
 
-from peewee import JOIN, fn
+from peewee import JOIN
 
-from pimconnect.models import (
-    Attribute,
-    Category,
-    Channel,
-    Family,
-    Locale,
-    Product,
-    ProductCategory,
-    ProductCompleteness,
-    ProductValue,
+from pimconnect.models import Attribute, Category, Channel, Family, Locale, Product, ProductCompleteness
+from pimconnect.services import selection
+from pimconnect.services.selection import (
+    GRID_FILTERS,
+    IDENTIFIER_ORDER,
+    REST,
+    UNRESTRICTED,
+    Criterion,
+    InvalidSelection,
+    Selection,
 )
 
 PAGE_SIZE = 25
 
-# The completeness operators: the one table the form, the parser and the SQL builder use.
-COMPLETENESS_OPERATORS = {
-    ">=": ("≥", lambda field, value: field >= value),
-    "<=": ("≤", lambda field, value: field <= value),
-    "=": ("=", lambda field, value: field == value),
-    "<": ("<", lambda field, value: field < value),
-    ">": (">", lambda field, value: field > value),
-}
+# The completeness operators the form offers, with the sign it shows; the selection engine's
+# registry compiles them (registry.operators_for("completeness", GRID_FILTERS)).
+COMPLETENESS_OPERATORS = {">=": "≥", "<=": "≤", "=": "=", "<": "<", ">": ">"}
 ENABLED_CHOICES = {"yes": True, "no": False}
 IMAGE_TYPE = "pim_catalog_image"
 
@@ -81,61 +77,32 @@ def parse_filters(args, default_locale="en_US", default_channel="ecommerce"):
     )
 
 
-class _NoMatch(Exception):
-    """A filter names something that does not exist: the page is empty."""
+def grid_selection(filters):
+    """The filters as a selection of the engine (grid dialect, REST semantics)."""
+    criteria = []
+    if filters.family:
+        criteria.append(Criterion("family", "IN", [filters.family]))
+    if filters.enabled:
+        criteria.append(Criterion("enabled", "=", ENABLED_CHOICES[filters.enabled]))
+    if filters.category:  # classified in the category or any of its descendants
+        criteria.append(Criterion("categories", "IN CHILDREN", [filters.category]))
+    if filters.completeness_op:
+        criteria.append(Criterion("completeness", filters.completeness_op, filters.completeness,
+                                  locale=filters.locale, scope=filters.channel))
+    if filters.search:  # the identifier or the label contains the text
+        criteria.append(Criterion("search", "CONTAINS", filters.search, locale=filters.locale))
+    return Selection(criteria, GRID_FILTERS, REST)
 
 
-def _id_of(model, code):
-    found = model.select(model.id).where(model.code == code).scalar()
-    if found is None:
-        raise _NoMatch(code)
-    return found
-
-
-def _label_attribute_ids():
-    query = Family.select(Family.attribute_as_label).where(Family.attribute_as_label.is_null(False)).distinct()
-    return [row.attribute_as_label_id for row in query]
-
-
-def _search_clause(text, locale):
-    """Identifier contains the text, or the family's label value (lower-cased in ProductValue) does."""
-    in_label = ProductValue.select(ProductValue.id).where(
-        (ProductValue.product == Product.uuid)
-        & ProductValue.attribute.in_(_label_attribute_ids())
-        & ProductValue.locale.in_([locale, ""])
-        & ProductValue.text.contains(text.lower())
-    )
-    return Product.identifier.contains(text) | fn.EXISTS(in_label)
-
-
-def _category_clause(code):
-    """Classified in the category or any of its descendants (materialized path prefix)."""
-    path = Category.select(Category.path).where(Category.code == code).scalar()
-    if path is None:
-        raise _NoMatch(code)
-    subtree = Category.select(Category.id).where(Category.path.startswith(path))
-    classified = ProductCategory.select(ProductCategory.id).where(
-        (ProductCategory.product == Product.uuid) & ProductCategory.category.in_(subtree)
-    )
-    return fn.EXISTS(classified)
-
-
-def _completeness_clause(filters, channel_id, locale_id):
-    compare = COMPLETENESS_OPERATORS[filters.completeness_op][1]
-    matching = ProductCompleteness.select(ProductCompleteness.id).where(
-        (ProductCompleteness.product == Product.uuid)
-        & (ProductCompleteness.channel == channel_id)
-        & (ProductCompleteness.locale == locale_id)
-        & compare(ProductCompleteness.ratio, filters.completeness)
-    )
-    return fn.EXISTS(matching)
-
-
-def grid_query(filters, after=None, limit=PAGE_SIZE):
-    """The SELECT for one page (``limit + 1`` rows, to know whether a next page exists)."""
-    query = _filtered(Product.select(
+def grid_query(filters, after=None, limit=PAGE_SIZE, access=UNRESTRICTED):
+    """The SELECT for one page (``limit + 1`` rows, to know whether a next page exists); raises
+    InvalidSelection when a filter names nothing that exists."""
+    query = Product.select(
         Product.uuid, Product.identifier, Product.enabled, Product.family, Product.values, Product.updated
-    ), filters)
+    )
+    where = selection.condition(access, grid_selection(filters), order=IDENTIFIER_ORDER)
+    if where is not None:
+        query = query.where(where)
     if after:
         query = query.where(Product.identifier > after)
     return query.order_by(Product.identifier).limit(limit + 1)
@@ -143,38 +110,23 @@ def grid_query(filters, after=None, limit=PAGE_SIZE):
 
 # An exact count walks every matching row: at 100k products that is ten times the page's cost.
 # Past this many the grid says "more than 10,000" (the count stops there, keeping pages fast).
-COUNT_CAP = 10_000
+COUNT_CAP = selection.COUNT_CAP
 
 
-def grid_total(filters, cap=COUNT_CAP):
+def grid_total(filters, cap=COUNT_CAP, access=UNRESTRICTED):
     """How many products match the filters, counted in the database up to ``cap`` (then ``cap + 1``)."""
     try:
-        return _filtered(Product.select(Product.uuid), filters).limit(cap + 1).count()  # counts the subquery
-    except _NoMatch:
+        total = selection.count(access, grid_selection(filters), cap=cap)
+    except InvalidSelection:
         return 0
+    return total.value if total.exact else cap + 1
 
 
-def _filtered(query, filters):
-    """``query`` narrowed by every filter (raises _NoMatch when a filter names nothing)."""
-    if filters.family:
-        query = query.where(Product.family == _id_of(Family, filters.family))
-    if filters.enabled:
-        query = query.where(Product.enabled == ENABLED_CHOICES[filters.enabled])
-    if filters.category:
-        query = query.where(_category_clause(filters.category))
-    if filters.completeness_op:
-        channel_id, locale_id = _id_of(Channel, filters.channel), _id_of(Locale, filters.locale)
-        query = query.where(_completeness_clause(filters, channel_id, locale_id))
-    if filters.search:
-        query = query.where(_search_clause(filters.search, filters.locale))
-    return query
-
-
-def grid_page(filters, after=None, limit=PAGE_SIZE):
+def grid_page(filters, after=None, limit=PAGE_SIZE, access=UNRESTRICTED):
     """One page of the grid: (rows, next_cursor); next_cursor is None on the last page."""
     try:
-        products = list(grid_query(filters, after, limit))
-    except _NoMatch:
+        products = list(grid_query(filters, after, limit, access))
+    except InvalidSelection:  # a filter names something that does not exist: nothing matches
         return [], None
     next_cursor = products[limit - 1].identifier if len(products) > limit else None
     products = products[:limit]
@@ -267,5 +219,5 @@ def filter_choices(locale):
         loc.code for loc in Locale.select().where(Locale.enabled == True).order_by(Locale.code)  # noqa: E712
     ]
     return {"families": families, "categories": categories, "channels": channels, "locales": locales,
-            "operators": [(code, sign) for code, (sign, _) in COMPLETENESS_OPERATORS.items()]}
+            "operators": list(COMPLETENESS_OPERATORS.items())}
 

@@ -38,8 +38,6 @@ from pimconnect.services.selection.structure import SelectionStructure  # noqa: 
 def validate(selection, structure=None):
     """Every problem of ``selection`` (an empty list when it is valid), in the order its dialect's
     reference checks them."""
-    from pimconnect.services.selection.catalog_criteria import check as check_catalog
-    from pimconnect.services.selection.validation import check
+    from pimconnect.services.selection.plans import check
 
-    walk = check_catalog if selection.dialect == CATALOG_CRITERIA else check
-    return walk(selection, structure or SelectionStructure())[0]
+    return check(selection, structure)[0]

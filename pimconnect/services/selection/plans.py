@@ -21,8 +21,8 @@ from peewee import SQL, fn
 
 from pimconnect.db import is_sqlite
 from pimconnect.models import Product, ProductCompleteness
-from pimconnect.services.selection import properties, values, validation
-from pimconnect.services.selection.model import REST, Count, InvalidSelection
+from pimconnect.services.selection import catalog_criteria, properties, validation, values
+from pimconnect.services.selection.model import CATALOG_CRITERIA, REST, Count, InvalidSelection
 from pimconnect.services.selection.sql import probed
 from pimconnect.services.selection.structure import SelectionStructure
 
@@ -71,9 +71,15 @@ class Plan:
         return build(probed(column))
 
 
+def check(selection, structure=None):
+    """(problems, resolved criteria) of a selection, validated as its dialect says."""
+    walk = catalog_criteria.check if selection.dialect == CATALOG_CRITERIA else validation.check
+    return walk(selection, structure or SelectionStructure())
+
+
 def resolve(selection, structure=None):
     """The selection's resolved criteria; raises InvalidSelection with every problem found."""
-    problems, resolved = validation.check(selection, structure or SelectionStructure())
+    problems, resolved = check(selection, structure)
     if problems:
         raise InvalidSelection(problems)
     return resolved
