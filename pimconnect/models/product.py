@@ -38,6 +38,9 @@ class Product(BaseModel):
             (("family", "enabled", "identifier"), False),
             (("family", "identifier"), False),
             (("enabled", "identifier"), False),
+            # A selection's walk in uuid order reads family and status here, not in the row
+            # (which holds the values document): see migration 0011.
+            (("uuid", "family", "enabled"), False),
         )
 
 
@@ -96,4 +99,6 @@ class ProductCompleteness(BaseModel):
             # Without the product: new rows append to their ratio's range rather than land on a
             # random page (product uuids are random); the rowid leads to the product.
             (("channel", "locale", "ratio"), False),
+            # A selection's completeness probe, answered from the index alone (migration 0011).
+            (("product", "channel", "locale", "ratio"), False),
         )
