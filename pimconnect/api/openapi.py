@@ -323,6 +323,8 @@ PRODUCT_LIST_PARAMS = [
     query("attributes", STRING, "comma-separated attribute codes"),
     *PRODUCT_FLAGS,
 ]
+SEARCH_QUERY_PARAMS = [p for p in PRODUCT_LIST_PARAMS
+                       if p["name"] in ("pagination_type", "page", "search_after", "limit", "with_count")]
 SCHEMAS["ProductSearch"] = obj({
     **{p["name"]: p["schema"] for p in PRODUCT_LIST_PARAMS},
     "search": {"oneOf": [STRING, {"type": "object"}], "description": "the filters, as an object or its JSON"},
@@ -437,11 +439,11 @@ def product_paths(paths, collection, key, name, ops):
                           request_body=body(ref(f"{name}Write"))),
         "patch": batch_patch(f"patch_{ops}", "Create or update several products", "Products", f"{name}Write", key),
     }
-    if key == "uuid":  # SaaS: the list's parameters in a JSON body, for searches too long for a URL
-        paths[f"{collection}/search"] = {"post": operation(
-            f"post_{ops}_search", "List products, parameters in the body", "Products",
-            responses(ok(page_schema(f"{name}Item", search_after=True)), *WRITE_ERRORS),
-            request_body=body(ref("ProductSearch")))}
+    # SaaS: the list's parameters in a JSON body, for searches too long for a URL; pagination in the query
+    paths[f"{collection}/search"] = {"post": operation(
+        f"post_{ops}_search", "List products, parameters in the body", "Products",
+        responses(ok(page_schema(f"{name}Item", search_after=True)), *WRITE_ERRORS), SEARCH_QUERY_PARAMS,
+        request_body=body(ref("ProductSearch")))}
     paths[item_path] = {
         "get": operation(f"get_{ops}__{item_param}_", "Get a product", "Products",
                          responses(ok(ref(name)), *READ_ERRORS, 404, 422), [*single, *PRODUCT_FLAGS]),

@@ -1,11 +1,16 @@
 """The products ``search`` parameter (§6.5, §8.2): the REST adapter of the selection engine
-(services/selection).
+(services/selection), and the parameters of the POST search endpoints.
 
 ``product_filter()`` turns the structure-checked search of ``core.parse_search()`` into a
 Selection of REST semantics, and the engine's first problem into the reference's answer: its
 status and Akeneo's exact message. The engine finds the problems in the reference's order
 (ListProductsQueryValidator, then each filter's checks), so the first is the one Akeneo reports.
 """
+import json
+
+from flask import request
+from werkzeug.datastructures import ImmutableMultiDict
+
 from pimconnect.api.core import ApiError
 from pimconnect.services import selection
 from pimconnect.services.selection import plans, registry
@@ -85,3 +90,39 @@ def refusal(problems):
         one, several = LISTED[first.code]
         return ApiError(422, (several if len(codes) > 1 else one).format(", ".join(codes)))
     return ApiError(STATUS.get(first.code, 422), MESSAGES[first.code].format(**first.params))
+
+
+# --- POST /products-uuid/search, POST /products/search ------------------------------------------
+
+# The parameters Akeneo's specification of the POST search endpoints puts in the query string.
+QUERY_STRING_PARAMETERS = ("pagination_type", "page", "search_after", "limit", "with_count")
+
+
+def _as_query_parameter(name, value):
+    """A body parameter as the list's query parameter spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list) and name != "search":
+        return ",".join(str(item) for item in value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def take_search_parameters(body):
+    """Make the request's arguments the list's parameters of a POST search.
+
+    Reading chosen: every list parameter (``search``, ``search_locale``, ``search_scope``, ``scope``,
+    ``locales``, ``attributes``, ``pagination_type``, ``page``, ``search_after``, ``limit``,
+    ``with_count``, ``with_*``) may be a body key; ``search`` is an object or its JSON string,
+    ``locales``/``attributes`` a list or a comma-separated string, flags booleans or "true"/"false".
+    The pagination parameters may also be in the query string, where the specification puts them;
+    there they win over the body's. Other query parameters are ignored (§3.0 C7). The answer is the
+    GET list's, its links GET list URLs carrying the same parameters, so clients that follow
+    ``next`` (the reference's PHP client does) keep paging with plain GETs.
+    """
+    in_query = [(name, request.args[name]) for name in QUERY_STRING_PARAMETERS if name in request.args]
+    taken = {name for name, _ in in_query}
+    in_body = [(name, _as_query_parameter(name, value)) for name, value in body.items()
+               if value is not None and name not in taken]
+    request.args = ImmutableMultiDict(in_body + in_query)

@@ -23,6 +23,7 @@ from pimconnect.api.products import (
     same_uuid,
     write,
 )
+from pimconnect.api.product_search import take_search_parameters
 from pimconnect.services.products.writes import delete_product
 
 NO_IDENTIFIER = ("Validation failed. The identifier field is required for this endpoint. If you want to manipulate "
@@ -36,6 +37,14 @@ def _no_identifier(operation_id):
 @bp.get("/products")
 @api_view("pim_api_product_list", "products")
 def products_list():
+    return product_list("identifier", PRODUCTS)
+
+
+@bp.post("/products/search")
+@api_view("pim_api_product_list", "products", worded_as="GET")
+def products_search():
+    """The list with its parameters in a JSON body, as POST /products-uuid/search (identifier items)."""
+    take_search_parameters(read_body())
     return product_list("identifier", PRODUCTS)
 
 

@@ -1,9 +1,4 @@
 """Products by uuid (§6): list, search, create, upsert (single and batch), get and delete."""
-import json
-
-from flask import request
-from werkzeug.datastructures import ImmutableMultiDict
-
 from pimconnect.api import bp
 from pimconnect.api.core import (
     COLLECTION_TYPE,
@@ -28,6 +23,7 @@ from pimconnect.api.products import (
     same_uuid,
     write,
 )
+from pimconnect.api.product_search import take_search_parameters
 from pimconnect.services.products.writes import delete_product
 
 IDENTIFIER_REFUSED = 'Property "identifier" does not exist.'  # the identifier lives in values here (§6.2)
@@ -39,32 +35,12 @@ def products_uuid_list():
     return product_list("uuid", PRODUCTS_UUID)
 
 
-def _as_query_parameter(name, value):
-    """A body parameter as the list's query parameter spells it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list) and name != "search":
-        return ",".join(str(item) for item in value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
-
-
 @bp.post("/products-uuid/search")
 @api_view("pim_api_product_list", "products", worded_as="GET")
 def products_uuid_search():
-    """The list with its parameters in a JSON body, for searches too long for a URL (SaaS §6.1).
-
-    Reading chosen: every list parameter (``search``, ``search_locale``, ``search_scope``, ``scope``,
-    ``locales``, ``attributes``, ``pagination_type``, ``page``, ``search_after``, ``limit``,
-    ``with_count``, ``with_*``) may be a body key; ``search`` is an object or its JSON string,
-    ``locales``/``attributes`` a list or a comma-separated string, flags booleans or "true"/"false".
-    The answer is the GET list's, and its links are GET list URLs carrying the same parameters, so
-    clients that follow ``next`` (the reference's PHP client does) keep paging with plain GETs.
-    """
-    body = read_body()
-    request.args = ImmutableMultiDict([(name, _as_query_parameter(name, value))
-                                       for name, value in body.items() if value is not None])
+    """The list with its parameters in a JSON body, for searches too long for a URL (SaaS §6.1);
+    the pagination parameters may be in the query string, as Akeneo's specification puts them."""
+    take_search_parameters(read_body())
     return product_list("uuid", PRODUCTS_UUID)
 
 
