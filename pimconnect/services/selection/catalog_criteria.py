@@ -78,36 +78,40 @@ def check(selection, structure):
     return problems, resolved
 
 
+class Problems(list):
+    """A criterion's problems (a list of its own type: a resolved value may be a list too)."""
+
+
 def _problem(code, part, **params):
     """A problem at ``part`` of its criterion (``value``, ``value.unit``…); ``check`` prefixes it."""
-    return Problem(code, part, **params)
+    return Problems([Problem(code, part, **params)])
 
 
 def _criterion(item, structure):
     """The criterion resolved, or its problems (paths relative to the criterion)."""
     if not isinstance(item, dict) or not isinstance(item.get("field"), str):
-        return [_problem("field.missing", "field")]
+        return _problem("field.missing", "field")
     code = item["field"]
     attribute = None if code in SYSTEM_FIELDS + ("completeness",) else structure.attribute(code)
     field = registry.PROPERTIES[code] if attribute is None and code in registry.PROPERTIES else \
         registry.field_of(code, attribute)
     if field is None or not registry.operators_for(field, CATALOG_CRITERIA):
-        return [_problem("field.invalid", "field")]
+        return _problem("field.invalid", "field")
     keys = SYSTEM_KEYS if code in SYSTEM_FIELDS else ALL_KEYS
-    problems = [_problem("key.missing", key) for key in keys if key not in item]
-    problems += [_problem("key.unexpected", key) for key in item if key not in keys]
+    problems = Problems(p for key in keys if key not in item for p in _problem("key.missing", key))
+    problems += [p for key in item if key not in keys for p in _problem("key.unexpected", key)]
     if problems:
         return problems
     operator = item["operator"]
     if field.operation(operator, CATALOG_CRITERIA) is None:
-        return [_problem("operator.invalid", "operator")]
+        return _problem("operator.invalid", "operator")
     value = item["value"]
     is_empty = value is None or value == "" or value == []
     if operator in EMPTY_OPERATORS:
-        return [_problem("value.must_be_empty", "value")] if not is_empty else _resolved(
+        return _problem("value.must_be_empty", "value") if not is_empty else _resolved(
             field, operator, None, attribute, item, structure)
     if is_empty and code != "enabled":
-        return [_problem("value.must_not_be_empty", "value")]
+        return _problem("value.must_not_be_empty", "value")
     return _resolved(field, operator, value, attribute, item, structure)
 
 
@@ -117,45 +121,45 @@ def _resolved(field, operator, value, attribute, item, structure):
     if attribute is not None:
         problems = _attribute_context(attribute, item, structure)
         checked = _attribute_value(field, operator, value, attribute, structure)
-        if problems or isinstance(checked, list):
-            return problems + (checked if isinstance(checked, list) else [])
+        if problems or isinstance(checked, Problems):
+            return Problems(problems + (checked if isinstance(checked, Problems) else []))
         return Resolved(field, operator, checked, attribute, item["locale"], item["scope"])
     checked = _system_value(field.code, operator, value, structure)
-    return checked if isinstance(checked, list) else Resolved(field, operator, checked)
+    return checked if isinstance(checked, Problems) else Resolved(field, operator, checked)
 
 
 def _system_value(code, operator, value, structure):
     if code == "enabled":
-        return value if isinstance(value, bool) else [_problem("value.invalid", "value")]
+        return value if isinstance(value, bool) else _problem("value.invalid", "value")
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(c, str) and c.strip() for c in value):
-        return [_problem("value.invalid", "value")]
+        return _problem("value.invalid", "value")
     if code == "family":
         found = structure.families(value)
         unknown = [c for c in value if c.lower() not in found]
-        return [_problem("family.unknown", "value")] if unknown else [found[c.lower()] for c in value]
+        return _problem("family.unknown", "value") if unknown else [found[c.lower()] for c in value]
     found = structure.categories([sql_text(c) for c in value])
     unknown = [c for c in value if sql_text(c) not in found]
-    return [_problem("categories.unknown", "value", codes=unknown)] if unknown else [found[sql_text(c)] for c in value]
+    return _problem("categories.unknown", "value", codes=unknown) if unknown else [found[sql_text(c)] for c in value]
 
 
 def _completeness(field, operator, value, item, structure):
-    problems = []
+    problems = Problems()
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(_problem("value.invalid", "value"))
+        problems.extend(_problem("value.invalid", "value"))
     elif not 0 <= value <= 100:
-        problems.append(_problem("completeness.range", "value"))
+        problems.extend(_problem("completeness.range", "value"))
     scope, locale = item["scope"], item["locale"]
     channel = structure.channel(scope) if isinstance(scope, str) and scope else None
     if not (isinstance(scope, str) and scope):
-        problems.append(_problem("channel.must_not_be_empty", "scope"))
+        problems.extend(_problem("channel.must_not_be_empty", "scope"))
     elif channel is None:
-        problems.append(_problem("channel.deactivated", "scope"))
+        problems.extend(_problem("channel.deactivated", "scope"))
     if not (isinstance(locale, str) and locale):
-        problems.append(_problem("locale.must_not_be_empty", "locale"))
+        problems.extend(_problem("locale.must_not_be_empty", "locale"))
     elif channel is not None and (locale not in channel.locales or locale not in structure.locales):
-        problems.append(_problem("locale.disabled_for_channel", "locale"))
+        problems.extend(_problem("locale.disabled_for_channel", "locale"))
     if problems:
         return problems
     return Resolved(field, operator, {"channel": channel, "value": Value(value, converter=False),
@@ -164,25 +168,25 @@ def _completeness(field, operator, value, item, structure):
 
 def _attribute_context(attribute, item, structure):
     """The seven channel and locale rules of §4.4."""
-    scope, locale, problems = item["scope"], item["locale"], []
+    scope, locale, problems = item["scope"], item["locale"], Problems()
     channel = None
     if not attribute.scopable and scope is not None:
-        problems.append(_problem("channel.must_be_empty", "scope"))
+        problems.extend(_problem("channel.must_be_empty", "scope"))
     elif attribute.scopable and scope is None:
-        problems.append(_problem("channel.must_not_be_empty", "scope"))
+        problems.extend(_problem("channel.must_not_be_empty", "scope"))
     elif attribute.scopable:
         channel = structure.channel(scope)
         if channel is None:
-            problems.append(_problem("channel.deactivated", "scope"))
+            problems.extend(_problem("channel.deactivated", "scope"))
     if not attribute.localizable and locale is not None:
-        problems.append(_problem("locale.must_be_empty", "locale"))
+        problems.extend(_problem("locale.must_be_empty", "locale"))
     elif attribute.localizable and locale is None:
-        problems.append(_problem("locale.must_not_be_empty", "locale"))
+        problems.extend(_problem("locale.must_not_be_empty", "locale"))
     elif attribute.localizable and not attribute.scopable and locale not in structure.locales:
-        problems.append(_problem("locale.does_not_exist", "locale"))
+        problems.extend(_problem("locale.does_not_exist", "locale"))
     elif attribute.localizable and channel is not None and (locale not in channel.locales
                                                             or locale not in structure.locales):
-        problems.append(_problem("locale.disabled_for_channel", "locale"))
+        problems.extend(_problem("locale.disabled_for_channel", "locale"))
     return problems
 
 
@@ -191,7 +195,7 @@ def _attribute_value(field, operator, value, attribute, structure):
     if value is None:
         return None
     shape = field.operations[operator].shape
-    invalid = [_problem("value.invalid", "value")]
+    invalid = _problem("value.invalid", "value")
     if shape == "string":
         return value if isinstance(value, str) else invalid
     if shape in ("strings", "options"):
@@ -201,7 +205,7 @@ def _attribute_value(field, operator, value, attribute, structure):
             return value
         known = structure.options(attribute, value)
         unknown = [c for c in value if sql_text(c).lower() not in known]
-        return [_problem("options.unknown", "value")] if unknown else [known[sql_text(c).lower()] for c in value]
+        return _problem("options.unknown", "value") if unknown else [known[sql_text(c).lower()] for c in value]
     if shape == "number":
         number = number_of(value)
         return invalid if number is None else number
@@ -212,20 +216,20 @@ def _attribute_value(field, operator, value, attribute, structure):
     if shape == "date":
         return _date(value) or invalid
     pair = [_date(v) for v in value] if isinstance(value, list) and len(value) == 2 else None
-    return pair if pair and all(pair) else [_problem("dates.pair", "value")]
+    return pair if pair and all(pair) else _problem("dates.pair", "value")
 
 
 def _metric(value, attribute, structure):
     if not isinstance(value, dict) or set(value) != {"amount", "unit"}:
-        return [_problem("value.invalid", "value")]
-    problems = []
+        return _problem("value.invalid", "value")
+    problems = Problems()
     if number_of(value["amount"]) is None or (isinstance(value["amount"], str) and not value["amount"].strip()):
-        problems.append(_problem("value.invalid", "value.amount"))
+        problems.extend(_problem("value.invalid", "value.amount"))
     units = structure.units(attribute.metric_family)
     if not isinstance(value["unit"], str) or not value["unit"].strip():
-        problems.append(_problem("unit.blank", "value.unit"))
+        problems.extend(_problem("unit.blank", "value.unit"))
     elif value["unit"] not in units:
-        problems.append(_problem("unit.unknown", "value.unit", field=attribute.code))
+        problems.extend(_problem("unit.unknown", "value.unit", field=attribute.code))
     if problems:
         return problems
     return to_standard(str(value["amount"]).strip(), units[value["unit"]])

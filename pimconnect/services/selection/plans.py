@@ -20,7 +20,7 @@ from functools import reduce
 from peewee import SQL, fn
 
 from pimconnect.db import is_sqlite
-from pimconnect.models import Product, ProductCompleteness
+from pimconnect.models import Product, ProductCategory, ProductCompleteness, ProductValue
 from pimconnect.services.selection import catalog_criteria, properties, validation, values
 from pimconnect.services.selection.model import CATALOG_CRITERIA, REST, Count, InvalidSelection
 from pimconnect.services.selection.sql import probed
@@ -94,11 +94,14 @@ def _and(conditions):
     return reduce(operator.and_, conditions) if conditions else None
 
 
+def _where(access, resolved, plan):
+    conditions = [r.field.build(r, plan) for r in sorted(resolved, key=_cost)]
+    return _and(conditions + [access.product_condition()])
+
+
 def condition(access, selection, structure=None, order=UUID_ORDER, few=FEW):
     """The condition on Product of ``selection`` for ``access``'s reader (None: every product)."""
-    plan = Plan(selection.semantics, order, few)
-    resolved = sorted(resolve(selection, structure), key=_cost)
-    return _and([r.field.build(r, plan) for r in resolved] + [access.product_condition()])
+    return _where(access, resolve(selection, structure), Plan(selection.semantics, order, few))
 
 
 def page(access, selection, after=None, limit=100, order=UUID_ORDER, query=None, structure=None):
@@ -117,37 +120,84 @@ def page(access, selection, after=None, limit=100, order=UUID_ORDER, query=None,
 def count(access, selection, cap=COUNT_CAP, structure=None):
     """How many products the selection holds for ``access``'s reader: a Count, exact, or "more
     than ``cap``" when counting further would cost more (``cap=None``: always exact)."""
-    structure = structure or SelectionStructure()
     resolved = resolve(selection, structure)
-    restricted = access.product_condition()
-    if restricted is None and len(resolved) <= 1:
-        exact = Product.select().count() if not resolved else _index_count(resolved[0], selection.semantics)
+    semantics = selection.semantics
+
+    def total():
+        return Product.select().count()
+
+    if access.product_condition() is None and len(resolved) <= 1:
+        exact = total() if not resolved else _index_count(resolved[0], semantics, total)
         if exact is not None:
             return Count(exact)
-    where = condition(access, selection, structure)
     query = Product.select(SQL("1"))
+    where = _where(access, resolved, Plan(semantics))
     if where is not None:
         query = query.where(where)
+    rarest = _rarest(resolved, semantics, cap or COUNT_CAP)
+    if rarest is not None:  # at most ``cap`` products to look at: count them exactly
+        return Count(query.where(Product.uuid.in_(rarest)).count())
     if cap is None:
         return Count(query.count())
     found = query.limit(cap + 1).count()  # counts the bounded subquery
     return Count(found) if found <= cap else Count(cap, exact=False)
 
 
-def _index_count(resolved, semantics):
+def _index_count(resolved, semantics, total):
     """The exact count of a one-criterion selection through the index that holds its answer, or
     None when no index does."""
     code, operator_code, value = resolved.field.code, resolved.operator, resolved.value
     plain = Plan(semantics, IDENTIFIER_ORDER)  # conditions free to use the column's index
     if code in ("family", "enabled"):
         return Product.select().where(resolved.field.build(resolved, plain)).count()
-    if code == "completeness" and len(value["locale_ids"]) == 1:
-        test = properties.ON_ALL_LOCALES.get(operator_code, operator_code)
-        rows = ProductCompleteness.select(fn.COUNT(SQL("*"))).where(
-            ProductCompleteness.channel == value["channel"].id, ProductCompleteness.locale == value["locale_ids"][0],
-            values.COMPARISONS[test](ProductCompleteness.ratio, value["value"]))
-        return rows.scalar()
-    if resolved.attribute is not None:
-        rows = values.row_count(resolved, semantics)
+    if code == "completeness":
+        rows = _completeness_rows(resolved, fn.COUNT(SQL("*")))
         return rows.scalar() if rows is not None else None
+    if code == "categories":  # rows, not products (one per category listed): a bound, then the count
+        driver = _driver(resolved, semantics)
+        if driver is not None and driver.limit(COUNT_CAP + 1).count() <= COUNT_CAP:
+            return Product.select().where(Product.uuid.in_(driver)).count()
+        return None
+    if resolved.attribute is not None:
+        return values.row_count(resolved, semantics, total)
     return None
+
+
+def _completeness_rows(resolved, column):
+    """The completeness rows of a comparison at one channel and locale (None for others): one row
+    per product, read through the (channel, locale, ratio) index."""
+    value = resolved.value
+    test = properties.ON_ALL_LOCALES.get(resolved.operator, resolved.operator)
+    if len(value["locale_ids"]) != 1 or test == "!=":
+        return None
+    return ProductCompleteness.select(column).where(
+        ProductCompleteness.channel == value["channel"].id, ProductCompleteness.locale == value["locale_ids"][0],
+        values.COMPARISONS[test](ProductCompleteness.ratio, value["value"]))
+
+
+def _driver(resolved, semantics, ids=True):
+    """The products (uuids; with ``ids`` False, a 1 per product, which the index alone answers) one
+    criterion holds, read through an index, or None: what a count may be driven by when few
+    products match it."""
+    if resolved.field.code == "categories" and resolved.operator in ("IN", "IN CHILDREN"):
+        return ProductCategory.select(ProductCategory.product).where(
+            ProductCategory.category.in_(properties.category_ids(resolved)))
+    if resolved.field.code == "completeness":
+        return _completeness_rows(resolved, ProductCompleteness.product if ids else SQL("1"))
+    if resolved.attribute is not None:
+        return values.driver(resolved, semantics, ProductValue.product if ids else SQL("1"))
+    return None
+
+
+def _rarest(resolved, semantics, cap):
+    """The driver of the criterion fewest products match, when at most ``cap`` do (counted up to
+    ``cap`` + 1 through its index), else None."""
+    best, fewest = None, cap + 1
+    for criterion in resolved:
+        rows = _driver(criterion, semantics, ids=False)
+        if rows is None:
+            continue
+        found = rows.limit(fewest).count()
+        if found < fewest:
+            best, fewest = criterion, found
+    return _driver(best, semantics) if best is not None else None

@@ -154,16 +154,20 @@ def classified(*conditions):
     return probe(ProductCategory.select(SQL("1")).where(ProductCategory.product == Product.uuid, *conditions))
 
 
-def categories_condition(resolved, plan):
-    if resolved.operator == "UNCLASSIFIED":
-        return ~classified()
+def category_ids(resolved):
+    """The ids of the categories a criterion names (a subquery for the CHILDREN operators)."""
     refs = resolved.value
     if resolved.operator.endswith("CHILDREN"):
         # A category and its descendants share its materialized path prefix.
         subtree = reduce(operator.or_, [like(Category.path, escape_like(c.path) + "%") for c in refs], NONE)
-        categories = Category.select(Category.id).where(subtree)
-    else:
-        categories = [c.id for c in refs]
+        return Category.select(Category.id).where(subtree)
+    return [c.id for c in refs]
+
+
+def categories_condition(resolved, plan):
+    if resolved.operator == "UNCLASSIFIED":
+        return ~classified()
+    categories = category_ids(resolved)
     # One probe of the product's few rows, its categories compared there: with the list in the
     # probe's key, SQLite would seek the (product, category) index once per category listed.
     in_categories = classified(probed(ProductCategory.category).in_(categories))

@@ -57,7 +57,7 @@ def check(selection, structure):
     problems = _categories(criteria, structure) + _fields(criteria, attributes) + _identifier_limits(criteria)
     if dialect == REST_SEARCH:
         problems += _locales(criteria, selection.default_locale, structure.locales)
-    resolved = []
+    resolved, reported = [], {problem.path for problem in problems}
     for index, criterion in enumerate(criteria):
         attribute = attributes.get(criterion.field)
         field = registry.field_of(criterion.field, attribute)
@@ -65,8 +65,10 @@ def check(selection, structure):
             continue  # an unknown field, already a problem
         found = _criterion(context, field, criterion, attribute, dialect) if field else [Problem("field.unsupported")]
         for problem in found if isinstance(found, list) else ():
-            problems.append(problem.at(path(index, PARTS.get(problem.code, "value")),
-                                       field=criterion.field, operator=criterion.operator))
+            problem.at(path(index, PARTS.get(problem.code, "value")), field=criterion.field,
+                       operator=criterion.operator)
+            if problem.path not in reported:  # said already by the checks before any criterion
+                problems.append(problem)
         if isinstance(found, Resolved):
             resolved.append(found)
     return problems, resolved

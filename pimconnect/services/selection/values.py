@@ -263,17 +263,27 @@ def condition(resolved, semantics):
 
 
 class RowCount(ValueRows):
-    """The rows a positive criterion holds, counted instead of probed product by product.
+    """The rows a positive criterion holds, read through the (attribute, locale, scope, column)
+    index instead of probed product by product: their count (``column`` None) or their products.
 
     An attribute has at most one row per product at a locale and scope (a price one per currency,
-    which its criterion names), so counting rows through the (attribute, locale, scope, …) index
-    counts products; a multi-select has one row per option, so only a one-option IN counts so.
+    which its criterion names), so counting rows counts products; a multi-select has one row per
+    option, so only a one-option IN counts so (its products are right whatever the criterion).
     """
 
+    def __init__(self, attribute, locale, scope, column=None):
+        super().__init__(attribute, locale, scope)
+        self.column = column
+
     def exist(self, *conditions):
-        return ProductValue.select(fn.COUNT(SQL("*"))).where(
+        # The typed column's IS NOT NULL (always true of this attribute's rows) lets that index
+        # serve: the compared column is ``+column``, which would leave SQLite free to pick any
+        # index starting with (attribute, locale, scope), and read the table for the column.
+        typed = getattr(ProductValue, TYPED_COLUMN[KIND_OF_TYPE[self.attribute.type]])
+        selected = fn.COUNT(SQL("*")) if self.column is None else self.column
+        return ProductValue.select(selected).where(
             ProductValue.attribute == self.attribute.id, ProductValue.locale == self.locale,
-            ProductValue.scope == self.scope, *conditions)
+            ProductValue.scope == self.scope, typed.is_null(False), *conditions)
 
     holding = exist
 
@@ -283,17 +293,46 @@ class RowCount(ValueRows):
             Product.uuid == ProductValue.product, super().document_text(comparison, operand)))
 
 
-COUNTABLE = {"STARTS WITH", "CONTAINS", "DOES NOT CONTAIN", "=", "!=", "IN", "<", "<=", ">", ">=", "BETWEEN",
-             "NOT BETWEEN", "NOT EMPTY"}
+TYPED_COLUMN = {"text": "text", "media": "text", "option": "text", "number": "number", "metric": "number",
+                "price": "number", "boolean": "boolean", "date": "date"}
+POSITIVE = {"STARTS WITH", "CONTAINS", "DOES NOT CONTAIN", "=", "!=", "IN", "<", "<=", ">", ">=", "BETWEEN",
+            "NOT BETWEEN", "NOT EMPTY"}
 
 
-def row_count(resolved, semantics):
-    """A query counting the products a one-criterion selection holds through the value index, or
-    None where rows are not products (multi-select options) or the operator is a negation."""
-    attribute, value = resolved.attribute, resolved.value
-    if resolved.operator not in COUNTABLE:
+def _rows(resolved, semantics, column=None):
+    """The RowCount query of a positive criterion (None for a negation: NOT IN, EMPTY)."""
+    if resolved.operator not in POSITIVE:
         return None
-    if attribute.type == "pim_catalog_multiselect" and not (resolved.operator == "IN" and len(set(value)) == 1):
+    build = OPERATORS[KIND_OF_TYPE[resolved.attribute.type]][resolved.operator][1]
+    return build(RowCount(resolved.attribute, resolved.locale, resolved.scope, column), resolved.value, semantics)
+
+
+def _one_row_per_product(resolved):
+    return resolved.attribute.type != "pim_catalog_multiselect" or (
+        resolved.operator == "IN" and len(set(resolved.value)) == 1)
+
+
+def row_count(resolved, semantics, total):
+    """The exact count of a one-criterion selection through the value index, or None. NOT IN and
+    EMPTY count by difference: the products with a value (REST's NOT IN: every product) less
+    those holding a listed option or text; every product less those with a value."""
+    kind = KIND_OF_TYPE[resolved.attribute.type]
+    if resolved.attribute.type == "pim_catalog_multiselect" and resolved.operator != "IN":
         return None
-    build = OPERATORS[KIND_OF_TYPE[attribute.type]][resolved.operator][1]
-    return build(RowCount(attribute, resolved.locale, resolved.scope), value, semantics)
+    if resolved.operator in POSITIVE:
+        return _rows(resolved, semantics).scalar() if _one_row_per_product(resolved) else None
+    rows = RowCount(resolved.attribute, resolved.locale, resolved.scope)
+    if resolved.operator == "NOT IN" and kind in ("text", "option"):
+        condition = (probed(ProductValue.text).in_(resolved.value) if kind == "option"
+                     else _any_text(rows, resolved.value))
+        holding = rows.exist(condition).scalar()
+        return (rows.exist().scalar() if semantics == CATALOG else total()) - holding
+    if resolved.operator == "EMPTY" and semantics == CATALOG:
+        return total() - rows.exist().scalar()
+    return None
+
+
+def driver(resolved, semantics, column):
+    """``column`` (the product, or a constant the index alone answers) of the rows a positive
+    criterion holds, read through the value index (a count driven by its rarest criterion), or None."""
+    return _rows(resolved, semantics, column)
