@@ -130,13 +130,16 @@ def count(access, selection, cap=COUNT_CAP, structure=None):
         exact = total() if not resolved else _index_count(resolved[0], semantics, total)
         if exact is not None:
             return Count(exact)
+    rarest = _rarest(resolved, semantics, cap or COUNT_CAP)
+    if rarest is not None:  # at most ``cap`` products to look at: count them exactly
+        others = [r for r in resolved if r is not rarest]
+        query = Product.select(SQL("1")).where(Product.uuid.in_(_driver(rarest, semantics)))
+        where = _where(access, others, Plan(semantics))
+        return Count((query.where(where) if where is not None else query).count())
     query = Product.select(SQL("1"))
     where = _where(access, resolved, Plan(semantics))
     if where is not None:
         query = query.where(where)
-    rarest = _rarest(resolved, semantics, cap or COUNT_CAP)
-    if rarest is not None:  # at most ``cap`` products to look at: count them exactly
-        return Count(query.where(Product.uuid.in_(rarest)).count())
     if cap is None:
         return Count(query.count())
     found = query.limit(cap + 1).count()  # counts the bounded subquery
@@ -190,8 +193,8 @@ def _driver(resolved, semantics, ids=True):
 
 
 def _rarest(resolved, semantics, cap):
-    """The driver of the criterion fewest products match, when at most ``cap`` do (counted up to
-    ``cap`` + 1 through its index), else None."""
+    """The criterion fewest products match, when at most ``cap`` do (counted up to ``cap`` + 1
+    through its index), else None."""
     best, fewest = None, cap + 1
     for criterion in resolved:
         rows = _driver(criterion, semantics, ids=False)
@@ -200,4 +203,4 @@ def _rarest(resolved, semantics, cap):
         found = rows.limit(fewest).count()
         if found < fewest:
             best, fewest = criterion, found
-    return _driver(best, semantics) if best is not None else None
+    return best

@@ -69,9 +69,15 @@ class ValueRows:
         """The document's text for this locale and scope, lower-cased, ``comparison`` (``= {}``,
         ``LIKE {} ESCAPE ...``) ``operand``: what decides past the 255 indexed characters.
 
+        Read from the row's product (not the outer query's): a walk of the catalog then reads a
+        product's row — which holds the document — only for the few texts the index cut.
         SQLite's lower() folds ASCII letters only, so past character 255 the comparison is
         case-insensitive for ASCII letters only.
         """
+        return fn.EXISTS(Product.select(SQL("1")).where(
+            Product.uuid == ProductValue.product, self._document_text(comparison, operand)))
+
+    def _document_text(self, comparison, operand):
         locale, scope = self.locale or None, self.scope or None
         if is_sqlite():
             return raw("EXISTS (SELECT 1 FROM json_each({}, {}) AS e WHERE json_extract(e.value, '$.locale') IS {}"
@@ -287,11 +293,6 @@ class RowCount(ValueRows):
 
     holding = exist
 
-    def document_text(self, comparison, operand):
-        """Read from the product's document only for the rows whose text the index cut."""
-        return fn.EXISTS(Product.select(SQL("1")).where(
-            Product.uuid == ProductValue.product, super().document_text(comparison, operand)))
-
 
 TYPED_COLUMN = {"text": "text", "media": "text", "option": "text", "number": "number", "metric": "number",
                 "price": "number", "boolean": "boolean", "date": "date"}
@@ -307,9 +308,17 @@ def _rows(resolved, semantics, column=None):
     return build(RowCount(resolved.attribute, resolved.locale, resolved.scope, column), resolved.value, semantics)
 
 
+MANY_ROWS = {"pim_catalog_multiselect", "pim_catalog_price_collection"}  # a row per option, per currency
+
+
 def _one_row_per_product(resolved):
-    return resolved.attribute.type != "pim_catalog_multiselect" or (
-        resolved.operator == "IN" and len(set(resolved.value)) == 1)
+    """Whether the criterion's rows are one per product: a multi-select's one-option IN, a price's
+    comparison (in its currency), any other type's criterion."""
+    if resolved.attribute.type == "pim_catalog_multiselect":
+        return resolved.operator == "IN" and len(set(resolved.value)) == 1
+    if resolved.attribute.type == "pim_catalog_price_collection":
+        return resolved.operator in COMPARISONS
+    return True
 
 
 def row_count(resolved, semantics, total):
@@ -317,10 +326,10 @@ def row_count(resolved, semantics, total):
     EMPTY count by difference: the products with a value (REST's NOT IN: every product) less
     those holding a listed option or text; every product less those with a value."""
     kind = KIND_OF_TYPE[resolved.attribute.type]
-    if resolved.attribute.type == "pim_catalog_multiselect" and resolved.operator != "IN":
-        return None
     if resolved.operator in POSITIVE:
         return _rows(resolved, semantics).scalar() if _one_row_per_product(resolved) else None
+    if resolved.attribute.type in MANY_ROWS:
+        return None
     rows = RowCount(resolved.attribute, resolved.locale, resolved.scope)
     if resolved.operator == "NOT IN" and kind in ("text", "option"):
         condition = (probed(ProductValue.text).in_(resolved.value) if kind == "option"
