@@ -17,7 +17,7 @@ from pimconnect.services.selection.model import CATALOG_CRITERIA, Problem, Resol
 from pimconnect.services.selection.sql import sql_text
 
 MAX_CRITERIA = 25
-SYSTEM_FIELDS = ("enabled", "family", "categories")
+SYSTEM_CRITERIA = ("enabled", "family", "categories")  # these three keys only (§4.1)
 SYSTEM_KEYS = ("field", "operator", "value")
 ALL_KEYS = ("field", "operator", "value", "scope", "locale")
 EMPTY_OPERATORS = ("EMPTY", "NOT EMPTY", "UNCLASSIFIED")
@@ -92,12 +92,12 @@ def _criterion(item, structure):
     if not isinstance(item, dict) or not isinstance(item.get("field"), str):
         return _problem("field.missing", "field")
     code = item["field"]
-    attribute = None if code in SYSTEM_FIELDS + ("completeness",) else structure.attribute(code)
+    attribute = None if code in SYSTEM_CRITERIA + ("completeness",) else structure.attribute(code)
     field = registry.PROPERTIES[code] if attribute is None and code in registry.PROPERTIES else \
         registry.field_of(code, attribute)
     if field is None or not registry.operators_for(field, CATALOG_CRITERIA):
         return _problem("field.invalid", "field")
-    keys = SYSTEM_KEYS if code in SYSTEM_FIELDS else ALL_KEYS
+    keys = SYSTEM_KEYS if code in SYSTEM_CRITERIA else ALL_KEYS
     problems = Problems(p for key in keys if key not in item for p in _problem("key.missing", key))
     problems += [p for key in item if key not in keys for p in _problem("key.unexpected", key)]
     if problems:

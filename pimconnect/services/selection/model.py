@@ -40,7 +40,10 @@ class Criterion:
 @dataclass
 class Selection:
     """Criteria AND-ed; an empty list selects every product. ``default_locale`` / ``default_scope``
-    fill criteria without their own (the REST ``search_locale`` / ``search_scope``)."""
+    fill criteria without their own (the REST ``search_locale`` / ``search_scope``).
+
+    ``criteria`` are Criterion objects, except in the catalog dialect: there they are the stored
+    JSON as is (a list of dicts, or whatever was stored), since its shape is validated too."""
 
     criteria: list
     dialect: str = REST_SEARCH

@@ -27,7 +27,6 @@ OPERATOR_LABELS = {
 # Where a channel (``scope``) or a locale applies to a field's criteria.
 NEVER, ATTRIBUTE, REQUIRED, DEFAULTED = "never", "when the attribute is scopable/localizable", "required", "defaulted"
 
-ALL_DIALECTS = frozenset({REST_SEARCH, CATALOG_CRITERIA, GRID_FILTERS})
 REST_ONLY = frozenset({REST_SEARCH})
 REST_AND_CATALOG = frozenset({REST_SEARCH, CATALOG_CRITERIA})
 
@@ -66,70 +65,56 @@ class Field:
         return found if found is not None and dialect in found.dialects else None
 
 
-def _ops(shapes, dialects=REST_ONLY, **overrides):
-    """{operator: Operation} from {operator: shape}; ``overrides`` maps an operator to its dialects."""
-    return {op: Operation(op, shape, overrides.get(op.replace(" ", "_"), dialects)) for op, shape in shapes.items()}
-
-
-def _merge(*tables):
-    merged = {}
-    for table in tables:
-        merged.update(table)
-    return merged
+def _property(code, label, shapes, check, build, catalog=(), grid=(), rest=True, channel=NEVER, locale=NEVER):
+    """A property's Field from {operator: value shape}: every operator is the REST search's (unless
+    ``rest`` is False); ``catalog`` and ``grid`` name those the other dialects offer too."""
+    def dialects(op):
+        return frozenset({REST_SEARCH} if rest else ()) | frozenset(
+            {CATALOG_CRITERIA} if op in catalog else ()) | frozenset({GRID_FILTERS} if op in grid else ())
+    operations = {op: Operation(op, shape, dialects(op)) for op, shape in shapes.items()}
+    return Field(code, label, operations, channel, locale, check, build)
 
 
 COMPARE = ("<", "<=", "=", "!=", ">=", ">")
 EMPTINESS = {"EMPTY": "none", "NOT EMPTY": "none"}
+MOMENTS = {"=": "moment", "!=": "moment", "<": "moment", ">": "moment", "BETWEEN": "moment_pair",
+           "NOT BETWEEN": "moment_pair", "SINCE LAST N DAYS": "days"}
+CATEGORIES = {"IN": "categories", "NOT IN": "categories", "IN CHILDREN": "categories", "NOT IN CHILDREN": "categories",
+              "IN OR UNCLASSIFIED": "categories", "UNCLASSIFIED": "none"}
+TEXT_OPERATORS = {"=": "string", "!=": "string", "STARTS WITH": "string", "CONTAINS": "string",
+                  "DOES NOT CONTAIN": "string"}
 
 PROPERTIES = {field.code: field for field in (
-    Field("uuid", "UUID", _ops({"IN": "uuids", "NOT IN": "uuids"}),
-          check=properties.check_uuid, build=properties.uuid_condition),
-    Field("identifier", "Identifier", _ops({"IN": "strings", "NOT IN": "strings", "=": "string", "!=": "string",
-                                            "STARTS WITH": "string", "CONTAINS": "string",
-                                            "DOES NOT CONTAIN": "string"}),
-          build=properties.identifier_condition),
-    Field("enabled", "Status", _ops({"=": "boolean", "!=": "boolean"}, ALL_DIALECTS),
-          check=properties.check_enabled, build=properties.enabled_condition),
-    Field("family", "Family", _merge(_ops({"IN": "families", "NOT IN": "families"}, REST_AND_CATALOG, IN=ALL_DIALECTS),
-                                     _ops(EMPTINESS, REST_AND_CATALOG)),
-          check=properties.check_family, build=properties.family_condition),
-    Field("groups", "Groups", _merge(_ops({"IN": "codes", "NOT IN": "codes"}), _ops(EMPTINESS)),
-          check=properties.check_groups, build=properties.groups_condition),
-    Field("categories", "Category", _merge(
-        _ops({"IN": "categories", "NOT IN": "categories", "IN CHILDREN": "categories",
-              "NOT IN CHILDREN": "categories", "IN OR UNCLASSIFIED": "categories"}, REST_AND_CATALOG,
-             IN_CHILDREN=ALL_DIALECTS),
-        _ops({"UNCLASSIFIED": "none"}, REST_AND_CATALOG)),
-          check=properties.check_categories, build=properties.categories_condition),
-    Field("completeness", "Completeness", _merge(
-        _ops({op: "percent" for op in COMPARE}, REST_ONLY,
-             **{"=": ALL_DIALECTS, "!=": REST_AND_CATALOG, "<": ALL_DIALECTS, ">": ALL_DIALECTS,
-                "<=": REST_ONLY | {GRID_FILTERS}, ">=": REST_ONLY | {GRID_FILTERS}}),
-        _ops({op: "percent" for op in properties.ON_ALL_LOCALES})),
-          channel=REQUIRED, locale=DEFAULTED, check=properties.check_completeness,
-          build=properties.completeness_condition),
-    Field("created", "Created", _ops({"=": "moment", "!=": "moment", "<": "moment", ">": "moment",
-                                      "BETWEEN": "moment_pair", "NOT BETWEEN": "moment_pair",
-                                      "SINCE LAST N DAYS": "days"}),
-          check=properties.check_moment, build=properties.moment_condition),
-    Field("updated", "Updated", _ops({"=": "moment", "!=": "moment", "<": "moment", ">": "moment",
-                                      "BETWEEN": "moment_pair", "NOT BETWEEN": "moment_pair",
-                                      "SINCE LAST N DAYS": "days"}),
-          check=properties.check_moment, build=properties.moment_condition),
-    Field("parent", "Parent", _merge(_ops({"=": "string", "IN": "codes"}), _ops(EMPTINESS)),
-          check=properties.check_parent, build=properties.parent_condition),
-    Field("quality_score", "Quality score", _ops({"IN": "scores"}), channel=REQUIRED, locale=REQUIRED,
-          check=properties.check_quality_score, build=properties.quality_score_condition),
-    # The grid's search box: identifier or label contains the text (not a REST nor catalog field).
-    Field("search", "Identifier or label", _ops({"CONTAINS": "string"}, frozenset({GRID_FILTERS})),
-          locale=DEFAULTED, check=properties.check_search, build=properties.search_condition),
+    _property("uuid", "UUID", {"IN": "uuids", "NOT IN": "uuids"}, properties.check_uuid, properties.uuid_condition),
+    # checked as its identifier attribute's value (validation), hence no check of its own
+    _property("identifier", "Identifier", {**TEXT_OPERATORS, "IN": "strings", "NOT IN": "strings"}, None,
+              properties.identifier_condition),
+    _property("enabled", "Status", {"=": "boolean", "!=": "boolean"}, properties.check_enabled,
+              properties.enabled_condition, catalog=("=", "!="), grid=("=",)),
+    _property("family", "Family", {"IN": "families", "NOT IN": "families", **EMPTINESS}, properties.check_family,
+              properties.family_condition, catalog=("IN", "NOT IN", "EMPTY", "NOT EMPTY"), grid=("IN",)),
+    _property("groups", "Groups", {"IN": "codes", "NOT IN": "codes", **EMPTINESS}, properties.check_groups,
+              properties.groups_condition),
+    _property("categories", "Category", CATEGORIES, properties.check_categories, properties.categories_condition,
+              catalog=tuple(CATEGORIES), grid=("IN CHILDREN",)),
+    _property("completeness", "Completeness", {**{op: "percent" for op in COMPARE},
+                                               **{op: "percent" for op in properties.ON_ALL_LOCALES}},
+              properties.check_completeness, properties.completeness_condition, catalog=("=", "!=", "<", ">"),
+              grid=("<", "<=", "=", ">=", ">"), channel=REQUIRED, locale=DEFAULTED),
+    _property("created", "Created", MOMENTS, properties.check_moment, properties.moment_condition),
+    _property("updated", "Updated", MOMENTS, properties.check_moment, properties.moment_condition),
+    _property("parent", "Parent", {"=": "string", "IN": "codes", **EMPTINESS}, properties.check_parent,
+              properties.parent_condition),
+    _property("quality_score", "Quality score", {"IN": "scores"}, properties.check_quality_score,
+              properties.quality_score_condition, channel=REQUIRED, locale=REQUIRED),
+    # The grid's search box: identifier or label contains the text (neither a REST nor a catalog field).
+    _property("search", "Identifier or label", {"CONTAINS": "string"}, properties.check_search,
+              properties.search_condition, rest=False, grid=("CONTAINS",), locale=DEFAULTED),
 )}
 
 SHAPES = {  # operator -> value shape, for each attribute kind (the REST search offers them all)
-    "text": {"STARTS WITH": "string", "CONTAINS": "string", "DOES NOT CONTAIN": "string", "=": "string",
-             "!=": "string", "IN": "strings", "NOT IN": "strings", **EMPTINESS},
-    "media": {"STARTS WITH": "string", "CONTAINS": "string", "DOES NOT CONTAIN": "string", "=": "string",
-              "!=": "string", **EMPTINESS},
+    "text": {**TEXT_OPERATORS, "IN": "strings", "NOT IN": "strings", **EMPTINESS},
+    "media": {**TEXT_OPERATORS, **EMPTINESS},
     "number": {**{op: "number" for op in COMPARE}, **EMPTINESS},
     "metric": {**{op: "metric" for op in COMPARE}, **EMPTINESS},
     "price": {**{op: "price" for op in COMPARE}, **EMPTINESS},
