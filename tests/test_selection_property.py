@@ -224,7 +224,7 @@ def criteria(draw, shop_uuids):
     return selection.Criterion(code, operation.operator, value, locale, scope, locales)
 
 
-@settings(max_examples=200, deadline=None, database=None,
+@settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())
