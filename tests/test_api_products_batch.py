@@ -143,7 +143,7 @@ def test_a_line_that_fails_in_the_database_is_refused_alone(api, catalog, monkey
     between them: simulated by a batch that believes every identifier free) is refused on its line;
     the other lines are written. On PostgreSQL, where the failure aborts the transaction, the batch
     is run again with a savepoint per line."""
-    from pimconnect.api import products as product_api
+    from pimconnect.api import product_writes as product_api
 
     make_product("hat")
     monkeypatch.setattr(product_api, "_identifier_holders", dict.fromkeys)

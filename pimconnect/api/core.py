@@ -72,7 +72,9 @@ def _unauthorized(message, error=None):
 
 
 def authenticate():
-    """The token and user of the request's bearer token, stored on ``g``; ApiError 401 otherwise."""
+    """The token and user of the request's bearer token, stored on ``g`` with the request's Access
+    (the token user's role permissions and, in EE, its grants); ApiError 401 otherwise."""
+    from pimconnect.services.access.access import Access
     from pimconnect.services.connections import tokens as api_tokens
 
     header = request.headers.get("Authorization", "")
@@ -84,12 +86,19 @@ def authenticate():
         raise _unauthorized(problem, "invalid_token")
     g.api_token = token
     g.api_user = token.user
-    g.api_permissions = permissions.user_permissions(token.user)
+    g.access = Access.of(token.user, permissions.user_permissions(token.user),
+                         enforce_grants=current_app.config["PIM_EDITION"] == "ee")
     return token
 
 
+def current_access():
+    """The Access of the request's bearer token (set by authenticate): what product readers are given."""
+    return g.access
+
+
 def api_can(code):
-    return code in g.get("api_permissions", frozenset())
+    access = g.get("access")
+    return access is not None and access.can(code)
 
 
 # --- headers ---------------------------------------------------------------------------------
