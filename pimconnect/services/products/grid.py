@@ -131,11 +131,12 @@ def _completeness_clause(filters, channel_id, locale_id):
     return fn.EXISTS(matching)
 
 
-def grid_query(filters, after=None, limit=PAGE_SIZE):
-    """The SELECT for one page (``limit + 1`` rows, to know whether a next page exists)."""
-    query = _filtered(Product.select(
+def grid_query(access, filters, after=None, limit=PAGE_SIZE):
+    """The SELECT for one page of the products ``access`` may see (``limit + 1`` rows, to know whether a
+    next page exists)."""
+    query = _filtered(access.restrict(Product.select(
         Product.uuid, Product.identifier, Product.enabled, Product.family, Product.values, Product.updated
-    ), filters)
+    )), filters)
     if after:
         query = query.where(Product.identifier > after)
     return query.order_by(Product.identifier).limit(limit + 1)
@@ -146,10 +147,12 @@ def grid_query(filters, after=None, limit=PAGE_SIZE):
 COUNT_CAP = 10_000
 
 
-def grid_total(filters, cap=COUNT_CAP):
-    """How many products match the filters, counted in the database up to ``cap`` (then ``cap + 1``)."""
+def grid_total(access, filters, cap=COUNT_CAP):
+    """How many products ``access`` may see match the filters, counted in the database up to ``cap``
+    (then ``cap + 1``)."""
     try:
-        return _filtered(Product.select(Product.uuid), filters).limit(cap + 1).count()  # counts the subquery
+        query = _filtered(access.restrict(Product.select(Product.uuid)), filters)
+        return query.limit(cap + 1).count()  # counts the subquery
     except _NoMatch:
         return 0
 
@@ -170,10 +173,11 @@ def _filtered(query, filters):
     return query
 
 
-def grid_page(filters, after=None, limit=PAGE_SIZE):
-    """One page of the grid: (rows, next_cursor); next_cursor is None on the last page."""
+def grid_page(access, filters, after=None, limit=PAGE_SIZE):
+    """One page of the grid (the products ``access`` may see): (rows, next_cursor); next_cursor is None
+    on the last page."""
     try:
-        products = list(grid_query(filters, after, limit))
+        products = list(grid_query(access, filters, after, limit))
     except _NoMatch:
         return [], None
     next_cursor = products[limit - 1].identifier if len(products) > limit else None
