@@ -3,8 +3,6 @@ write with its errors (§6.4), the batch upsert (§7), and the EE rules a write 
 import json
 import re
 
-from peewee import fn
-
 from pimconnect.api import limits
 from pimconnect.api.core import (
     MAX_BATCH_LINES,
@@ -19,6 +17,7 @@ from pimconnect.api.products import parse_uuid
 from pimconnect.db import write_txn
 from pimconnect.models import Category, Product, ProductCategory
 from pimconnect.services.access import product_permissions
+from pimconnect.services.access.access import category_tree
 from pimconnect.services.structure.rest.common import Refused, check_encodable
 from pimconnect.services.products.writes import (
     Replay,
@@ -33,9 +32,8 @@ from pimconnect.services.products.writes import (
 
 def _stored_categories(access, product):
     """The product's category codes; their trees join the reader's Access in the same query."""
-    tree = Category.alias("tree")
-    rows = list(ProductCategory.select(Category.code, tree.code).join(Category)
-                .join(tree, on=(fn.COALESCE(Category.root, Category.id) == tree.id))
+    tree, of_category = category_tree()
+    rows = list(ProductCategory.select(Category.code, tree.code).join(Category).join(tree, on=of_category)
                 .where(ProductCategory.product == product.uuid).tuples())
     access.tree_of.learn(rows)
     return [code for code, _tree in rows]

@@ -123,11 +123,16 @@ class Lookup:
         self.known.update(pairs)
 
 
+def category_tree(name="tree"):
+    """(alias, join condition) bringing a Category's tree: its root, or itself when it is a root."""
+    tree = Category.alias(name)
+    return tree, fn.COALESCE(Category.root, Category.id) == tree.id
+
+
 def _trees_of(category_codes):
-    tree = Category.alias("tree")
-    return (Category.select(Category.code, tree.code)
-            .join(tree, on=(fn.COALESCE(Category.root, Category.id) == tree.id))
-            .where(Category.code.in_(category_codes)).tuples())
+    tree, of_category = category_tree()
+    return Category.select(Category.code, tree.code).join(tree, on=of_category).where(
+        Category.code.in_(category_codes)).tuples()
 
 
 def _groups_of(attribute_codes):
@@ -186,10 +191,8 @@ class Access:
         viewable = [code for code, level in grants.trees.codes.items() if level]
         if not viewable:
             return ~fn.EXISTS(categorized)
-        tree = Category.alias("tree_root")
-        in_viewable_tree = (Category.select(Category.id)
-                            .join(tree, on=(fn.COALESCE(Category.root, Category.id) == tree.id))
-                            .where(tree.code.in_(viewable)))
+        tree, of_category = category_tree("tree_root")
+        in_viewable_tree = Category.select(Category.id).join(tree, on=of_category).where(tree.code.in_(viewable))
         return ~fn.EXISTS(categorized) | fn.EXISTS(categorized.where(ProductCategory.category.in_(in_viewable_tree)))
 
     def restrict(self, query):

@@ -2,6 +2,8 @@
 
 One query each for the attributes, the association types, the page's categories, the products its
 associations name, and (when asked) its completenesses and its options' labels — whatever the page size.
+For a restricted reader (EE) the attributes' and categories' queries also bring their groups and trees,
+so that its Access removes what it may not see without a query of its own.
 Rows come as plain tuples (ProductRow), not models, and each attribute's output rule is looked up
 once per page: a page of 100 products is mostly JSON decoding and encoding, not bookkeeping.
 """
@@ -11,8 +13,6 @@ import uuid as uuid_module
 from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-
-from peewee import fn
 
 from pimconnect.api.core import iso
 from pimconnect.models import (
@@ -29,6 +29,7 @@ from pimconnect.models import (
     ProductCompleteness,
 )
 from pimconnect.db import db
+from pimconnect.services.access.access import category_tree
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.values import MEDIA_TYPES
 
@@ -166,11 +167,11 @@ def _categories(uuids, access):
     trees = access.restricted
 
     def build():
-        tree = Category.alias("tree")
+        tree, of_category = category_tree()
         columns = (ProductCategory.product, Category.code) + ((tree.code,) if trees else ())
         query = ProductCategory.select(*columns).join(Category)
         if trees:
-            query = query.join(tree, on=(fn.COALESCE(Category.root, Category.id) == tree.id))
+            query = query.join(tree, on=of_category)
         return (query.where(ProductCategory.product.in_([uuid_module.UUID(int=n) for n in range(len(uuids))]))
                 .order_by(Category.code))
 
