@@ -153,6 +153,7 @@ class Access:
         self._enforce_grants = enforce_grants and user_id is not None
         self.tree_of = Lookup(_trees_of)  # category code -> its tree's code
         self.group_of = Lookup(_groups_of)  # attribute code -> its group's code
+        self._answers = {}  # (kind, code) -> whether the reader may see it (filter_document)
 
     @classmethod
     def of(cls, user, permissions, enforce_grants):
@@ -246,21 +247,35 @@ class Access:
 
     def filter_document(self, item):
         """Remove from a normalized product what the reader cannot see (values of hidden attribute groups
-        and locales, hidden categories); set its workflow status (§9.2). Unrestricted: unchanged."""
+        and locales, hidden categories); set its workflow status (§9.2). Unrestricted: unchanged.
+
+        Each attribute's, locale's and category's answer is remembered: a page of 100 products asks
+        about the same few dozen codes thousands of times."""
         if self.grants is None:
             return item
-        all_categories = item.get("categories") or []
-        level = self.product_level(all_categories)
-        item["categories"] = [code for code in all_categories if self.can_view_category(code)]
-        groups = self.group_of.get(list(item.get("values") or {}))
+        categories = item.get("categories") or []
+        level = self.product_level(categories)
+        item["categories"] = [code for code in categories if self._seen("category", code, self.can_view_category)]
         values = {}
         for attribute, entries in (item.get("values") or {}).items():
-            if not self.can_view_attribute_group(groups.get(attribute)):
+            if not self._seen("attribute", attribute, self._can_view_attribute):
                 continue
-            kept = [entry for entry in entries if entry.get("locale") is None or self.can_view_locale(entry["locale"])]
+            kept = [entry for entry in entries if entry.get("locale") is None
+                    or self._seen("locale", entry["locale"], self.can_view_locale)]
             if kept:
                 values[attribute] = kept
         item["values"] = values
         if "metadata" in item:
             item["metadata"] = {"workflow_status": WORKFLOW_STATUS.get(level, "read_only")}
         return item
+
+    def _can_view_attribute(self, code):
+        return self.can_view_attribute_group(self.group_of.get([code]).get(code))
+
+    def _seen(self, kind, code, decide):
+        """``decide(code)``, remembered for this request."""
+        key = (kind, code)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = decide(code)
+        return answer
