@@ -11,7 +11,10 @@ import copy
 from flask import jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.core import COLLECTION_TYPE, MAX_BATCH_LINES, MAX_LIMIT, base_url, public_api_view
+from pimconnect.api.bodies import COLLECTION_TYPE, MAX_BATCH_LINES
+from pimconnect.api.core import public_api_view
+from pimconnect.api.params import MAX_LIMIT
+from pimconnect.api.responses import base_url
 
 V1 = "/api/rest/v1"
 

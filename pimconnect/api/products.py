@@ -12,24 +12,17 @@ from flask import current_app, g, jsonify, request
 from peewee import JOIN, fn
 
 from pimconnect.api import limits
-from pimconnect.api.core import (
-    MAX_BATCH_LINES,
-    MAX_LINE_LENGTH,
-    ApiError,
-    base_url,
-    collection_patch,
-    documented,
-    json_object_body,
-    offset_page,
+from pimconnect.api.bodies import MAX_BATCH_LINES, MAX_LINE_LENGTH, collection_patch, json_object_body
+from pimconnect.api.core import ApiError, documented, validation_failed
+from pimconnect.api.params import (
     parse_flag,
     parse_limit,
     parse_page,
     parse_pagination_type,
     parse_search,
     parse_with_count,
-    search_after_page,
-    validation_failed,
 )
+from pimconnect.api.responses import base_url, offset_page, search_after_page
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
 from pimconnect.services.structure.rest.common import Refused, check_encodable
 from pimconnect.services.products import bulk as product_bulk

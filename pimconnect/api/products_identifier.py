@@ -1,15 +1,9 @@
 """Products by identifier (the legacy /products endpoints clients still use): ``identifier`` at the
 root instead of ``uuid``, associated products named by identifier; otherwise as products-uuid."""
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    COLLECTION_TYPE,
-    ApiError,
-    DOC_BASE,
-    api_view,
-    created,
-    no_content,
-    updated,
-)
+from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.core import DOC_BASE, ApiError, api_view
+from pimconnect.api.responses import created, no_content, updated
 from pimconnect.api.products import (
     PRODUCTS,
     batch,

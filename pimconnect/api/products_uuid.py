@@ -5,16 +5,9 @@ from flask import request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    COLLECTION_TYPE,
-    ApiError,
-    api_view,
-    created,
-    documented,
-    no_content,
-    updated,
-    validation_failed,
-)
+from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.core import ApiError, api_view, documented, validation_failed
+from pimconnect.api.responses import created, no_content, updated
 from pimconnect.api.products import (
     PRODUCTS_UUID,
     batch,
