@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import AttributeOption, Attribute, ProductValue
-from pimconnect.services.structure import attributes as structure_attributes
+from pimconnect.services.errors import Invalid
+from pimconnect.services.structure import attribute_options
 from pimconnect.services.products.writes import ValidationFailed, save_product
 
 ROUNDS = 15
@@ -62,10 +63,10 @@ def test_deleting_an_option_while_a_product_is_saved_with_it_leaves_no_dangling_
 
         def delete():
             option = AttributeOption.get_or_none(AttributeOption.attribute == color.id, AttributeOption.code == code)
-            structure_attributes.delete_option(option)
+            attribute_options.delete_option(option)
 
         results = _in_threads(catalog, [save, delete])
-        assert all(isinstance(r, (ValidationFailed, structure_attributes.Invalid)) or not isinstance(r, Exception)
+        assert all(isinstance(r, (ValidationFailed, Invalid)) or not isinstance(r, Exception)
                    for r in results), results
         with catalog.app_context(), db.connection_context():
             option_left = AttributeOption.select().where(AttributeOption.attribute == color.id,
