@@ -10,8 +10,9 @@ from pimconnect.api.products import find, parse_uuid, read_json
 from pimconnect.api.responses import absolute, created, offset_page, with_self_link
 from pimconnect.db import page_rows
 from pimconnect.models import Attribute, MediaFile
+from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.media import Upload, content_disposition, etag_of, save_with_uploads, served_type
-from pimconnect.services.products.writes import StaleProduct, ValidationFailed
+from pimconnect.services.products.writes import StaleProduct
 from pimconnect.services.products.values import MEDIA_TYPES, Structure, check_context
 
 MEDIA_FILES = "/api/rest/v1/media-files"

@@ -22,9 +22,8 @@ from pimconnect.api.core import ApiError, api_view, documented, not_found, unsup
 from pimconnect.api.params import parse_limit, parse_page, parse_pagination_type, parse_search, parse_with_count
 from pimconnect.api.responses import created, offset_page, updated, with_self_link
 from pimconnect.db import page_rows
-from pimconnect.services.errors import Invalid
+from pimconnect.services.errors import Invalid, ValidationFailed
 from pimconnect.services.products.values import php_type
-from pimconnect.services.products.writes import ValidationFailed
 from pimconnect.services.structure.rest.common import BodyError, Refused, is_storable, parse_atom, php_string
 
 V1 = "/api/rest/v1"

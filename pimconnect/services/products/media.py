@@ -17,6 +17,7 @@ from peewee import IntegrityError
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import MediaFile
+from pimconnect.services.errors import ValidationFailed
 
 # Akeneo's max_file_size is in MB; like the request limit (MAX_CONTENT_LENGTH), a MB is 1024 × 1024 bytes.
 MB = 1024 * 1024
@@ -190,7 +191,7 @@ def save_with_uploads(data, product, uploads, expected_version=None):
     and is reported like any other value error, together with save_product's own errors; on any
     error the transaction rolls back, so no MediaFile is left without the product save it came with.
     """
-    from pimconnect.services.products.writes import ValidationFailed, save_product
+    from pimconnect.services.products.writes import save_product
 
     values = dict(data.get("values") or {})
     errors = []

@@ -16,7 +16,7 @@ from peewee import IntegrityError
 from pimconnect.db import write_txn
 from pimconnect.models import Locale
 from pimconnect.services.documents import json_strings
-from pimconnect.services.products.writes import ValidationFailed
+from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.values import php_type
 
 BLANK = "This value should not be blank."
