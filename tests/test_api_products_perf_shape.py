@@ -8,7 +8,8 @@ import pytest
 from pimconnect.db import db, is_sqlite
 from pimconnect.models import Product, ProductCategory, ProductCompleteness, ProductValue
 from pimconnect.services.products.writes import save_product
-from pimconnect.services.products.values import Structure, index_rows
+from pimconnect.services.products.values import index_rows
+from pimconnect.services.structure.snapshot import Structure
 from pimconnect.services.products.completeness import completeness_rows
 from tests.factories import make_product
 from tests.test_api_attributes import counted_queries

@@ -6,7 +6,8 @@ import pytest
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, MediaFile, ProductValue
 from pimconnect.services.products.writes import ValidationFailed, save_product
-from pimconnect.services.products.values import Structure, index_rows, to_standard
+from pimconnect.services.products.values import index_rows, to_standard
+from pimconnect.services.structure.snapshot import Structure
 
 
 def v(data, locale=None, scope=None):

@@ -13,7 +13,8 @@ from pimconnect.models import Attribute, MediaFile
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.media import Upload, content_disposition, etag_of, save_with_uploads, served_type
 from pimconnect.services.products.writes import StaleProduct
-from pimconnect.services.products.values import MEDIA_TYPES, Structure, check_context
+from pimconnect.services.products.values import MEDIA_TYPES, check_context
+from pimconnect.services.structure.snapshot import Structure
 
 MEDIA_FILES = "/api/rest/v1/media-files"
 Slot = namedtuple("Slot", "attribute locale scope")  # what save_with_uploads needs of a product-page field

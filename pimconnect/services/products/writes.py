@@ -14,7 +14,8 @@ from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products import completeness
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.validation import plan_write
-from pimconnect.services.products.values import OPTIONS_LOCK, Structure, index_rows
+from pimconnect.services.products.values import OPTIONS_LOCK, index_rows
+from pimconnect.services.structure.snapshot import Structure
 
 completeness_for = completeness.completeness_for
 
