@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/access.py [--sizes 10000] [--categories 2000] [--database-url postgresql://…] [--runs 30]
 
-Two API connections read the same catalog through the Flask test client: one in the group "All"
+Two API connections read the same products through the Flask test client: one in the group "All"
 (sees everything) and one whose only group views the master and ecommerce trees, every locale and every
 attribute group — the shape of a connected app's grants. For the list (10 and 100 items, page and
 search_after) and a single product, it prints the SQL statements per request and the median time.
-``--categories`` adds that many categories to the print tree, as a large catalog structure has them
+``--categories`` adds that many categories to the print tree, as a large structure has them
 (before the Access, a restricted reader read every category and attribute on every request).
 Runs on a temporary SQLite file (and a temporary PostgreSQL schema with ``--database-url``); the same
 script runs on an older checkout for the "before" figures. It never asserts: it reports.
@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bench.harness import build_app, grow_catalog, median_ms, sqlite_url  # noqa: E402
+from bench.harness import build_app, grow_products, median_ms, sqlite_url  # noqa: E402
 from pimconnect import permissions  # noqa: E402
 from pimconnect.db import db, temporary_postgres_schema, write_txn  # noqa: E402
 
@@ -132,7 +132,7 @@ def run_backend(label, url, sizes, runs, categories):
     tokens = {"unrestricted": token(client, everything), "restricted": token(client, restricted)}
     for size in sizes:
         with app.app_context():
-            grow_catalog(size)
+            grow_products(size)
             identifier, count = visible_identifier(), category_count()
         print(f"== {label}, {size} products, {count} categories ==")
         results = {reader: measure(client, bearer, runs, identifier) for reader, bearer in tokens.items()}
@@ -163,7 +163,7 @@ def main(argv=None):
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000", help="comma-separated catalog sizes, ascending")
+    parser.add_argument("--sizes", default="10000", help="comma-separated product counts, ascending")
     parser.add_argument("--categories", type=int, default=2000, help="categories added to the print tree")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
     parser.add_argument("--runs", type=int, default=30, help="timed requests per figure")

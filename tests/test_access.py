@@ -117,7 +117,7 @@ def test_a_restricted_apps_page_costs_what_an_unrestricted_one_does(app_api, api
         assert counts[0] == counts[1] <= 7, (path, counts)
 
 
-def test_the_web_ui_applies_role_permissions_only_as_before(catalog, app):
+def test_the_web_ui_applies_role_permissions_only_as_before(seeded_app, app):
     """A user outside every group (no EE grant) still sees every product in the UI: the rule is unchanged."""
     make_product("classified", categories=["master_shirts"])
     limited = login_with(app, ["pim_enrich_product_index"])

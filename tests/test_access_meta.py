@@ -22,14 +22,14 @@ NOT_READERS = {
     "pimconnect.api.products:find_to_write": "the stored product a write names; its rules answer for hidden ones",
     "pimconnect.api.product_writes:_existing_uuids": "which uuids a batch's lines name exist (create or update)",
     "pimconnect.api.product_writes:_identifier_holders": "which identifiers a batch's lines send are taken",
-    # Product writes (services/products/writes.py): uniqueness over every product, associations' targets,
-    # the row a write just stored.
-    "pimconnect.services.products.writes:_identifier_taken": "uniqueness of an identifier, over every product",
+    # Product writes (services/products/: validation, associations, writes): uniqueness over every
+    # product, associations' targets, the row a write just stored.
+    "pimconnect.services.products.validation:_identifier_taken": "uniqueness of an identifier, over every product",
     "pimconnect.services.products.writes:_uuid_taken": "uniqueness of a uuid, over every product",
-    "pimconnect.services.products.writes:_associated_products": "an association's targets exist",
+    "pimconnect.services.products.associations:_associated_products": "an association's targets exist",
     "pimconnect.services.products.writes:_write_row": "the row a write just stored",
     "pimconnect.services.products.writes:save_product": "the row a stale write finds again",
-    # Completeness jobs recompute every product of a family or of the catalog.
+    # Completeness jobs recompute every product of a family, or every product.
     "pimconnect.services.products.completeness:recompute_chunk": "maintenance job: a chunk of products",
     "pimconnect.services.products.completeness:_job_total": "maintenance job: its size",
     "pimconnect.services.products.completeness:enqueue_recompute_all": "maintenance job: anything to do?",
@@ -37,9 +37,9 @@ NOT_READERS = {
     # The structure: a family in use cannot be deleted; ``has_products`` is a property of the family.
     "pimconnect.services.structure.families:delete_family": "a family any product uses cannot be deleted",
     "pimconnect.api.families:_has_products": "a property of the family (has_products), whoever reads it",
-    # The demo catalog and the benchmarks' generator write products.
+    # The demo products and the benchmarks' generator write products.
     "pimconnect.services.demo.generator:_next_number": "generator: the last generated identifier",
-    "pimconnect.services.demo.generator:demo_products": "seeding the demo catalog",
+    "pimconnect.services.demo.generator:demo_products": "seeding the demo products",
     # The REST search compiler's planner counts (at most FEW + 1) matches of one criterion to choose a
     # plan on SQLite; no row reaches anybody (the selection engine takes this over).
     "pimconnect.api.product_search:_on_column": "planner probe: a bounded count, no rows returned",

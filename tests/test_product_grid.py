@@ -19,7 +19,7 @@ EVERYTHING = Access.unrestricted()  # the grid's reader: these tests are about f
 
 
 @pytest.fixture
-def products(catalog, conn):
+def products(seeded_app, conn):
     """A small catalog covering every filter."""
     make("hat-straw", "hats", ["master_hats"], name="Straw hat")
     make("hat-felt", "hats", ["master_hats", "ecommerce_summer_hats"], enabled=False, name="Felt fedora")
@@ -101,7 +101,7 @@ def test_rows_show_label_family_and_status(products):
     assert grid_page(EVERYTHING, GridFilters(locale="fr_FR"))[0][2]["label"] == "hat-straw"
 
 
-def test_keyset_pagination_has_no_duplicates_or_gaps(catalog, conn):
+def test_keyset_pagination_has_no_duplicates_or_gaps(seeded_app, conn):
     """Walking the pages with the cursor returns every product exactly once, in order."""
     for i in range(12):
         make(f"p-{i:02d}", "bags" if i % 2 else None)
@@ -119,7 +119,7 @@ def test_keyset_pagination_has_no_duplicates_or_gaps(catalog, conn):
     assert [r["identifier"] for r in odd + rest] == [f"p-{i:02d}" for i in range(1, 12, 2)] and end is None
 
 
-def test_parse_filters_ignores_bad_values(catalog):
+def test_parse_filters_ignores_bad_values(seeded_app):
     """Unknown operators, out-of-range percentages and odd enabled values mean "no filter"."""
     filters = parse_filters({"completeness_op": "DROP", "completeness": "50", "enabled": "maybe"}, "fr_FR", "print")
     assert (filters.completeness_op, filters.completeness, filters.enabled) == ("", None, "")

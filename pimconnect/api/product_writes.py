@@ -4,28 +4,16 @@ import json
 import re
 
 from pimconnect.api import limits
-from pimconnect.api.core import (
-    MAX_BATCH_LINES,
-    MAX_LINE_LENGTH,
-    ApiError,
-    collection_patch,
-    documented,
-    json_object_body,
-    validation_failed,
-)
+from pimconnect.api.bodies import MAX_BATCH_LINES, MAX_LINE_LENGTH, collection_patch, json_object_body
+from pimconnect.api.core import ApiError, documented, validation_failed
 from pimconnect.api.products import parse_uuid
 from pimconnect.db import write_txn
 from pimconnect.models import Category, Product, ProductCategory
 from pimconnect.services.access import product_permissions
 from pimconnect.services.access.access import category_tree
+from pimconnect.services.errors import ValidationFailed
+from pimconnect.services.products.writes import Replay, StaleProduct, save_product, shared_structure
 from pimconnect.services.structure.rest.common import Refused, check_encodable
-from pimconnect.services.products.writes import (
-    Replay,
-    StaleProduct,
-    ValidationFailed,
-    save_product,
-    shared_structure,
-)
 
 
 # --- EE permissions (§9.3): what the reader may change ---------------------------------------

@@ -10,18 +10,16 @@ from urllib.parse import quote
 from flask import current_app, jsonify, request
 from peewee import JOIN, fn
 
-from pimconnect.api.core import (
-    ApiError,
-    base_url,
-    offset_page,
+from pimconnect.api.core import ApiError
+from pimconnect.api.params import (
     parse_flag,
     parse_limit,
     parse_page,
     parse_pagination_type,
     parse_search,
     parse_with_count,
-    search_after_page,
 )
+from pimconnect.api.responses import base_url, offset_page, search_after_page
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.rest import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of

@@ -3,16 +3,8 @@ root instead of ``uuid``, associated products named by identifier; otherwise as 
 from functools import partial
 
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    COLLECTION_TYPE,
-    ApiError,
-    DOC_BASE,
-    api_view,
-    created,
-    current_access,
-    no_content,
-    updated,
-)
+from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.core import DOC_BASE, ApiError, api_view, current_access
 from pimconnect.api.product_writes import batch, check_deletable, read_body, write
 from pimconnect.api.products import (
     PRODUCTS,
@@ -24,6 +16,7 @@ from pimconnect.api.products import (
     product_response,
     same_uuid,
 )
+from pimconnect.api.responses import created, no_content, updated
 from pimconnect.services.products.writes import delete_product
 
 NO_IDENTIFIER = ("Validation failed. The identifier field is required for this endpoint. If you want to manipulate "

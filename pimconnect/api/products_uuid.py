@@ -6,17 +6,8 @@ from flask import request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    COLLECTION_TYPE,
-    ApiError,
-    api_view,
-    created,
-    current_access,
-    documented,
-    no_content,
-    updated,
-    validation_failed,
-)
+from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.core import ApiError, api_view, current_access, documented, validation_failed
 from pimconnect.api.product_writes import batch, check_deletable, read_body, write
 from pimconnect.api.products import (
     PRODUCTS_UUID,
@@ -28,6 +19,7 @@ from pimconnect.api.products import (
     product_response,
     same_uuid,
 )
+from pimconnect.api.responses import created, no_content, updated
 from pimconnect.services.products.writes import delete_product
 
 IDENTIFIER_REFUSED = 'Property "identifier" does not exist.'  # the identifier lives in values here (§6.2)

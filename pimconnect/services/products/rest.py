@@ -14,7 +14,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pimconnect.api.core import iso
+from pimconnect.services.documents import iso
 from pimconnect.models import (
     AssociationType,
     Attribute,
