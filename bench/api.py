@@ -29,7 +29,7 @@ sys.path.insert(0, ROOT)
 
 import requests  # noqa: E402
 
-from bench.catalog import build_app, sqlite_url  # noqa: E402
+from bench.harness import build_app, sqlite_url  # noqa: E402
 from pimconnect.db import db, temporary_postgres_schema  # noqa: E402
 from tests.live_api import live_api  # noqa: E402
 
@@ -255,7 +255,7 @@ def run_backend(label, url, count, large, runs, with_profile):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=10000, help="products created through the API")
-    parser.add_argument("--large", type=int, default=100000, help="catalog size for the second page measure")
+    parser.add_argument("--large", type=int, default=100000, help="product count for the second page measure")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per page measure")
     parser.add_argument("--profile", action="store_true", help="print the server's hot spots (cProfile)")

@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: a migrated app on a temporary database, growing its catalog,
+"""What the benchmark scripts share: a migrated app on a temporary database, growing its products,
 timing, query plans, and the command line that runs a benchmark on SQLite and, optionally, PostgreSQL.
 
 Imported by the scripts once they put the repository on ``sys.path``.
@@ -35,8 +35,8 @@ def build_app(url):
     return app
 
 
-def grow_catalog(size):
-    """Generate the products that bring the catalog to ``size``: (how many, products per second or NaN).
+def grow_products(size):
+    """Generate the products that bring their number to ``size``: (how many, products per second or NaN).
 
     ``generate()`` refreshes the planner's statistics after the load (see refresh_statistics)."""
     from pimconnect.models import Product
@@ -70,7 +70,7 @@ def run_everywhere(run_backend, description, sizes, runs, runs_help, argv=None):
     ``run_backend(label, url, sizes, runs)`` on a temporary SQLite file, then on a temporary PostgreSQL
     schema when a database URL is given."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--sizes", default=sizes, help="comma-separated catalog sizes, ascending")
+    parser.add_argument("--sizes", default=sizes, help="comma-separated product counts, ascending")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (a temporary schema)")
     parser.add_argument("--runs", type=int, default=runs, help=runs_help)
     args = parser.parse_args(argv)

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/search_plans.py [--sizes 5000,50000] [--database-url postgresql://…] [--runs 5]
 
-For each catalog size (demo structure + generated products, on a temporary SQLite file and, with
+For each size (demo structure + generated products, on a temporary SQLite file and, with
 ``--database-url``, a temporary PostgreSQL schema) it prints, for every search shape, the median
 time of the page query, and the query plan at the largest size. It never asserts: a shape whose
-time grows with the catalog shows it ("grows" beside a ratio above 2×), and its plan says why.
+time grows with the products shows it ("grows" beside a ratio above 2×), and its plan says why.
 Rare matches (an unclassified product, a selective EMPTY) are expected to grow: the page has to
 read until it finds 100 matches.
 """
@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bench.harness import build_app, grow_catalog, median_ms, query_plan, run_everywhere  # noqa: E402
+from bench.harness import build_app, grow_products, median_ms, query_plan, run_everywhere  # noqa: E402
 from pimconnect.db import db  # noqa: E402
 
 EN, EN_ECOMMERCE = {"locale": "en_US"}, {"locale": "en_US", "scope": "ecommerce"}
@@ -73,7 +73,7 @@ def run_backend(label, url, sizes, runs):
     build_app(url)
     times = {}
     for size in sizes:
-        grow_catalog(size)
+        grow_products(size)
         with db.connection_context():
             times[size] = {name: median_ms(lambda s=search: list(page_query(s)), runs)
                            for name, search in SHAPES.items()}

@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bench.harness import build_app, grow_catalog, median_ms, query_plan, run_everywhere  # noqa: E402
+from bench.harness import build_app, grow_products, median_ms, query_plan, run_everywhere  # noqa: E402
 from pimconnect.db import db, is_sqlite  # noqa: E402
 
 PAGE_TARGET_MS, COUNT_TARGET_MS, PAGE_RATIO = 5.0, 50.0, 1.5
@@ -84,7 +84,7 @@ def run_backend(label, url, sizes, runs):
     build_app(url)
     pages, counts, answers = {}, {}, {}
     for size in sizes:
-        missing, rate = grow_catalog(size)
+        missing, rate = grow_products(size)
         print(f"{size:>8} products (generated {missing} at {rate:,.0f}/s)")
         with db.connection_context():
             for name, criteria in SHAPES.items():

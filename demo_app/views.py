@@ -99,12 +99,12 @@ def index():
         return render_template("index.html", connection=None, elsewhere=storage.latest_connection(), user=None,
                                channels=None, products=None, errors={}, expected_pim=expected_pim)
     user = storage.user(pim_url, session["sub"]) if session.get("sub") else None
-    channels, products, errors = _read_catalog(connection)
+    channels, products, errors = _read_channels_and_products(connection)
     return render_template("index.html", connection=connection, elsewhere=None, user=user, channels=channels,
                            products=products, errors=errors, expected_pim=expected_pim)
 
 
-def _read_catalog(connection):
+def _read_channels_and_products(connection):
     """The channels and a first page of products, each with its own polite error."""
     timeout, errors = current_app.config["DEMO_APP_HTTP_TIMEOUT"], {}
     channels = products = None

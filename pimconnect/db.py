@@ -1,4 +1,4 @@
-"""The one database object, the base model and the write-transaction helper."""
+"""The one database object, the base model, the write-transaction helper and offset pages of a query."""
 import contextlib
 import weakref
 from urllib.parse import parse_qs, unquote, urlparse
@@ -174,3 +174,12 @@ def init_app(app):
     def _close(exc):
         if not db.is_closed():
             db.close()
+
+
+MAX_OFFSET = 2 ** 62  # databases take 64-bit OFFSETs: no page starts beyond it (nor holds anything)
+
+
+def page_rows(query, page, limit):
+    """The rows of one offset page; a page past any possible offset is empty, not a database error."""
+    offset = (page - 1) * limit
+    return list(query.limit(limit).offset(offset)) if offset < MAX_OFFSET else []

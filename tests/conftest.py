@@ -31,7 +31,7 @@ def fresh_database_url(directory):
 
 
 def pytest_sessionstart(session):
-    """Before a PostgreSQL run (once, not in each xdist worker): compact the catalog earlier runs bloated."""
+    """Before a PostgreSQL run (once, not in each xdist worker): compact the system catalog (pg_catalog) earlier runs bloated."""
     if PG_URL and not hasattr(session.config, "workerinput"):
         compact_catalog(PG_URL)
 
@@ -55,8 +55,8 @@ def make_test_config(database_url, **overrides):
     return config
 
 
-def seed_catalog():
-    """What ``catalog`` adds to a migrated database: the demo structure, users admin and julia."""
+def seed_structure_and_users():
+    """What ``seeded_app`` adds to a migrated database: the demo structure, users admin and julia."""
     from pimconnect.services.demo import seed as demo
 
     with db.connection_context():
@@ -77,7 +77,7 @@ class Session:
         self.goldens.seal(MIGRATED)
         self.app.config["DATABASE_URL"] = self.goldens.golden_url(SEEDED, source=MIGRATED)
         bind(self.app)
-        seed_catalog()
+        seed_structure_and_users()
         self.goldens.seal(SEEDED)
         self.config = copy.deepcopy(dict(self.app.config))
         self.filled = {}  # database URL -> the golden it was copied from (None: empty)
@@ -119,9 +119,9 @@ def pim_session(tmp_path_factory):
 
 
 def golden_for(request):
-    """Which golden this test's database starts as: seeded if it uses ``catalog``, migrated if ``app``."""
+    """Which golden this test's database starts as: seeded if it uses ``seeded_app``, migrated if ``app``."""
     names = request.fixturenames
-    return SEEDED if "catalog" in names else MIGRATED if "app" in names else None
+    return SEEDED if "seeded_app" in names else MIGRATED if "app" in names else None
 
 
 @pytest.fixture
@@ -158,20 +158,20 @@ def conn(app):
 
 
 @pytest.fixture
-def ctx(catalog):
-    """An app context on the demo catalog with the database connected, for the test's own reads and writes."""
-    with catalog.app_context():
+def ctx(seeded_app):
+    """An app context on the demo structure with the database connected, for the test's own reads and writes."""
+    with seeded_app.app_context():
         db.connect(reuse_if_open=True)
-        yield catalog
+        yield seeded_app
         if not db.is_closed():
             db.close()
 
 
 @pytest.fixture
-def catalog(app, pim_session):
-    """The demo catalog structure with users admin and julia, but no products."""
+def seeded_app(app, pim_session):
+    """The app on a database seeded with the demo structure and users admin and julia, but no products."""
     if pim_session.filled.get(app.config["DATABASE_URL"]) != SEEDED:
-        seed_catalog()
+        seed_structure_and_users()
     return app
 
 
@@ -220,7 +220,7 @@ def auth(client):
 
 
 @pytest.fixture
-def admin(catalog, auth):
+def admin(seeded_app, auth):
     """A client logged in as admin (every permission)."""
     response = auth.login("admin")
     assert response.status_code == 303
@@ -228,7 +228,7 @@ def admin(catalog, auth):
 
 
 @pytest.fixture
-def julia(catalog, client):
+def julia(seeded_app, client):
     """A client logged in as julia (catalog manager, no apps permissions)."""
     other = Auth(client)
     assert other.login("julia").status_code == 303
@@ -302,12 +302,12 @@ def password_grant(client, credentials):
 
 
 @pytest.fixture
-def api_as(catalog, client):
+def api_as(seeded_app, client):
     """A factory: ``api_as(acls)`` is an Api whose connection role holds exactly ``acls``."""
     counter = iter(range(1, 1000))
 
     def make(acls=None, code=None):
-        with catalog.app_context(), db.connection_context():
+        with seeded_app.app_context(), db.connection_context():
             _connection, credentials = make_connection(code or f"conn{next(counter)}", acls)
         response = password_grant(client, credentials)
         assert response.status_code == 200, response.get_json()

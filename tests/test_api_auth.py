@@ -13,8 +13,8 @@ TOKEN = "/api/oauth/v1/token"
 
 
 @pytest.fixture
-def creds(catalog):
-    with catalog.app_context(), db.connection_context():
+def creds(seeded_app):
+    with seeded_app.app_context(), db.connection_context():
         return make_connection("erp")[1]
 
 
@@ -155,11 +155,11 @@ def test_disabled_user_token_is_invalid(api, conn):
     assert api.get("/api/rest/v1/locales").status_code == 401
 
 
-def test_root_and_system_information_are_public(client, catalog):
+def test_root_and_system_information_are_public(client, seeded_app):
     root = client.get("/api/rest/v1").get_json()
     assert root["authentication"] == {"fos_oauth_server_token": {"route": "/api/oauth/v1/token", "methods": ["POST"]}}
     assert client.get("/api/rest/v1/system-information").get_json() == {"version": "7.0.0", "edition": "EE"}
 
 
-def test_other_api_versions_are_404(client, catalog):
+def test_other_api_versions_are_404(client, seeded_app):
     assert client.get("/api/rest/v2/products").status_code == 404

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from pimconnect import create_app, migrate
 from pimconnect.api import openapi
-from pimconnect.api.core import COLLECTION_TYPE
+from pimconnect.api.bodies import COLLECTION_TYPE
 from pimconnect.db import db
 from tests.conftest import fresh_database_url, make_test_config
 from tests.live_api import live_api

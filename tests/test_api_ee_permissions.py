@@ -29,22 +29,22 @@ def _levels(kind, **levels):
 
 
 @pytest.fixture
-def app_api(api, catalog, client, conn):
+def app_api(api, seeded_app, client, conn):
     """Products written by an unrestricted connection, then an app that owns the master tree, views the
     ecommerce tree, edits en_US, views fr_FR, edits the ecommerce group and views ERP (nothing else)."""
     for identifier, categories in PRODUCTS.items():
         answer = api.patch(f"{URL}/{identifier}", json={"identifier": identifier, "family": "hats",
                                                           "categories": categories, "values": VALUES})
         assert answer.status_code == 201, answer.get_json()
-    app_id, _ = register_listing(catalog, "Restricted App")
-    connect_code(catalog, app_id, ["delete_products"])
-    with catalog.app_context():
+    app_id, _ = register_listing(seeded_app, "Restricted App")
+    connect_code(seeded_app, app_id, ["delete_products"])
+    with seeded_app.app_context():
         group_permissions.save(ConnectedApp.get_by_id(app_id).user_group_id, {
             "category": _levels("category", own=["master"], edit=["master"], view=["master", "ecommerce"]),
             "locale": _levels("locale", edit=["en_US"], view=["en_US", "fr_FR"]),
             "attribute_group": _levels("attribute_group", edit=["ecommerce"], view=["ecommerce", "ERP"]),
         })
-    return Api(client, app_token(catalog, app_id))
+    return Api(client, app_token(seeded_app, app_id))
 
 
 def _identifiers(response):
@@ -137,7 +137,7 @@ def test_delete_needs_own(app_api):
     assert app_api.delete(f"{URL}/hat-master").status_code == 204
 
 
-def test_ce_filters_nothing(app_api, catalog):
-    catalog.config["PIM_EDITION"] = "ce"
+def test_ce_filters_nothing(app_api, seeded_app):
+    seeded_app.config["PIM_EDITION"] = "ce"
     assert len(_identifiers(app_api.get(f"{URL}?limit=100"))) == 5
     assert sorted(app_api.get(f"{URL}/hat-print").get_json()["values"]) == ["erp_name", "material", "name", "sku"]

@@ -30,7 +30,7 @@ def product_info(identifier="hat", attribute="picture", locale=None, scope=None)
     return {"identifier": identifier, "attribute": attribute, "locale": locale, "scope": scope}
 
 
-def test_upload_sets_the_value_and_answers_201(api, catalog):
+def test_upload_sets_the_value_and_answers_201(api, seeded_app):
     hat = make_product("hat")
     response = upload(api, product=product_info())
     assert response.status_code == 201, response.get_json()
@@ -44,7 +44,7 @@ def test_upload_sets_the_value_and_answers_201(api, catalog):
                     "extension": "png", "_links": {"download": {"href": f"{location}/download"}}}
 
 
-def test_upload_by_uuid(api, catalog):
+def test_upload_by_uuid(api, seeded_app):
     hat = make_product("hat")
     info = {"uuid": str(hat.uuid), "attribute": "notice", "locale": None, "scope": None}
     make_product("bag", family="bags")
@@ -53,7 +53,7 @@ def test_upload_by_uuid(api, catalog):
     assert fetch_product(hat).values["notice"][0]["data"].endswith("_notice.txt")
 
 
-def test_download_of_a_script_is_opaque_bytes(api, catalog):
+def test_download_of_a_script_is_opaque_bytes(api, seeded_app):
     """A ``.js`` in a file attribute without an extension list downloads as application/octet-stream."""
     from pimconnect.models import Attribute
     from pimconnect.db import write_txn
@@ -71,7 +71,7 @@ def test_download_of_a_script_is_opaque_bytes(api, catalog):
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_download_is_an_attachment_with_nosniff(api, catalog):
+def test_download_is_an_attachment_with_nosniff(api, seeded_app):
     make_product("hat")
     location = upload(api, product=product_info()).headers["Location"].replace("http://localhost", "")
     response = api.get(f"{location}/download")
@@ -83,7 +83,7 @@ def test_download_is_an_attachment_with_nosniff(api, catalog):
     assert missing.get_json() == {"code": 404, "message": 'Media file "a/b/c/d/nope.png" does not exist.'}
 
 
-def test_list_and_get(api, catalog):
+def test_list_and_get(api, seeded_app):
     make_product("hat")
     upload(api, product=product_info())
     upload(api, product=product_info(attribute="notice"), file=(b"text", "a.txt"))
@@ -123,7 +123,7 @@ def test_list_and_get(api, catalog):
     ({"product": product_info(locale="en_US")}, (PNG, "a.png"), 422,
      'Attribute "picture" does not expect a locale, "en_US" given.'),
 ])
-def test_upload_refusals_write_nothing(api, catalog, fields, file, status, message):
+def test_upload_refusals_write_nothing(api, seeded_app, fields, file, status, message):
     hat = make_product("hat")
     response = upload(api, file=file, **fields)
     assert response.status_code == status
@@ -131,7 +131,7 @@ def test_upload_refusals_write_nothing(api, catalog, fields, file, status, messa
     assert media_count() == 0 and fetch_product(hat).version == 1
 
 
-def test_refused_file_is_a_validation_error(api, catalog):
+def test_refused_file_is_a_validation_error(api, seeded_app):
     make_product("hat")
     response = upload(api, product=product_info(), file=(b"<svg onload=alert(1)>", "evil.png"))
     assert response.get_json() == {"code": 422, "message": "Validation failed.", "errors": [
@@ -142,7 +142,7 @@ def test_refused_file_is_a_validation_error(api, catalog):
     assert media_count() == 0
 
 
-def test_upload_needs_multipart_and_the_edit_acl(api, api_as, catalog):
+def test_upload_needs_multipart_and_the_edit_acl(api, api_as, seeded_app):
     make_product("hat")
     response = api.post(URL, json={"product": product_info()})
     assert response.status_code == 415

@@ -58,7 +58,7 @@ def test_every_token_operation_documents_its_refusals():
                 assert "415" in op["responses"] or method == "delete", (method, path)
 
 
-def test_served_without_token(catalog, client):
+def test_served_without_token(seeded_app, client):
     response = client.get("/api/rest/v1/openapi.json")
     assert response.status_code == 200
     served = response.get_json()
@@ -68,7 +68,7 @@ def test_served_without_token(catalog, client):
         "type": "http", "scheme": "bearer", "description": "access_token from POST /api/oauth/v1/token"}
 
 
-def test_served_document_refuses_html(catalog, client):
+def test_served_document_refuses_html(seeded_app, client):
     response = client.get("/api/rest/v1/openapi.json", headers={"Accept": "text/html"})
     assert response.status_code == 406
     assert response.get_json()["message"] == \

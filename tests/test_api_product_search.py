@@ -13,7 +13,7 @@ from pimconnect.api.product_search import product_filter
 from pimconnect.db import db
 from pimconnect.services.demo import seed as demo
 from tests.factories import make_product
-from tests.product_search_catalog import EVERYONE, WITH_FAMILY, criterion, shop, value  # noqa: F401 (fixture)
+from tests.product_search_shop import EVERYONE, WITH_FAMILY, criterion, shop, value  # noqa: F401 (fixture)
 
 
 def test_no_criterion_is_no_condition(shop):
@@ -347,7 +347,7 @@ def _listed(api, **params):
     return response.status_code, response.get_json()
 
 
-def test_list_endpoint_filters_with_search(api, catalog):
+def test_list_endpoint_filters_with_search(api, seeded_app):
     """GET /products-uuid?search=… returns exactly the matching products (search_locale as the default)."""
     straw = make_product("straw", values={"name": value("Straw hat", "en_US")}, categories=["master_hats"])
     make_product("felt", values={"name": value("Felt hat", "en_US")})
@@ -362,7 +362,7 @@ def test_list_endpoint_filters_with_search(api, catalog):
     assert body["_embedded"]["items"][0]["values"]["sku"][0]["data"] == "felt"
 
 
-def test_list_endpoint_pages_a_filtered_search(api, catalog):
+def test_list_endpoint_pages_a_filtered_search(api, seeded_app):
     """search_after pages through the matches only, in uuid order."""
     for n in range(5):
         make_product(f"hat-{n}", enabled=n % 2 == 0)
@@ -381,7 +381,7 @@ def test_list_endpoint_pages_a_filtered_search(api, catalog):
      "The identifier filter can't contain more than 100 product identifiers."),
     ({"categories": [{"operator": "IN", "value": ["nope"]}]}, 422, 'Category "nope" does not exist.'),
 ])
-def test_list_endpoint_refusals(api, catalog, search, status, message):
+def test_list_endpoint_refusals(api, seeded_app, search, status, message):
     """The search's refusals reach the client as {"code", "message"} with their status."""
     assert _listed(api, search=search) == (status, {"code": status, "message": message})
     response = api.get("/api/rest/v1/products", query_string={"search": json.dumps(search)})

@@ -3,7 +3,7 @@ what it should and nothing else, locale and scope defaults apply, criteria are A
 import pytest
 
 from pimconnect.services.products.media import media_code
-from tests.product_search_catalog import (  # noqa: F401 (shop is a fixture)
+from tests.product_search_shop import (  # noqa: F401 (shop is a fixture)
     EVERYONE,
     LONG_DESCRIPTION,
     WITH_FAMILY,

@@ -36,7 +36,7 @@ def documented_422(reason, operation="patch_products_uuid__uuid_"):
 
 # --- reads ----------------------------------------------------------------------------------
 
-def test_single_product_in_reference_field_order(api, catalog):
+def test_single_product_in_reference_field_order(api, seeded_app):
     """GET returns §6.2's fields in order, no top-level identifier, no _links, metadata in EE."""
     hat = make_product("hat", categories=["master_hats", "ecommerce_sale"])
     body = get(api, hat)
@@ -51,13 +51,13 @@ def test_single_product_in_reference_field_order(api, catalog):
     assert body["created"].endswith("+00:00") and "T" in body["created"]
 
 
-def test_ce_has_no_metadata(api, catalog):
-    catalog.config["PIM_EDITION"] = "ce"
+def test_ce_has_no_metadata(api, seeded_app):
+    seeded_app.config["PIM_EDITION"] = "ce"
     body = get(api, make_product("hat"))
     assert list(body) == FIELDS
 
 
-def test_empty_values_is_an_object(api, catalog):
+def test_empty_values_is_an_object(api, seeded_app):
     """A product's values are an object, {} when empty (the identifier is the only required one)."""
     body = api.get(URL).get_json()
     assert body["_embedded"]["items"] == []
@@ -66,7 +66,7 @@ def test_empty_values_is_an_object(api, catalog):
     assert item["values"] == {"sku": v("hat")} and item["family"] is None
 
 
-def test_optional_blocks_only_when_asked(api, catalog):
+def test_optional_blocks_only_when_asked(api, seeded_app):
     """quality_scores and completenesses appear only with their flags, after quantified_associations."""
     hat = make_product("hat", values={"name": v("Hat", "en_US")})
     body = get(api, hat, "?with_quality_scores=true&with_completenesses=true")
@@ -78,12 +78,12 @@ def test_optional_blocks_only_when_asked(api, catalog):
     assert "completenesses" not in get(api, hat, "?with_completenesses=false")
 
 
-def test_no_family_no_completeness(api, catalog):
+def test_no_family_no_completeness(api, seeded_app):
     body = get(api, make_product("hat", family=None), "?with_completenesses=true")
     assert body["completenesses"] == []
 
 
-def test_value_formats(api, catalog, conn):
+def test_value_formats(api, seeded_app, conn):
     """Numbers/metrics are strings when decimals are allowed, integers otherwise; media carry download links."""
     with write_txn():
         MediaFile.create(code="a/b/c/d/abcd_pic.png", original_filename="pic.png", mime_type="image/png",
@@ -108,7 +108,7 @@ def test_value_formats(api, catalog, conn):
     assert hat["seasons"] == v(["summer", "winter"]) and hat["waterproof"] == v(False)
 
 
-def test_number_format_follows_the_attribute(api, catalog, conn):
+def test_number_format_follows_the_attribute(api, seeded_app, conn):
     """A number stored before decimals were allowed is shown as the attribute now says (a string)."""
     product = make_product("pot", family="kitchenware", values={"stock_quantity": v(12)})
     with write_txn():
@@ -116,7 +116,7 @@ def test_number_format_follows_the_attribute(api, catalog, conn):
     assert get(api, product)["values"]["stock_quantity"] == v("12.0000")
 
 
-def test_linked_data_with_attribute_options(api, catalog):
+def test_linked_data_with_attribute_options(api, seeded_app):
     hat = make_product("hat", values={"color": v("red"), "seasons": v(["summer", "winter"])})
     plain = get(api, hat)["values"]
     assert "linked_data" not in plain["color"][0]
@@ -129,7 +129,7 @@ def test_linked_data_with_attribute_options(api, catalog):
     assert "linked_data" not in values["sku"][0]
 
 
-def test_unknown_product_is_404(api, catalog):
+def test_unknown_product_is_404(api, seeded_app):
     missing = str(uuid.uuid4())
     for response in (api.get(f"{URL}/{missing}"), api.delete(f"{URL}/{missing}")):
         assert response.status_code == 404
@@ -141,7 +141,7 @@ def test_unknown_product_is_404(api, catalog):
 
 # --- writes ---------------------------------------------------------------------------------
 
-def test_create_returns_201_and_location(api, catalog):
+def test_create_returns_201_and_location(api, seeded_app):
     response = api.post(URL, json={"values": {"sku": v("hat")}, "family": "hats", "categories": ["master_hats"]})
     assert response.status_code == 201 and response.get_data() == b""
     assert response.headers["Location"].startswith("http://localhost/api/rest/v1/products-uuid/")
@@ -149,7 +149,7 @@ def test_create_returns_201_and_location(api, catalog):
     assert body["values"]["sku"] == v("hat") and body["categories"] == ["master_hats"]
 
 
-def test_create_with_a_chosen_uuid_and_reuse_is_refused(api, catalog):
+def test_create_with_a_chosen_uuid_and_reuse_is_refused(api, seeded_app):
     chosen = str(uuid.uuid4())
     first = api.post(URL, json={"uuid": chosen, "values": {"sku": v("hat")}})
     assert first.headers["Location"] == f"http://localhost{URL}/{chosen}"
@@ -159,7 +159,7 @@ def test_create_with_a_chosen_uuid_and_reuse_is_refused(api, catalog):
         {"property": "uuid", "message": f"The {chosen} uuid is already used for another product."}]}
 
 
-def test_identifier_property_is_refused(api, catalog):
+def test_identifier_property_is_refused(api, seeded_app):
     """products-uuid has no identifier property: the identifier attribute's value says it."""
     created = api.post(URL, json={"identifier": "hat"})
     assert created.get_json() == documented_422('Property "identifier" does not exist.', "post_products_uuid")
@@ -169,7 +169,7 @@ def test_identifier_property_is_refused(api, catalog):
     assert Product.select().count() == 1
 
 
-def test_patch_upserts(api, catalog):
+def test_patch_upserts(api, seeded_app):
     """PATCH creates (201) or updates (204), both with Location."""
     chosen = str(uuid.uuid4())
     created = api.patch(f"{URL}/{chosen}", json={"values": {"sku": v("hat")}})
@@ -180,7 +180,7 @@ def test_patch_upserts(api, catalog):
     assert api.get(f"{URL}/{chosen}").get_json()["enabled"] is False
 
 
-def test_patch_body_uuid_must_match_the_url(api, catalog):
+def test_patch_body_uuid_must_match_the_url(api, seeded_app):
     hat = make_product("hat")
     other = str(uuid.uuid4())
     response = api.patch(f"{URL}/{hat.uuid}", json={"uuid": other, "enabled": False})
@@ -190,7 +190,7 @@ def test_patch_body_uuid_must_match_the_url(api, catalog):
     assert fetch_product(hat).enabled is True
 
 
-def test_patch_merges_values_and_replaces_arrays(api, catalog):
+def test_patch_merges_values_and_replaces_arrays(api, seeded_app):
     """Values merge per (attribute, locale, scope); categories are replaced; absent keys untouched."""
     hat = make_product("hat", categories=["master_hats", "ecommerce_sale"],
                        values={"name": v("Hat", "en_US") + v("Chapeau", "fr_FR"), "color": v("red")})
@@ -202,7 +202,7 @@ def test_patch_merges_values_and_replaces_arrays(api, catalog):
 
 
 @pytest.mark.parametrize("empty", [None, "", "   ", []])
-def test_empty_data_erases_the_value(api, catalog, empty):
+def test_empty_data_erases_the_value(api, seeded_app, empty):
     hat = make_product("hat", values={"name": v("Hat", "en_US") + v("Chapeau", "fr_FR"), "erp_name": v("x"),
                                       "seasons": v(["summer"])})
     response = api.patch(f"{URL}/{hat.uuid}", json={"values": {
@@ -213,7 +213,7 @@ def test_empty_data_erases_the_value(api, catalog, empty):
     assert "erp_name" not in values and "seasons" not in values
 
 
-def test_created_updated_are_read_only_and_groups_parent_accept_empty(api, catalog):
+def test_created_updated_are_read_only_and_groups_parent_accept_empty(api, seeded_app):
     hat = make_product("hat")
     before = get(api, hat)
     response = api.patch(f"{URL}/{hat.uuid}", json={**before, "enabled": False})
@@ -256,7 +256,7 @@ def test_created_updated_are_read_only_and_groups_parent_accept_empty(api, catal
     ({"associations": {"X_SELL": ["x"]}}, 'Property "associations" expects an array with valid data, association '
                                           'format is not valid for the association type "X_SELL".'),
 ])
-def test_documented_422s(api, catalog, body, reason):
+def test_documented_422s(api, seeded_app, body, reason):
     """Unknown codes and wrong shapes are documented 422s; nothing is written."""
     hat = make_product("hat")
     response = api.patch(f"{URL}/{hat.uuid}", json=body)
@@ -265,7 +265,7 @@ def test_documented_422s(api, catalog, body, reason):
     assert fetch_product(hat).version == 1
 
 
-def test_validation_errors_list_every_violation(api, catalog):
+def test_validation_errors_list_every_violation(api, seeded_app):
     hat = make_product("hat")
     response = api.patch(f"{URL}/{hat.uuid}", json={"values": {
         "color": v("purple"), "seasons": v(["never"]), "price": v([{"amount": 1, "currency": "GBP"}])}})
@@ -278,7 +278,7 @@ def test_validation_errors_list_every_violation(api, catalog):
          "attribute": "price", "locale": None, "scope": None, "currency": "GBP"}]}
 
 
-def test_amounts_are_bounded(api, catalog):
+def test_amounts_are_bounded(api, seeded_app):
     """Amounts beyond 15 integer digits are refused (they are indexed as doubles)."""
     hat = make_product("hat")
     response = api.patch(f"{URL}/{hat.uuid}", json={"values": {
@@ -288,14 +288,14 @@ def test_amounts_are_bounded(api, catalog):
          "locale": None, "scope": None}]}
 
 
-def test_malformed_json_is_400(api, catalog):
+def test_malformed_json_is_400(api, seeded_app):
     for body in ("{nope", "[1, 2]", '"text"'):
         response = api.client.post(URL, data=body, content_type="application/json",
                                    headers={"Authorization": f"Bearer {api.token}"})
         assert response.get_json() == {"code": 400, "message": "Invalid json message received"}
 
 
-def test_associations_by_uuid(api, catalog, conn):
+def test_associations_by_uuid(api, seeded_app, conn):
     """Associations name products by uuid; types merge, sent lists replace; deleted products disappear."""
     bag, box, hat = make_product("bag"), make_product("box"), make_product("hat")
     response = api.patch(f"{URL}/{hat.uuid}", json={"associations": {
@@ -313,7 +313,7 @@ def test_associations_by_uuid(api, catalog, conn):
     assert legacy["X_SELL"]["products"] == ["box"] and legacy["UPSELL"]["products"] == ["box"]
 
 
-def test_quantified_types_are_listed_empty(api, catalog, conn):
+def test_quantified_types_are_listed_empty(api, seeded_app, conn):
     with write_txn():
         AssociationType.create(code="PACK", is_quantified=True)
     hat = make_product("hat")
@@ -324,7 +324,7 @@ def test_quantified_types_are_listed_empty(api, catalog, conn):
     assert response.status_code == 204
 
 
-def test_unsupported_method_is_405(api, catalog):
+def test_unsupported_method_is_405(api, seeded_app):
     target = f"{URL}/{uuid.uuid4()}"
     response = api.post(target, json={})
     assert response.status_code == 405
@@ -334,7 +334,7 @@ def test_unsupported_method_is_405(api, catalog):
     assert set(message[len(prefix):-1].split(", ")) == {"GET", "PATCH", "DELETE"}
 
 
-def test_delete(api, catalog):
+def test_delete(api, seeded_app):
     hat = make_product("hat", categories=["master_hats"], values={"color": v("red")})
     response = api.delete(f"{URL}/{hat.uuid}")
     assert response.status_code == 204 and response.get_data() == b""
@@ -343,7 +343,7 @@ def test_delete(api, catalog):
 
 # --- permissions ----------------------------------------------------------------------------
 
-def test_product_acls_and_their_403_texts(api_as, catalog):
+def test_product_acls_and_their_403_texts(api_as, seeded_app):
     hat = make_product("hat")
     reader = api_as(acls=["pim_api_overall_access", "pim_api_product_list"])
     assert reader.get(f"{URL}/{hat.uuid}").status_code == 200
@@ -365,7 +365,7 @@ def test_product_acls_and_their_403_texts(api_as, catalog):
     assert remover.delete(f"{URL}/{hat.uuid}").status_code == 204
 
 
-def test_database_still_consistent_after_refusals(api, catalog, conn):
+def test_database_still_consistent_after_refusals(api, seeded_app, conn):
     """Refused writes leave no product, value row or media behind."""
     api.post(URL, json={"values": {"sku": v("hat"), "color": v("nope")}})
     api.post(URL, json={"values": {"sku": v("hat")}, "groups": ["x"]})

@@ -20,7 +20,7 @@ def count():
         return Product.select().count()
 
 
-def test_batch_creates_and_updates_line_by_line(api, catalog):
+def test_batch_creates_and_updates_line_by_line(api, seeded_app):
     hat = make_product("hat")
     new = str(uuid.uuid4())
     response = api.patch_batch(URL, [{"uuid": new, "values": {"sku": v("bag")}},
@@ -33,7 +33,7 @@ def test_batch_creates_and_updates_line_by_line(api, catalog):
     assert fetch_product(hat).enabled is False and count() == 2
 
 
-def test_a_failing_line_does_not_roll_back_earlier_ones(api, catalog):
+def test_a_failing_line_does_not_roll_back_earlier_ones(api, seeded_app):
     first, third = str(uuid.uuid4()), str(uuid.uuid4())
     response = api.patch_batch(URL, [
         {"uuid": first, "values": {"sku": v("one")}},
@@ -55,7 +55,7 @@ def test_a_failing_line_does_not_roll_back_earlier_ones(api, catalog):
     assert count() == 1
 
 
-def test_line_pre_checks(api, catalog):
+def test_line_pre_checks(api, seeded_app):
     response = api.patch_batch(URL, ["{nope", {"values": {}}, {"uuid": ""}, {"uuid": 12}, "[1]",
                                      {"uuid": "not-a-uuid"}])
     assert api.lines(response) == [
@@ -70,7 +70,7 @@ def test_line_pre_checks(api, catalog):
     assert count() == 0
 
 
-def test_too_many_lines_and_too_long_lines(api, catalog):
+def test_too_many_lines_and_too_long_lines(api, seeded_app):
     lines = [{"uuid": str(uuid.uuid4()), "values": {"sku": v(f"p{i}")}} for i in range(101)]
     response = api.patch_batch(URL, lines)
     assert response.status_code == 413
@@ -83,7 +83,7 @@ def test_too_many_lines_and_too_long_lines(api, catalog):
     assert lines[1]["status_code"] == 201
 
 
-def test_batch_needs_the_collection_content_type_and_the_edit_acl(api, api_as, catalog):
+def test_batch_needs_the_collection_content_type_and_the_edit_acl(api, api_as, seeded_app):
     response = api.patch(URL, json={"uuid": str(uuid.uuid4())})
     assert response.status_code == 415
     assert response.get_json()["message"] == ('"application/json" in "Content-Type" header is not valid. '
@@ -94,7 +94,7 @@ def test_batch_needs_the_collection_content_type_and_the_edit_acl(api, api_as, c
                                   "message": "Access forbidden. You are not allowed to create or update products."}
 
 
-def test_legacy_batch_is_keyed_by_identifier(api, catalog):
+def test_legacy_batch_is_keyed_by_identifier(api, seeded_app):
     hat = make_product("hat")
     response = api.patch_batch(LEGACY, [{"identifier": "hat", "enabled": False},
                                         {"identifier": "bag", "family": "bags"},
@@ -108,7 +108,7 @@ def test_legacy_batch_is_keyed_by_identifier(api, catalog):
     assert fetch_product(hat).enabled is False and count() == 2
 
 
-def test_identifiers_change_hands_within_one_batch(api, catalog):
+def test_identifiers_change_hands_within_one_batch(api, seeded_app):
     """The identifiers a batch's lines send are looked up once; each line still sees what the earlier
     lines did: a freed identifier can be taken, a newly taken one cannot, and the same new identifier
     twice is refused the second time."""
@@ -130,7 +130,7 @@ def test_identifiers_change_hands_within_one_batch(api, catalog):
     assert holders == {"cap": hat.uuid, "hat": uuid.UUID(takes_old), "bag": uuid.UUID(renamed)}
 
 
-def test_legacy_batch_finds_the_product_an_earlier_line_created(api, catalog):
+def test_legacy_batch_finds_the_product_an_earlier_line_created(api, seeded_app):
     response = api.patch_batch(LEGACY, [{"identifier": "cap", "family": "hats"},
                                         {"identifier": "cap", "enabled": False}])
     assert [line["status_code"] for line in api.lines(response)] == [201, 204]
@@ -138,12 +138,12 @@ def test_legacy_batch_finds_the_product_an_earlier_line_created(api, catalog):
         assert list(Product.select(Product.identifier, Product.enabled).tuples()) == [("cap", False)]
 
 
-def test_a_line_that_fails_in_the_database_is_refused_alone(api, catalog, monkeypatch):
+def test_a_line_that_fails_in_the_database_is_refused_alone(api, seeded_app, monkeypatch):
     """A line whose INSERT fails although its checks passed (a concurrent writer took the identifier
     between them: simulated by a batch that believes every identifier free) is refused on its line;
     the other lines are written. On PostgreSQL, where the failure aborts the transaction, the batch
     is run again with a savepoint per line."""
-    from pimconnect.api import products as product_api
+    from pimconnect.api import product_writes as product_api
 
     make_product("hat")
     monkeypatch.setattr(product_api, "_identifier_holders", dict.fromkeys)

@@ -18,14 +18,14 @@ def skus(response):
     return sorted(item["values"]["sku"][0]["data"] for item in response.get_json()["_embedded"]["items"])
 
 
-def catalog_of_three():
+def three_products():
     make_product("red-hat", categories=["master_hats"], values={"color": v("red"), "name": v("Red hat", "en_US")})
     make_product("blue-hat", categories=["master_hats"], values={"color": v("blue")}, enabled=False)
     make_product("bag", family="bags", categories=["print_traditional"], values={"color": v("red")})
 
 
-def test_search_filters_every_list(api, catalog):
-    catalog_of_three()
+def test_search_filters_every_list(api, seeded_app):
+    three_products()
     search = json.dumps({"color": [{"operator": "IN", "value": ["red"]}], "enabled": [{"operator": "=", "value": True}]})
     assert skus(api.get(URL, query_string={"search": search})) == ["bag", "red-hat"]
     assert skus(api.get(LEGACY, query_string={"search": search})) == ["bag", "red-hat"]
@@ -33,8 +33,8 @@ def test_search_filters_every_list(api, catalog):
     assert skus(api.post(f"{URL}/search", json={"search": search})) == ["bag", "red-hat"]
 
 
-def test_search_combines_with_scope_count_and_links(api, catalog):
-    catalog_of_three()
+def test_search_combines_with_scope_count_and_links(api, seeded_app):
+    three_products()
     search = json.dumps({"color": [{"operator": "IN", "value": ["red", "blue"]}]})
     body = api.get(URL, query_string={"search": search, "scope": "ecommerce", "with_count": "true", "limit": 1})
     assert body.get_json()["items_count"] == 2
@@ -44,8 +44,8 @@ def test_search_combines_with_scope_count_and_links(api, catalog):
     assert walked == ["bag", "blue-hat", "red-hat"]
 
 
-def test_search_locale_is_the_default_locale_of_criteria(api, catalog):
-    catalog_of_three()
+def test_search_locale_is_the_default_locale_of_criteria(api, seeded_app):
+    three_products()
     search = json.dumps({"name": [{"operator": "CONTAINS", "value": "red"}]})
     assert skus(api.get(URL, query_string={"search": search, "search_locale": "en_US"})) == ["red-hat"]
     refused = api.get(URL, query_string={"search": search})
@@ -53,7 +53,7 @@ def test_search_locale_is_the_default_locale_of_criteria(api, catalog):
     assert refused.get_json()["message"] == 'Property "name" expects a string with the key "locale".'
 
 
-def test_search_errors_come_back_as_is(api, catalog):
+def test_search_errors_come_back_as_is(api, seeded_app):
     bad = api.get(URL, query_string={"search": "{nope"})
     assert bad.get_json() == {"code": 400, "message": "Search query parameter should be valid JSON."}
     unknown = api.get(URL, query_string={"search": json.dumps({"nope": [{"operator": "=", "value": 1}]})})
@@ -63,7 +63,7 @@ def test_search_errors_come_back_as_is(api, catalog):
     assert category.get_json() == {"code": 422, "message": 'Category "zz" does not exist.'}
 
 
-def test_projection_errors_come_before_search_errors(api, catalog):
+def test_projection_errors_come_before_search_errors(api, seeded_app):
     """The reference validates attributes, scope and locales before the search's criteria."""
     response = api.get(URL, query_string={"search": '{"enabled": true}', "attributes": "zz"})
     assert response.get_json() == {"code": 422, "message": 'Attribute "zz" does not exist.'}

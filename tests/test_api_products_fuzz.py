@@ -34,7 +34,7 @@ def assert_no_500(response, body):
 
 @FUZZ
 @given(body=BODY)
-def test_create_and_patch_never_500(api, catalog, body):
+def test_create_and_patch_never_500(api, seeded_app, body):
     assert_no_500(api.post(URL, json=body), body)
     assert_no_500(api.patch(f"{URL}/{uuid.uuid4()}", json=body), body)
     assert_no_500(api.post(LEGACY, json=body), body)
@@ -43,7 +43,7 @@ def test_create_and_patch_never_500(api, catalog, body):
 
 @FUZZ
 @given(body=BODY)
-def test_updates_of_an_existing_product_never_500(api, catalog, body):
+def test_updates_of_an_existing_product_never_500(api, seeded_app, body):
     api.patch(f"{LEGACY}/fuzz-hat", json={"family": "hats", "categories": ["master_hats"]})
     hat = api.get(f"{LEGACY}/fuzz-hat").get_json()
     target = api.get(URL, query_string={"limit": 100}).get_json()["_embedded"]["items"]
@@ -54,7 +54,7 @@ def test_updates_of_an_existing_product_never_500(api, catalog, body):
 
 @FUZZ
 @given(lines=st.lists(JSON | BODY.map(lambda b: {**b, "uuid": str(uuid.uuid4())}), max_size=4))
-def test_batch_never_500(api, catalog, lines):
+def test_batch_never_500(api, seeded_app, lines):
     response = api.patch_batch(URL, [json.dumps(line) for line in lines])
     assert_no_500(response, lines)
     assert all(line["status_code"] < 500 for line in api.lines(response)) if lines else True
@@ -64,12 +64,12 @@ def test_batch_never_500(api, catalog, lines):
 @given(params=st.dictionaries(st.sampled_from(["attributes", "locales", "scope", "limit", "page", "with_count",
                                                "pagination_type", "search_after", "with_completenesses",
                                                "with_attribute_options"]), TEXT, max_size=4))
-def test_list_parameters_never_500(api, catalog, params):
+def test_list_parameters_never_500(api, seeded_app, params):
     assert_no_500(api.get(URL, query_string=params), params)
     assert_no_500(api.post(f"{URL}/search", json=params), params)
 
 
-def test_huge_and_hostile_bodies(api, catalog):
+def test_huge_and_hostile_bodies(api, seeded_app):
     """Megabyte strings, NUL characters and deep nesting are refused with 4xx, nothing written."""
     hat = make_product("hat")
     huge = "x" * 1_000_000
@@ -102,7 +102,7 @@ def raw(api, method, path, body, content_type="application/json"):
                                        headers={"Authorization": f"Bearer {api.token}"})
 
 
-def test_lone_surrogates_and_deep_nesting_are_invalid_json(api, catalog):
+def test_lone_surrogates_and_deep_nesting_are_invalid_json(api, seeded_app):
     """What the reference's JSON decoder refuses (lone surrogates, nesting too deep) is a 400, never a 500;
     a batch holding such a line is refused before any line is written."""
     sku = '{"locale": null, "scope": null, "data": "ok"}'

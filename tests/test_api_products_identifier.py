@@ -14,7 +14,7 @@ def v(data, locale=None, scope=None):
     return [{"locale": locale, "scope": scope, "data": data}]
 
 
-def test_get_by_identifier(api, catalog):
+def test_get_by_identifier(api, seeded_app):
     make_product("hat", values={"color": v("red")})
     body = api.get(f"{URL}/hat").get_json()
     assert list(body) == FIELDS
@@ -26,7 +26,7 @@ def test_get_by_identifier(api, catalog):
         "code": 404, "message": 'Product "nope" does not exist or you do not have permission to access it.'}
 
 
-def test_identifiers_with_url_characters(api, catalog):
+def test_identifiers_with_url_characters(api, seeded_app):
     """Identifiers may hold characters that URLs encode: links and lookups round-trip them."""
     make_product("ha/t?#%é")
     listed = api.get(URL).get_json()["_embedded"]["items"][0]
@@ -37,7 +37,7 @@ def test_identifiers_with_url_characters(api, catalog):
     assert response.status_code == 204 and response.headers["Location"] == href
 
 
-def test_create_requires_an_identifier(api, catalog):
+def test_create_requires_an_identifier(api, seeded_app):
     for body in ({}, {"identifier": ""}, {"identifier": None}):
         response = api.post(URL, json=body)
         assert response.status_code == 422
@@ -51,7 +51,7 @@ def test_create_requires_an_identifier(api, catalog):
         {"property": "identifier", "message": "The same identifier is already set on another product."}]}
 
 
-def test_patch_upserts_by_identifier(api, catalog):
+def test_patch_upserts_by_identifier(api, seeded_app):
     created = api.patch(f"{URL}/hat", json={"family": "hats"})
     assert created.status_code == 201 and created.headers["Location"] == "http://localhost/api/rest/v1/products/hat"
     updated = api.patch(f"{URL}/hat", json={"identifier": "hat", "enabled": False})
@@ -60,7 +60,7 @@ def test_patch_upserts_by_identifier(api, catalog):
     assert body["enabled"] is False and body["values"]["sku"] == v("hat")
 
 
-def test_body_identifier_and_uuid_must_match(api, catalog):
+def test_body_identifier_and_uuid_must_match(api, seeded_app):
     hat = make_product("hat")
     response = api.patch(f"{URL}/hat", json={"identifier": "cap"})
     assert response.get_json() == {"code": 422, "message": (
@@ -75,13 +75,13 @@ def test_body_identifier_and_uuid_must_match(api, catalog):
     assert fetch_product(hat).version == 2
 
 
-def test_patch_can_choose_the_uuid_of_a_new_product(api, catalog):
+def test_patch_can_choose_the_uuid_of_a_new_product(api, seeded_app):
     chosen = str(uuid.uuid4())
     assert api.patch(f"{URL}/bag", json={"uuid": chosen}).status_code == 201
     assert api.get(f"/api/rest/v1/products-uuid/{chosen}").get_json()["values"]["sku"] == v("bag")
 
 
-def test_documented_errors_name_the_identifier_operation(api, catalog):
+def test_documented_errors_name_the_identifier_operation(api, seeded_app):
     make_product("hat")
     response = api.patch(f"{URL}/hat", json={"categories": ["nope"]})
     assert response.get_json()["_links"] == {"documentation": {
@@ -91,7 +91,7 @@ def test_documented_errors_name_the_identifier_operation(api, catalog):
         "href": "http://api.akeneo.com/api-reference.html#post_products"}}
 
 
-def test_associations_by_identifier(api, catalog):
+def test_associations_by_identifier(api, seeded_app):
     bag = make_product("bag")
     make_product("hat")
     response = api.patch(f"{URL}/hat", json={"associations": {"X_SELL": {"products": ["bag"]}}})
@@ -106,7 +106,7 @@ def test_associations_by_identifier(api, catalog):
         "Check the expected format on the API documentation.")
 
 
-def test_delete_by_identifier(api, api_as, catalog):
+def test_delete_by_identifier(api, api_as, seeded_app):
     make_product("hat")
     reader = api_as(acls=["pim_api_overall_access", "pim_api_product_list"])
     assert reader.delete(f"{URL}/hat").get_json() == {

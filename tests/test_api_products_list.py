@@ -40,7 +40,7 @@ def items(response):
 
 # --- pagination -----------------------------------------------------------------------------
 
-def test_items_carry_self_links_and_are_sorted_by_uuid(api, catalog):
+def test_items_carry_self_links_and_are_sorted_by_uuid(api, seeded_app):
     made = make_many(3)
     listed = items(api.get(URL))
     assert [item["uuid"] for item in listed] == sorted(str(p.uuid) for p in made)
@@ -51,7 +51,7 @@ def test_items_carry_self_links_and_are_sorted_by_uuid(api, catalog):
     assert legacy[0]["_links"]["self"]["href"] == f"http://localhost{LEGACY}/{legacy[0]['identifier']}"
 
 
-def test_offset_pagination_links_keep_every_parameter(api, catalog):
+def test_offset_pagination_links_keep_every_parameter(api, seeded_app):
     make_many(5, categories=["master_hats"])
     query = {"limit": "2", "page": "2", "with_count": "true", "scope": "ecommerce", "locales": "en_US",
              "attributes": "sku,name", "with_completenesses": "true"}
@@ -67,20 +67,20 @@ def test_offset_pagination_links_keep_every_parameter(api, catalog):
     assert "previous" not in first["_links"] and "items_count" not in first
 
 
-def test_ten_products_per_page_by_default(api, catalog):
+def test_ten_products_per_page_by_default(api, seeded_app):
     make_many(11)
     body = api.get(URL).get_json()
     assert len(body["_embedded"]["items"]) == 10 and query_of(body["_links"]["next"]["href"])["limit"] == "10"
 
 
-def test_full_last_page_still_has_next(api, catalog):
+def test_full_last_page_still_has_next(api, seeded_app):
     make_many(4)
     body = api.get(URL, query_string={"limit": 2, "page": 2}).get_json()
     assert "next" in body["_links"]
     assert items(api.get(relative(body["_links"]["next"]["href"]))) == []
 
 
-def test_page_pagination_is_capped_at_10000_results(api, catalog):
+def test_page_pagination_is_capped_at_10000_results(api, seeded_app):
     response = api.get(URL, query_string={"page": 101, "limit": 100})
     assert response.status_code == 422
     assert response.get_json() == {
@@ -94,7 +94,7 @@ def test_page_pagination_is_capped_at_10000_results(api, catalog):
 
 
 @pytest.mark.parametrize("url", [URL, LEGACY])
-def test_search_after_visits_every_product_once(api, catalog, url):
+def test_search_after_visits_every_product_once(api, seeded_app, url):
     made = make_many(7)
     seen, href, pages = [], f"{url}?pagination_type=search_after&limit=3&with_completenesses=true", 0
     while href:
@@ -116,7 +116,7 @@ def test_search_after_visits_every_product_once(api, catalog, url):
     assert set(seen) == expected
 
 
-def test_search_after_accepts_a_plain_uuid_and_refuses_garbage(api, catalog):
+def test_search_after_accepts_a_plain_uuid_and_refuses_garbage(api, seeded_app):
     made = sorted(make_many(3), key=lambda p: p.uuid)
     after = items(api.get(URL, query_string={"pagination_type": "search_after", "search_after": str(made[0].uuid)}))
     assert [item["uuid"] for item in after] == [str(p.uuid) for p in made[1:]]
@@ -132,14 +132,14 @@ def test_search_after_accepts_a_plain_uuid_and_refuses_garbage(api, catalog):
     ("with_count=1", 'Parameter "with_count" has to be a boolean. Only "true" or "false" allowed, "1" given.'),
     ("pagination_type=cursor", "Pagination type does not exist."),
 ])
-def test_pagination_errors(api, catalog, query, message):
+def test_pagination_errors(api, seeded_app, query, message):
     response = api.get(f"{URL}?{query}")
     assert response.get_json() == {"code": 422, "message": message}
 
 
 # --- projections (§6.6) ---------------------------------------------------------------------
 
-def test_attributes_locales_and_scope_filter_values(api, catalog):
+def test_attributes_locales_and_scope_filter_values(api, seeded_app):
     make_product("hat", categories=["master_hats"], values={
         "name": v("Hat", "en_US") + v("Chapeau", "fr_FR") + v("Hut", "de_DE"), "color": v("red"),
         "description": v("web", "en_US", "ecommerce") + v("paper", "en_US", "print")})
@@ -154,7 +154,7 @@ def test_attributes_locales_and_scope_filter_values(api, catalog):
     assert values["name"] == v("Hut", "de_DE") and "description" not in values
 
 
-def test_scope_restricts_products_to_the_channel_tree(api, catalog):
+def test_scope_restricts_products_to_the_channel_tree(api, seeded_app):
     in_master = make_product("in-master", categories=["master_hats"])
     make_product("in-print", categories=["print_traditional"])
     make_product("uncategorized")
@@ -165,7 +165,7 @@ def test_scope_restricts_products_to_the_channel_tree(api, catalog):
     assert len(items(api.get(URL))) == 3
 
 
-def test_scope_restricts_completenesses(api, catalog):
+def test_scope_restricts_completenesses(api, seeded_app):
     make_product("hat", categories=["master_hats"])
     listed = items(api.get(URL, query_string={"scope": "ecommerce", "locales": "en_US,fr_FR",
                                               "with_completenesses": "true"}))
@@ -185,13 +185,13 @@ def test_scope_restricts_completenesses(api, catalog):
     ({"attributes": "a\x00b"}, 'Attribute "a\x00b" does not exist.'),
     ({"scope": "x\x00"}, 'Scope "x\x00" does not exist.'),
 ])
-def test_projection_errors(api, catalog, query, message):
+def test_projection_errors(api, seeded_app, query, message):
     response = api.get(URL, query_string=query)
     assert response.status_code == 422
     assert response.get_json() == {"code": 422, "message": message}
 
 
-def test_plural_locales_outside_the_scope(api, catalog, conn):
+def test_plural_locales_outside_the_scope(api, seeded_app, conn):
     """Two locales outside the channel are named together."""
     from pimconnect.models import Channel, ChannelLocale, Locale
 
@@ -204,7 +204,7 @@ def test_plural_locales_outside_the_scope(api, catalog, conn):
 
 # --- POST /products-uuid/search ------------------------------------------------------------
 
-def test_search_endpoint_takes_the_list_parameters_in_its_body(api, catalog):
+def test_search_endpoint_takes_the_list_parameters_in_its_body(api, seeded_app):
     make_many(3)
     body = api.post(f"{URL}/search", json={"limit": 2, "with_count": True, "attributes": ["sku"],
                                            "locales": "en_US", "with_completenesses": False}).get_json()
@@ -217,7 +217,7 @@ def test_search_endpoint_takes_the_list_parameters_in_its_body(api, catalog):
     assert len(items(api.get(relative(next_href)))) == 1
 
 
-def test_search_endpoint_errors_are_the_lists(api, catalog):
+def test_search_endpoint_errors_are_the_lists(api, seeded_app):
     assert api.post(f"{URL}/search", json={"limit": 500}).get_json() == {
         "code": 422, "message": "You cannot request more than 100 items."}
     assert api.post(f"{URL}/search", json={"scope": "web"}).get_json()["message"] == 'Scope "web" does not exist.'
@@ -250,7 +250,7 @@ def queries():
     logger.setLevel(level)
 
 
-def test_query_count_does_not_grow_with_the_page(api, catalog, queries):
+def test_query_count_does_not_grow_with_the_page(api, seeded_app, queries):
     """Every option on: the same number of queries for 2 products as for 40 (no query per product).
     Every product has values, options and associations, so every page needs every read."""
     target = make_product("target", categories=["master_hats"], values={"color": v("red")})
@@ -270,7 +270,7 @@ def test_query_count_does_not_grow_with_the_page(api, catalog, queries):
     assert counts[(URL, 40)] <= 16, counts
 
 
-def test_hostile_query_strings_never_500(api, catalog):
+def test_hostile_query_strings_never_500(api, seeded_app):
     """Hostile query strings are refused cleanly."""
     for query in ({"pagination_type": "search_after", "search_after": "\x00"}, {"limit": "9" * 50},
                   {"page": "9" * 50}, {"locales": ",,,"}, {"attributes": ""}, {"scope": ""}, {"locales": "\x00"}):
@@ -278,5 +278,5 @@ def test_hostile_query_strings_never_500(api, catalog):
         assert 400 <= response.status_code < 500, (query, response.get_json())
 
 
-def test_unknown_uuid_shapes(api, catalog):
+def test_unknown_uuid_shapes(api, seeded_app):
     assert api.get(f"{URL}/{uuid.UUID(int=0)}").status_code == 404

@@ -8,7 +8,8 @@ import pytest
 from pimconnect.db import db, is_sqlite
 from pimconnect.models import Product, ProductCategory, ProductCompleteness, ProductValue
 from pimconnect.services.products.writes import save_product
-from pimconnect.services.products.values import Structure, index_rows
+from pimconnect.services.products.values import index_rows
+from pimconnect.services.structure.snapshot import Structure
 from pimconnect.services.products.completeness import completeness_rows
 from tests.factories import make_product
 from tests.test_api_attributes import counted_queries
@@ -42,7 +43,7 @@ def batch(api, lines, url=URL):
     return api.lines(response), statements
 
 
-def test_batch_statements_per_line_are_constant_and_the_index_is_one_insert_per_table(api, catalog):
+def test_batch_statements_per_line_are_constant_and_the_index_is_one_insert_per_table(api, seeded_app):
     small, small_sql = batch(api, [line(n) for n in range(5)])
     large, large_sql = batch(api, [line(n) for n in range(5, 45)])
     assert {result["status_code"] for result in small + large} == {201}
@@ -52,7 +53,7 @@ def test_batch_statements_per_line_are_constant_and_the_index_is_one_insert_per_
     assert len(inserts_into(large_sql, "product")) == 40  # one per line: each is committed on its own
 
 
-def test_bulk_index_equals_what_the_line_by_line_path_writes(api, catalog, conn):
+def test_bulk_index_equals_what_the_line_by_line_path_writes(api, seeded_app, conn):
     lines = [line(n) for n in range(3)]
     results, _ = batch(api, lines)
     assert [r["status_code"] for r in results] == [201, 201, 201]
@@ -72,7 +73,7 @@ def test_bulk_index_equals_what_the_line_by_line_path_writes(api, catalog, conn)
             == ["master_hats"]
 
 
-def test_a_product_twice_in_one_batch_ends_with_the_last_index(api, catalog, conn):
+def test_a_product_twice_in_one_batch_ends_with_the_last_index(api, seeded_app, conn):
     first = line(1)
     again = {"uuid": first["uuid"], "values": {"color": v("blue")}}  # categories unsent: kept
     results, _ = batch(api, [first, again])
@@ -86,7 +87,7 @@ def test_a_product_twice_in_one_batch_ends_with_the_last_index(api, catalog, con
     assert ProductCompleteness.select().where(ProductCompleteness.product == product_uuid).count() > 0
 
 
-def test_a_failing_line_in_a_bulk_batch_leaves_the_others_written_and_itself_untouched(api, catalog, conn):
+def test_a_failing_line_in_a_bulk_batch_leaves_the_others_written_and_itself_untouched(api, seeded_app, conn):
     hat = make_product("hat", values={"color": v("red")})
     bad_update = {"uuid": str(hat.uuid), "values": {"color": v("purple")}}
     lines = [line(1), bad_update, line(2), {**line(3), "values": {"sku": v("bench-00001")}}]
@@ -100,7 +101,7 @@ def test_a_failing_line_in_a_bulk_batch_leaves_the_others_written_and_itself_unt
         assert ProductValue.select().where(ProductValue.product == uuid.UUID(sent["uuid"])).count() == 5
 
 
-def test_unique_values_are_checked_against_earlier_lines_of_the_same_batch(api, catalog, conn):
+def test_unique_values_are_checked_against_earlier_lines_of_the_same_batch(api, seeded_app, conn):
     """The value index of earlier lines is written before a line whose check reads it."""
     one, two = line(1), line(2)
     one["values"]["ean"] = v("1234567890123")
@@ -113,7 +114,7 @@ def test_unique_values_are_checked_against_earlier_lines_of_the_same_batch(api, 
     assert ProductCompleteness.select().where(ProductCompleteness.product == uuid.UUID(one["uuid"])).count() > 0
 
 
-def test_a_taken_uuid_is_still_refused_by_name(api, catalog):
+def test_a_taken_uuid_is_still_refused_by_name(api, seeded_app):
     hat = make_product("hat")
     response = api.post(URL, json={"uuid": str(hat.uuid), "values": {"sku": v("other")}})
     assert response.status_code == 422
@@ -121,7 +122,7 @@ def test_a_taken_uuid_is_still_refused_by_name(api, catalog):
                                               "message": f"The {hat.uuid} uuid is already used for another product."}]
 
 
-def test_legacy_batch_creates_then_updates_by_identifier(api, catalog, conn):
+def test_legacy_batch_creates_then_updates_by_identifier(api, seeded_app, conn):
     results, _ = batch(api, [{"identifier": "p1", "family": "hats"}, {"identifier": "p1", "enabled": False},
                              {"identifier": "p2", "categories": ["master_bags"]}], url=LEGACY)
     assert [r["status_code"] for r in results] == [201, 204, 201]
@@ -138,7 +139,7 @@ def make_products(count):
 
 
 @pytest.mark.parametrize("path", [URL, LEGACY])
-def test_a_page_costs_the_same_statements_whatever_its_size(api, catalog, path):
+def test_a_page_costs_the_same_statements_whatever_its_size(api, seeded_app, path):
     make_products(30)
     params = {"pagination_type": "search_after", "with_completenesses": "true"} if path == URL else {}
     with counted_queries() as small:
@@ -148,7 +149,7 @@ def test_a_page_costs_the_same_statements_whatever_its_size(api, catalog, path):
     assert len(small) == len(large) <= 10, (small, large)
 
 
-def test_the_search_after_page_reads_the_uuid_index_in_order(api, catalog, conn):
+def test_the_search_after_page_reads_the_uuid_index_in_order(api, seeded_app, conn):
     """SQLite: the keyset query walks the primary key (no sort of the catalog)."""
     if not is_sqlite():
         pytest.skip("SQLite's query plan")
@@ -166,7 +167,7 @@ def test_the_search_after_page_reads_the_uuid_index_in_order(api, catalog, conn)
     assert "TEMP B-TREE" not in plan and any(index in plan for index in walks), plan
 
 
-def test_batch_updates_cost_a_constant_number_of_statements_per_line(api, catalog, conn):
+def test_batch_updates_cost_a_constant_number_of_statements_per_line(api, seeded_app, conn):
     made = make_products(30)
     small, small_sql = batch(api, [{"uuid": str(p.uuid), "values": {"color": v("blue")}} for p in made[:5]])
     large, large_sql = batch(api, [{"uuid": str(p.uuid), "values": {"color": v("blue")}} for p in made[5:30]])

@@ -33,10 +33,10 @@ S256 = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 appendix B
 
 
 @pytest.fixture
-def listed(catalog):
+def listed(seeded_app):
     """The catalog with one connectable app listing."""
-    register_app(catalog)
-    return catalog
+    register_app(seeded_app)
+    return seeded_app
 
 
 def _pending(app, username="admin", client_id=APP_ID):
@@ -90,22 +90,22 @@ def test_missing_client_id_and_a_connector_are_not_found(listed, admin):
     assert_error_page(admin.client.get(authorize_url(client_id=OTHER_ID)), NOT_FOUND)
 
 
-def test_an_app_of_another_edition_is_not_found(catalog, admin):
+def test_an_app_of_another_edition_is_not_found(seeded_app, admin):
     """A listing not compatible with this PIM's edition cannot be authorized."""
-    register_app(catalog, editions=("ce",))
+    register_app(seeded_app, editions=("ce",))
     assert_error_page(admin.client.get(authorize_url()), NOT_FOUND)
 
 
-def test_custom_apps_are_looked_up_first(catalog, admin):
+def test_custom_apps_are_looked_up_first(seeded_app, admin):
     """A custom app with the client id wins over a catalogue listing with the same id."""
-    register_app(catalog, callback="https://catalogue.example/cb")
-    with catalog.app_context(), db.connection_context(), write_txn():
+    register_app(seeded_app, callback="https://catalogue.example/cb")
+    with seeded_app.app_context(), db.connection_context(), write_txn():
         CustomApp.create(client_id=APP_ID, secret_encrypted=crypto.encrypt("s" * 40), name="My custom app",
                          activate_url="https://custom.example/activate", callback_url="https://custom.example/cb")
-    connect(catalog, ["read_products"])
+    connect(seeded_app, ["read_products"])
     response = admin.client.get(authorize_url())
     assert response.headers["Location"].startswith("https://custom.example/cb?code=")
-    assert connected(catalog).is_custom_app
+    assert connected(seeded_app).is_custom_app
 
 
 def test_error_page_route_shows_reference_error_keys(listed, admin):
@@ -209,16 +209,16 @@ def test_unknown_scopes_are_dropped_and_lists_sorted(listed, admin):
     assert pending.authentication_scope == ["openid", "profile"]
 
 
-def test_pending_request_is_kept_per_app_and_replaced(catalog, admin):
+def test_pending_request_is_kept_per_app_and_replaced(seeded_app, admin):
     """One pending request per (user, app): two apps do not clash; asking again replaces it."""
-    register_app(catalog)
-    register_app(catalog, app_id=OTHER_ID, name="Other", callback="https://other.example/cb")
+    register_app(seeded_app)
+    register_app(seeded_app, app_id=OTHER_ID, name="Other", callback="https://other.example/cb")
     admin.client.get(authorize_url(scope="read_products", state="one"))
     admin.client.get(authorize_url(client_id=OTHER_ID, scope="read_categories", state="two"))
     admin.client.get(authorize_url(scope="write_products", state="three"))
-    assert (_pending(catalog).state, _pending(catalog).authorization_scope) == ("three", ["write_products"])
-    assert _pending(catalog, client_id=OTHER_ID).state == "two"
-    with catalog.app_context(), db.connection_context():
+    assert (_pending(seeded_app).state, _pending(seeded_app).authorization_scope) == ("three", ["write_products"])
+    assert _pending(seeded_app, client_id=OTHER_ID).state == "two"
+    with seeded_app.app_context(), db.connection_context():
         assert PendingAuthorization.select().count() == 2
 
 
@@ -263,10 +263,10 @@ def test_without_state_the_callback_has_no_state(listed, admin):
     assert "state" not in params and "code" in params
 
 
-def test_callback_with_a_query_gets_an_ampersand(catalog, admin):
+def test_callback_with_a_query_gets_an_ampersand(seeded_app, admin):
     """A callback URL with a query string gets code and state after '&'."""
-    register_app(catalog, callback="https://app.example/cb?tenant=7")
-    connect(catalog, ["read_products"])
+    register_app(seeded_app, callback="https://app.example/cb?tenant=7")
+    connect(seeded_app, ["read_products"])
     location = admin.client.get(authorize_url(state="z")).headers["Location"]
     assert location.startswith("https://app.example/cb?tenant=7&code=")
     assert query(location)["tenant"] == "7" and query(location)["state"] == "z"

@@ -10,11 +10,11 @@ def _post(client, token, scopes):
     return client.post(URL, query_string={"scopes": scopes}, headers={"Authorization": f"Bearer {token}"})
 
 
-def test_new_scopes_flag_and_notify(admin, catalog, client, conn):
+def test_new_scopes_flag_and_notify(admin, seeded_app, client, conn):
     """New supported scopes: 200 "Ok", the flag, one notification for admin with Open App, scopes unchanged."""
-    app_id, _ = register_listing(catalog, "Shop Sync")
-    code = connect_code(catalog, app_id, ["read_products"])
-    token = app_token(catalog, app_id)
+    app_id, _ = register_listing(seeded_app, "Shop Sync")
+    code = connect_code(seeded_app, app_id, ["read_products"])
+    token = app_token(seeded_app, app_id)
     response = _post(client, token, "read_products write_products openid")
     assert response.status_code == 200 and response.get_json() == "Ok"
     app = ConnectedApp.get_by_id(app_id)
@@ -28,11 +28,11 @@ def test_new_scopes_flag_and_notify(admin, catalog, client, conn):
     assert Notification.select().count() == 1
 
 
-def test_known_or_authentication_scopes_change_nothing(catalog, client, conn):
+def test_known_or_authentication_scopes_change_nothing(seeded_app, client, conn):
     """Implied, already granted, unknown or authentication scopes never flag the app."""
-    app_id, _ = register_listing(catalog)
-    connect_code(catalog, app_id, ["delete_products"])
-    token = app_token(catalog, app_id)
+    app_id, _ = register_listing(seeded_app)
+    connect_code(seeded_app, app_id, ["delete_products"])
+    token = app_token(seeded_app, app_id)
     assert _post(client, token, "read_products write_products openid profile email assets_galore").get_json() == "Ok"
     assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is False
     assert Notification.select().count() == 0
@@ -45,13 +45,13 @@ def test_refusals(api, client, conn):
     assert refused.status_code == 403 and refused.get_json() == "Not an authenticated App"
 
 
-def test_re_authorizing_clears_the_flag(admin, catalog, client, conn):
+def test_re_authorizing_clears_the_flag(admin, seeded_app, client, conn):
     """Once a user who can manage apps authorizes the app's request again, the card is no longer flagged."""
     from urllib.parse import urlencode
 
-    app_id, _ = register_listing(catalog, "Shop Sync")
-    connect_code(catalog, app_id, ["read_products"])
-    _post(client, app_token(catalog, app_id), "write_products")
+    app_id, _ = register_listing(seeded_app, "Shop Sync")
+    connect_code(seeded_app, app_id, ["read_products"])
+    _post(client, app_token(seeded_app, app_id), "write_products")
     assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is True
     query = urlencode({"response_type": "code", "client_id": app_id, "scope": "read_products"})
     answer = admin.client.get(f"/connect/apps/v1/authorize?{query}")

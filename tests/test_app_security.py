@@ -16,9 +16,9 @@ CHANGED = "The app sent a new authorization request while you were reviewing thi
 
 
 @pytest.fixture
-def listed(catalog):
-    app_helpers.register_app(catalog)
-    return catalog
+def listed(seeded_app):
+    app_helpers.register_app(seeded_app)
+    return seeded_app
 
 
 _shown = app_helpers.shown_request

@@ -29,11 +29,11 @@ XSS = '"><svg onload=alert(1)>'
 
 
 @pytest.fixture
-def shipped(catalog):
+def shipped(seeded_app):
     """The demo users and the shipped App Store listings as shipped: the Demo App and examples."""
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert app_store.load_shipped() > 0
-    return catalog
+    return seeded_app
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_create_an_app_and_delete_need_the_custom_apps_permission(store, client)
     assert connect_buttons(html)[app_id] == "link"
 
 
-def test_empty_apps_section_says_so(catalog, admin, client):
+def test_empty_apps_section_says_so(seeded_app, admin, client):
     """With no compatible app the Apps section shows the reference's empty message."""
     html = client.get(STORE).get_data(as_text=True)
     assert "No apps compatible with your version" in html and "0 apps" in html
@@ -377,9 +377,9 @@ def test_listing_text_is_escaped_and_bad_urls_are_not_linked(store, store_admin,
 
 # -- shipped catalogue and CLI -------------------------------------------------------------------
 
-def test_load_shipped_is_idempotent_and_keeps_secrets(catalog):
+def test_load_shipped_is_idempotent_and_keeps_secrets(seeded_app):
     """A second load changes nothing: same listings, same encrypted secrets."""
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert app_store.load_shipped() == 13
         before = {row.id: (row.secret_encrypted, row.updated) for row in MarketplaceApp.select()}
         assert app_store.load_shipped() == 0
@@ -390,9 +390,9 @@ def test_load_shipped_is_idempotent_and_keeps_secrets(catalog):
         assert all(row.secret_encrypted for row in MarketplaceApp.select().where(MarketplaceApp.kind == "app"))
 
 
-def test_load_shipped_points_the_demo_app_at_pim_demo_app_url(catalog):
-    catalog.config["PIM_DEMO_APP_URL"] = "http://demo.example:9000"
-    with catalog.app_context(), db.connection_context():
+def test_load_shipped_points_the_demo_app_at_pim_demo_app_url(seeded_app):
+    seeded_app.config["PIM_DEMO_APP_URL"] = "http://demo.example:9000"
+    with seeded_app.app_context(), db.connection_context():
         app_store.load_shipped()
         demo = MarketplaceApp.get_by_id(DEMO_ID)
         assert (demo.activate_url, demo.callback_url) == ("http://demo.example:9000/activate",
@@ -400,12 +400,12 @@ def test_load_shipped_points_the_demo_app_at_pim_demo_app_url(catalog):
         assert demo.author == "PIM Connect" and demo.editions == ["ce", "ee"] and not demo.certified
 
 
-def test_load_shipped_keeps_operator_listings(catalog, tmp_path):
+def test_load_shipped_keeps_operator_listings(seeded_app, tmp_path):
     """An operator's listing under a shipped id is not overwritten by the next load."""
     path = _listing_file(tmp_path, id=DEMO_ID, name="Our own demo", activate_url="https://own.example/a")
-    result = catalog.test_cli_runner().invoke(args=["apps", "register", str(path)])
+    result = seeded_app.test_cli_runner().invoke(args=["apps", "register", str(path)])
     assert result.exit_code == 0, result.output
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         app_store.load_shipped()
         row = MarketplaceApp.get_by_id(DEMO_ID)
         assert (row.name, row.source, row.activate_url) == ("Our own demo", "operator", "https://own.example/a")
@@ -422,14 +422,14 @@ def _listing_file(tmp_path, **changes):
     return path
 
 
-def test_cli_register_prints_the_secret_once_and_stores_it_encrypted(catalog, tmp_path, database_url):
+def test_cli_register_prints_the_secret_once_and_stores_it_encrypted(seeded_app, tmp_path, database_url):
     path = _listing_file(tmp_path)
-    runner = catalog.test_cli_runner()
+    runner = seeded_app.test_cli_runner()
     result = runner.invoke(args=["apps", "register", str(path)])
     assert result.exit_code == 0, result.output
     secret = re.search(r"Client secret \(shown once, stored encrypted\): (\S+)", result.output).group(1)
     app_id = json.loads(path.read_text())["id"]
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         row = MarketplaceApp.get_by_id(app_id)
         assert row.source == "operator" and secret not in row.secret_encrypted
         assert app_listings.app_secret(app_id) == secret
@@ -440,17 +440,17 @@ def test_cli_register_prints_the_secret_once_and_stores_it_encrypted(catalog, tm
         assert secret.encode() not in pathlib.Path(database_url[len("sqlite:///"):]).read_bytes()
     again = runner.invoke(args=["apps", "register", str(path)])
     assert again.exit_code == 0 and "Client secret" not in again.output
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert app_listings.app_secret(app_id) == secret  # kept
 
 
-def test_cli_register_reads_the_secret_from_stdin(catalog, tmp_path):
+def test_cli_register_reads_the_secret_from_stdin(seeded_app, tmp_path):
     path = _listing_file(tmp_path)
-    result = catalog.test_cli_runner().invoke(args=["apps", "register", str(path), "--secret-stdin"],
+    result = seeded_app.test_cli_runner().invoke(args=["apps", "register", str(path), "--secret-stdin"],
                                               input="the-operators-secret\n")
     assert result.exit_code == 0, result.output
     assert "the-operators-secret" not in result.output and "Client secret" not in result.output
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert app_listings.app_secret(json.loads(path.read_text())["id"]) == "the-operators-secret"
 
 
@@ -461,15 +461,15 @@ def test_cli_register_reads_the_secret_from_stdin(catalog, tmp_path):
     ({"callback_url": None}, "callback_url is required"),
     ({"secret": "x"}, "use --secret-stdin"),
 ])
-def test_cli_register_refuses_bad_listings(catalog, tmp_path, changes, problem):
-    result = catalog.test_cli_runner().invoke(args=["apps", "register", str(_listing_file(tmp_path, **changes))])
+def test_cli_register_refuses_bad_listings(seeded_app, tmp_path, changes, problem):
+    result = seeded_app.test_cli_runner().invoke(args=["apps", "register", str(_listing_file(tmp_path, **changes))])
     assert result.exit_code != 0 and problem in result.output
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert MarketplaceApp.select().count() == 0
 
 
-def test_cli_list_and_load_shipped(catalog):
-    runner = catalog.test_cli_runner()
+def test_cli_list_and_load_shipped(seeded_app):
+    runner = seeded_app.test_cli_runner()
     assert "13 created or updated" in runner.invoke(args=["apps", "load-shipped"]).output
     assert "0 created or updated" in runner.invoke(args=["apps", "load-shipped"]).output
     output = runner.invoke(args=["apps", "list"]).output
@@ -477,11 +477,11 @@ def test_cli_list_and_load_shipped(catalog):
     assert re.search(rf"{DEMO_ID}\s+app\s+listed\s+shipped", output)
 
 
-def test_db_upgrade_loads_the_shipped_catalogue(catalog):
-    result = catalog.test_cli_runner().invoke(args=["db-upgrade"])
+def test_db_upgrade_loads_the_shipped_catalogue(seeded_app):
+    result = seeded_app.test_cli_runner().invoke(args=["db-upgrade"])
     assert result.exit_code == 0, result.output
     assert "App Store: 13 shipped listings created or updated." in result.output
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert MarketplaceApp.select().count() == 13
 
 

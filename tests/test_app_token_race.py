@@ -14,10 +14,10 @@ CODES = 100
 CONCURRENCY = 16
 
 
-def test_each_code_is_redeemed_exactly_once_under_concurrency(catalog):
+def test_each_code_is_redeemed_exactly_once_under_concurrency(seeded_app):
     """Of 16 simultaneous exchanges of one code, one wins; the others are replays (400 invalid_grant)."""
-    catalog.config["PIM_AUTH_CODE_SECONDS"] = 600  # the codes are all made first, then redeemed
-    with catalog.app_context(), db.connection_context():
+    seeded_app.config["PIM_AUTH_CODE_SECONDS"] = 600  # the codes are all made first, then redeemed
+    with seeded_app.app_context(), db.connection_context():
         app_id = register_app("s3cr3t")
         connect_app(app_id, ["read_products"])
         codes = [new_code(app_id) for _ in range(CODES)]
@@ -33,7 +33,7 @@ def test_each_code_is_redeemed_exactly_once_under_concurrency(catalog):
         return response.status_code, response.json()
 
     results = []
-    with serve(catalog) as url, ThreadPoolExecutor(CONCURRENCY) as pool:
+    with serve(seeded_app) as url, ThreadPoolExecutor(CONCURRENCY) as pool:
         for fields_list in requests_per_code:
             barrier = threading.Barrier(CONCURRENCY)
             outcomes = list(pool.map(lambda fields: post(url, fields, barrier), fields_list))
@@ -45,7 +45,7 @@ def test_each_code_is_redeemed_exactly_once_under_concurrency(catalog):
     refusals = [body for outcomes in results for status, body in outcomes if status != 200]
     assert len(refusals) == CODES * (CONCURRENCY - 1)
     assert all(body == {"error": "invalid_grant", "error_description": "Code is not valid"} for body in refusals)
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         client = ApiClient.get(ApiClient.client_id == app_id)
         tokens = ApiToken.select().where(ApiToken.client == client.id)
         assert tokens.count() == CODES

@@ -31,9 +31,9 @@ def register_app(app_id=APP_ID, name="Yell <Extension> & \"co\"", certified=Fals
     return app_listings.find_app(app_id)
 
 
-def test_create_connected_app_makes_user_group_role_connection_and_record(catalog):
+def test_create_connected_app_makes_user_group_role_connection_and_record(seeded_app):
     """Connecting creates the app's group, role, API user (not in All), connection and record, sharing one code."""
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         info = register_app()
         with write_txn():
             connected = app_connect.create_connected_app(info, ["delete_products", "read_catalog_structure"])
@@ -63,10 +63,10 @@ def test_create_connected_app_makes_user_group_role_connection_and_record(catalo
         assert not connected.is_custom_app and not connected.has_outdated_scopes
 
 
-def test_create_connected_app_refuses_at_the_limit(catalog):
+def test_create_connected_app_refuses_at_the_limit(seeded_app):
     """At PIM_MAX_CONNECTIONS the app is not created and the limit message is raised."""
-    catalog.config["PIM_MAX_CONNECTIONS"] = 0
-    with catalog.app_context(), db.connection_context():
+    seeded_app.config["PIM_MAX_CONNECTIONS"] = 0
+    with seeded_app.app_context(), db.connection_context():
         info = register_app()
         with pytest.raises(Invalid) as refused:
             with write_txn():
@@ -75,9 +75,9 @@ def test_create_connected_app_refuses_at_the_limit(catalog):
         assert ConnectedApp.select().count() == 0 and Connection.select().count() == 0
 
 
-def test_create_connected_app_unrevokes_a_deleted_apps_client(catalog):
+def test_create_connected_app_unrevokes_a_deleted_apps_client(seeded_app):
     """An app reconnecting after deletion gets its OAuth client back un-revoked."""
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         info = register_app()
         with write_txn():
             ApiClient.create(client_id=APP_ID, kind="app", grant_types=["authorization_code"], revoked=True)
@@ -132,9 +132,9 @@ def _steps(html):
 
 
 @pytest.fixture
-def listed(catalog):
-    app_helpers.register_app(catalog)
-    return catalog
+def listed(seeded_app):
+    app_helpers.register_app(seeded_app)
+    return seeded_app
 
 
 def test_ce_first_connection_is_one_step_with_cancel_and_allow(listed, admin):
@@ -217,17 +217,17 @@ def test_consent_checkbox_is_enforced_by_the_server(listed, admin):
     assert response.status_code == 422 and app_helpers.connected(listed) is None
 
 
-def test_certified_app_needs_the_certification_checkbox(catalog, admin):
+def test_certified_app_needs_the_certification_checkbox(seeded_app, admin):
     """A certified app also needs the certification disclaimer ticked."""
-    catalog.config["PIM_EDITION"] = "ce"
-    app_helpers.register_app(catalog, certified=True)
+    seeded_app.config["PIM_EDITION"] = "ce"
+    app_helpers.register_app(seeded_app, certified=True)
     html = _start(admin).get_data(as_text=True)
     assert "I have read and I accept the following disclaimer about the certification." in html
     response = _post(admin, {"step": "authorizations", "action": "confirm", "consent": "1"})
     assert response.status_code == 422
     assert str(escape(app_connect.CERTIFICATION_REQUIRED)) in response.get_data(as_text=True)
     response = _post(admin, {"step": "authorizations", "action": "confirm", "consent": "1", "certification": "1"})
-    assert response.status_code == 303 and app_helpers.connected(catalog).certified
+    assert response.status_code == 303 and app_helpers.connected(seeded_app).certified
 
 
 def test_no_scope_wording(listed, admin):
@@ -359,11 +359,11 @@ def test_cancel_goes_to_the_app_store_and_sends_nothing(listed, admin):
     assert code_count(listed) == 0
 
 
-def test_wizard_needs_a_pending_request_of_this_user(listed, admin, catalog):
+def test_wizard_needs_a_pending_request_of_this_user(listed, admin, seeded_app):
     """No pending request: 404. Another user cannot confirm admin's request (A20)."""
     assert admin.client.get(STEP).status_code == 404
     _start(admin)
-    other = login_with(catalog, [MANAGE_APPS])
+    other = login_with(seeded_app, [MANAGE_APPS])
     assert other.client.get(STEP).status_code == 404
     response = other.post(STEP, data={"step": "authorizations", "action": "confirm", "consent": "1"})
     assert response.status_code == 404 and app_helpers.connected(listed) is None
@@ -397,29 +397,29 @@ def test_limit_is_enforced_at_confirm(listed, admin):
     assert app_helpers.connected(listed) is None and code_count(listed) == 0
 
 
-def test_concurrent_confirms_never_exceed_the_limit(catalog):
+def test_concurrent_confirms_never_exceed_the_limit(seeded_app):
     """6 users confirming 6 different apps at once against a limit of 4 (one used): exactly 3 connect."""
-    catalog.config["PIM_MAX_CONNECTIONS"] = 4
-    catalog.config["PIM_EDITION"] = "ce"
+    seeded_app.config["PIM_MAX_CONNECTIONS"] = 4
+    seeded_app.config["PIM_EDITION"] = "ce"
     from tests.conftest import make_connection
 
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         make_connection("erp")
     ids = [f"{i}{i}{i}{i}{i}{i}{i}{i}-0000-4000-8000-00000000000{i}" for i in range(1, 7)]
     users = []
     for app_id in ids:
-        app_helpers.register_app(catalog, app_id=app_id, name=f"App {app_id[:1]}")
-        user = login_with(catalog, [MANAGE_APPS])
+        app_helpers.register_app(seeded_app, app_id=app_id, name=f"App {app_id[:1]}")
+        user = login_with(seeded_app, [MANAGE_APPS])
         assert user.client.get(authorize_url(client_id=app_id)).status_code == 302
         users.append(user)
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         pending = [(PendingAuthorization.get(PendingAuthorization.client_id == app_id).user, app_id)
                    for app_id in ids]
         shown = {app_id: app_connect.wizard_data(user, app_id).digest for user, app_id in pending}
     outcomes, barrier = [], threading.Barrier(len(pending))
 
     def run(user, app_id):
-        with catalog.app_context(), db.connection_context():
+        with seeded_app.app_context(), db.connection_context():
             barrier.wait()
             try:
                 outcomes.append(app_connect.confirm(user, app_id, shown[app_id], {"consent": True}))
@@ -434,7 +434,7 @@ def test_concurrent_confirms_never_exceed_the_limit(catalog):
     assert len([o for o in outcomes if isinstance(o, str) and o.startswith(CALLBACK)]) == 3
     assert [o for o in outcomes if isinstance(o, dict)] == [
         {"": "You reached the limit of 4 connections and connected Apps."}] * 3
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         assert Connection.select().count() == 4 and ConnectedApp.select().count() == 3
         assert AuthCode.select().count() == 3
 

@@ -51,7 +51,7 @@ def _create_peter(admin, **changes):
 
 # -- logging in and out ------------------------------------------------------------------------
 
-def test_login_success_writes_one_event(catalog, auth):
+def test_login_success_writes_one_event(seeded_app, auth):
     """A successful login records login.success with the user, the username and the address."""
     assert auth.login("admin").status_code == 303
     row = assert_one("login.success", user_id=_id(User, User.username, "admin"), username="admin",
@@ -60,7 +60,7 @@ def test_login_success_writes_one_event(catalog, auth):
     assert _rows("login.failure") == []
 
 
-def test_wrong_password_and_unknown_user_are_one_failure_each(catalog, auth):
+def test_wrong_password_and_unknown_user_are_one_failure_each(seeded_app, auth):
     """A wrong password and an unknown user both record login.failure, reason "bad credentials"."""
     assert auth.login("admin", "wrong-password").status_code == 401
     assert_one("login.failure", user_id=_id(User, User.username, "admin"), username="admin",
@@ -73,7 +73,7 @@ def test_wrong_password_and_unknown_user_are_one_failure_each(catalog, auth):
     assert _rows("login.success") == []
 
 
-def test_locked_login_records_reason_locked(catalog, auth):
+def test_locked_login_records_reason_locked(seeded_app, auth):
     """Once the account is locked, even the right password records one login.failure "locked"."""
     for _ in range(5):
         auth.login("admin", "wrong-password")
@@ -83,7 +83,7 @@ def test_locked_login_records_reason_locked(catalog, auth):
     assert len(_rows("login.failure")) == 6 and _rows("login.success") == []
 
 
-def test_disabled_user_login_records_reason_disabled(catalog, auth):
+def test_disabled_user_login_records_reason_disabled(seeded_app, auth):
     """The right password of a disabled user records login.failure with reason "disabled"."""
     with db.connection_context(), write_txn():
         User.update(enabled=False).where(User.username == "julia").execute()
@@ -181,7 +181,7 @@ def test_julia_refused_writes_no_event(julia):
 
 # -- log lines and secrets -------------------------------------------------------------------------
 
-def test_newline_in_username_gives_one_log_line(catalog, auth, caplog):
+def test_newline_in_username_gives_one_log_line(seeded_app, auth, caplog):
     """A username carrying a newline and a fake event produces exactly one escaped log line."""
     caplog.set_level(logging.INFO, logger="pimconnect.audit")
     forged = 'eve\nevent="login.success" username="admin"\r\x1b[2J\u2028'
@@ -232,7 +232,7 @@ def test_record_shares_the_callers_transaction(conn):
     assert [e.id for e in audit.events("app.connected")] == [row.id]
 
 
-def test_event_survives_its_user(catalog, conn):
+def test_event_survives_its_user(seeded_app, conn):
     """Deleting a user keeps its events, with the user link emptied and the username kept."""
     julia = User.get(User.username == "julia")
     audit.record("login.success", user=julia, remote_addr="127.0.0.1")

@@ -11,7 +11,7 @@ def test_login_page_renders(client):
     assert b'name="username"' in response.data
 
 
-def test_anonymous_is_sent_to_login(catalog, client):
+def test_anonymous_is_sent_to_login(seeded_app, client):
     """Protected pages redirect to the login page with a relative next."""
     response = client.get("/products/")
     assert response.status_code == 302
@@ -25,7 +25,7 @@ def test_login_and_dashboard(admin):
     assert b"John Doe" in response.data
 
 
-def test_wrong_password_is_refused_without_enumeration(catalog, auth):
+def test_wrong_password_is_refused_without_enumeration(seeded_app, auth):
     """Unknown users and wrong passwords get the same answer."""
     wrong = auth.login("admin", "nope-nope")
     unknown = auth.login("nobody", "nope-nope")
@@ -34,13 +34,13 @@ def test_wrong_password_is_refused_without_enumeration(catalog, auth):
     assert b"Invalid username or password." in unknown.data
 
 
-def test_login_requires_csrf(catalog, client):
+def test_login_requires_csrf(seeded_app, client):
     """A login POST without the CSRF token is rejected."""
     response = client.post("/login", data={"username": "admin", "password": "x"})
     assert response.status_code == 400
 
 
-def test_throttle_locks_after_failures(catalog, auth, app):
+def test_throttle_locks_after_failures(seeded_app, auth, app):
     """After five failures the account is locked, even with the right password."""
     for _ in range(5):
         assert auth.login("admin", "wrong-password").status_code == 401
@@ -51,7 +51,7 @@ def test_throttle_locks_after_failures(catalog, auth, app):
         assert LoginThrottle.get(key="user:admin").failures == 5
 
 
-def test_safe_next_only(catalog, auth):
+def test_safe_next_only(seeded_app, auth):
     """An absolute next URL is ignored after login."""
     token = csrf_token(auth.client)
     response = auth.client.post(

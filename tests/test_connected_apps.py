@@ -23,18 +23,18 @@ DISCONNECTED = "The access token provided is invalid. Your app has been disconne
 
 
 @pytest.fixture
-def shop(catalog, conn):
+def shop(seeded_app, conn):
     """A connected catalogue app with product write scopes: (app id, connection code)."""
-    app_id, _ = register_listing(catalog, "Shop Sync", partner="PIM Connect Partner")
-    return app_id, connect_code(catalog, app_id, ["write_products", "read_categories"])
+    app_id, _ = register_listing(seeded_app, "Shop Sync", partner="PIM Connect Partner")
+    return app_id, connect_code(seeded_app, app_id, ["write_products", "read_categories"])
 
 
-def _login_with(catalog, client, permissions, username="operator"):
+def _login_with(seeded_app, client, permissions, username="operator"):
     """A user whose only role holds ``permissions``."""
     from pimconnect.models import UserRole
     from pimconnect.services.access.passwords import hash_password
 
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         role = Role.create(code=f"ROLE_{username.upper()}", label=username, permissions=list(permissions))
         user = User.create(username=username, email=f"{username}@example.com", first_name="Op", last_name="Erator",
                            password_hash=hash_password("operator-password-1"))
@@ -51,22 +51,22 @@ def test_empty_list(admin):
     assert "No apps connected yet." in page
 
 
-def test_list_sorted_by_name_with_sections_and_state_lines(admin, catalog, shop, conn):
+def test_list_sorted_by_name_with_sections_and_state_lines(admin, seeded_app, shop, conn):
     """Cards sorted by name; pending, outdated and unlisted lines follow the reference's priority."""
-    other_id, _ = register_listing(catalog, "Alpha Feed", author="Feeds Inc")
-    alpha = connect_code(catalog, other_id, ["read_products"])
+    other_id, _ = register_listing(seeded_app, "Alpha Feed", author="Feeds Inc")
+    alpha = connect_code(seeded_app, other_id, ["read_products"])
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "Your PIM is connected with 2 apps." in page
     assert page.index("Alpha Feed") < page.index("Shop Sync")
     assert "Developed by Feeds Inc" in page and "2 apps" in page
-    with catalog.app_context(), write_txn():  # a code but no token: pending
+    with seeded_app.app_context(), write_txn():  # a code but no token: pending
         app_codes.issue_code(app_codes.app_client(other_id), User.get(User.username == "admin"))
         ConnectedApp.update(has_outdated_scopes=True).where(ConnectedApp.id == shop[0]).execute()
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "App not connected. Opening the App should fix the connection issues." in page
     assert "Some of your apps are not connected with your PIM." in page
     assert "New access authorization required." in page
-    with catalog.app_context(), write_txn():  # no longer in the catalogue: not listed wins
+    with seeded_app.app_context(), write_txn():  # no longer in the catalogue: not listed wins
         MarketplaceApp.delete().where(MarketplaceApp.id == other_id).execute()
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "App no longer listed on the PIM Connect App Store. Please contact the App support." in page
@@ -91,41 +91,41 @@ def test_settings_tab_shows_authorizations_and_saves_flow_type(admin, shop, conn
     assert Connection.get(Connection.code == code).flow_type == "other"
 
 
-def test_no_scope_messages(admin, catalog, conn):
+def test_no_scope_messages(admin, seeded_app, conn):
     """An app without authorization scopes says so, and that it does not access products."""
-    app_id, _ = register_listing(catalog, "Version Reader")
-    code = connect_code(catalog, app_id, [])
+    app_id, _ = register_listing(seeded_app, "Version Reader")
+    code = connect_code(seeded_app, app_id, [])
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "No specific authorizations have been requested." in page
     assert "This connected app doesn't access your product information." in page
 
 
-def test_authentication_section_shows_the_current_users_consent(admin, catalog, shop, conn):
+def test_authentication_section_shows_the_current_users_consent(admin, seeded_app, shop, conn):
     """openid only: no personal data; profile/email: their lines."""
     app_id, code = shop
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "Authentication" not in page.split("Authorizations", 1)[1].split("</main>")[0] or "app-authentication" not in page
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         consent = UserConsent.create(user=User.get(User.username == "admin"), app_id=app_id, scopes=["openid"],
                                      uuid="3f0f4a1e-0000-4000-8000-000000000001")
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "This app uses PIM Connect App authentication without using your personal data." in page
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         UserConsent.update(scopes=["email", "openid", "profile"]).where(UserConsent.id == consent.id).execute()
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "View your email address" in page and "View your firstname and your lastname" in page
 
 
-def test_tabs_follow_edition_and_scopes(admin, catalog, shop, conn):
+def test_tabs_follow_edition_and_scopes(admin, seeded_app, shop, conn):
     """EE + product scope: Permissions; catalogs scope: Catalogs; Error monitoring always."""
     _, code = shop
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "tab=permissions" in page and "tab=error_monitoring" in page and "tab=catalogs" not in page
-    app_id, _ = register_listing(catalog, "Catalog App")
-    with_catalogs = connect_code(catalog, app_id, ["read_catalogs", "read_products"])
+    app_id, _ = register_listing(seeded_app, "Catalog App")
+    with_catalogs = connect_code(seeded_app, app_id, ["read_catalogs", "read_products"])
     page = admin.client.get(f"/connect/connected-apps/{with_catalogs}?tab=catalogs").get_data(as_text=True)
     assert "This app has not created any catalog yet." in page
-    catalog.config["PIM_EDITION"] = "ce"
+    seeded_app.config["PIM_EDITION"] = "ce"
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "tab=permissions" not in page
     assert admin.client.get(f"/connect/connected-apps/{code}?tab=permissions").status_code == 200  # falls back
@@ -148,10 +148,10 @@ def test_permissions_tab_saves_normalised_levels(admin, shop, conn):
     assert stored["attribute_group"]["view"]["identifiers"] == ["marketing"]
 
 
-def test_permissions_need_the_management_rights(catalog, client, shop, conn):
+def test_permissions_need_the_management_rights(seeded_app, client, shop, conn):
     """Without "Manage locale permissions" the locale levels are blocked and not saved."""
     app_id, code = shop
-    operator = _login_with(catalog, client, ["akeneo_connectivity_connection_manage_apps",
+    operator = _login_with(seeded_app, client, ["akeneo_connectivity_connection_manage_apps",
                                              "pimee_enrich_category_edit_permissions"])
     page = operator.client.get(f"/connect/connected-apps/{code}?tab=permissions").get_data(as_text=True)
     assert 'id="permissions-locale" disabled' in page and 'id="permissions-category" >' in page
@@ -161,10 +161,10 @@ def test_permissions_need_the_management_rights(catalog, client, shop, conn):
     assert kinds == ["category"]
 
 
-def test_read_only_app_gets_view_levels_only(admin, catalog, conn):
+def test_read_only_app_gets_view_levels_only(admin, seeded_app, conn):
     """An app that can only read products sees and stores View levels only."""
-    app_id, _ = register_listing(catalog, "Reader")
-    code = connect_code(catalog, app_id, ["read_products"])
+    app_id, _ = register_listing(seeded_app, "Reader")
+    code = connect_code(seeded_app, app_id, ["read_products"])
     page = admin.client.get(f"/connect/connected-apps/{code}?tab=permissions").get_data(as_text=True)
     assert 'name="category-own"' not in page and 'name="category-view"' in page
     admin.post(f"/connect/connected-apps/{code}/permissions", {"category-own": ["master"], "category-view": ["master"]})
@@ -172,13 +172,13 @@ def test_read_only_app_gets_view_levels_only(admin, catalog, conn):
     assert levels["own"]["identifiers"] == [] and levels["view"]["identifiers"] == ["master"]
 
 
-def test_delete_revokes_tokens_at_once_and_keeps_consents(admin, catalog, client, shop, conn):
+def test_delete_revokes_tokens_at_once_and_keeps_consents(admin, seeded_app, client, shop, conn):
     """Deleting answers the disconnected message to the old token; user, group, role and connection go."""
     app_id, code = shop
-    token = app_token(catalog, app_id)
+    token = app_token(seeded_app, app_id)
     assert client.get("/api/rest/v1/products-uuid", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     connected = ConnectedApp.get_by_id(app_id)
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         UserConsent.create(user=User.get(User.username == "admin"), app_id=app_id, scopes=["openid"],
                            uuid="3f0f4a1e-0000-4000-8000-000000000002")
     page = admin.client.get(f"/connect/connected-apps/{code}/delete").get_data(as_text=True)
@@ -197,31 +197,31 @@ def test_delete_revokes_tokens_at_once_and_keeps_consents(admin, catalog, client
     assert admin.client.get(f"/connect/connected-apps/{code}").status_code == 404
 
 
-def test_reconnecting_after_delete_keeps_old_tokens_refused(admin, catalog, client, shop, conn):
+def test_reconnecting_after_delete_keeps_old_tokens_refused(admin, seeded_app, client, shop, conn):
     """A deleted app connected again gets a working client; its old tokens stay refused."""
     app_id, code = shop
-    old = app_token(catalog, app_id)
+    old = app_token(seeded_app, app_id)
     admin.post(f"/connect/connected-apps/{code}/delete")
-    connect_code(catalog, app_id, ["read_products"])
-    new = app_token(catalog, app_id)
+    connect_code(seeded_app, app_id, ["read_products"])
+    new = app_token(seeded_app, app_id)
     assert client.get("/api/rest/v1/products-uuid", headers={"Authorization": f"Bearer {new}"}).status_code == 200
     assert client.get("/api/rest/v1/products-uuid", headers={"Authorization": f"Bearer {old}"}).status_code == 401
 
 
-def test_revoke_tokens_keeps_the_app_connected(admin, catalog, client, shop, conn):
+def test_revoke_tokens_keeps_the_app_connected(admin, seeded_app, client, shop, conn):
     """Revoke access tokens (D24): the token stops, the app stays."""
     app_id, code = shop
-    token = app_token(catalog, app_id)
+    token = app_token(seeded_app, app_id)
     assert admin.post(f"/connect/connected-apps/{code}/revoke-tokens").status_code == 303
     assert client.get("/api/rest/v1/products-uuid", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert ConnectedApp.select().where(ConnectedApp.id == app_id).exists()
     assert ApiToken.select().where(ApiToken.revoked == False).count() == 0  # noqa: E712
 
 
-def test_open_app_redirects_with_pim_url_and_changes_nothing(admin, catalog, shop, conn):
+def test_open_app_redirects_with_pim_url_and_changes_nothing(admin, seeded_app, shop, conn):
     """Open app goes to the activate URL + pim_url; a GET changes nothing (the flag stays)."""
     app_id, code = shop
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         ConnectedApp.update(has_outdated_scopes=True).where(ConnectedApp.id == app_id).execute()
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert f'href="/connect/connected-apps/{code}/open" target="_blank" rel="noopener">Open app</a>' in page
@@ -231,10 +231,10 @@ def test_open_app_redirects_with_pim_url_and_changes_nothing(admin, catalog, sho
     assert ConnectedApp.get_by_id(app_id).has_outdated_scopes is True
 
 
-def test_open_apps_only_users_open_but_do_not_manage(catalog, client, shop, conn):
+def test_open_apps_only_users_open_but_do_not_manage(seeded_app, client, shop, conn):
     """A user with Open apps only may open the app, not manage or delete it."""
     app_id, code = shop
-    opener = _login_with(catalog, client, ["akeneo_connectivity_connection_open_apps"])
+    opener = _login_with(seeded_app, client, ["akeneo_connectivity_connection_open_apps"])
     list_page = opener.client.get("/connect/connected-apps").get_data(as_text=True)
     assert '<button type="button" class="button" disabled>Manage app</button>' in list_page
     assert opener.client.get(f"/connect/connected-apps/{code}/open").status_code == 302
@@ -243,10 +243,10 @@ def test_open_apps_only_users_open_but_do_not_manage(catalog, client, shop, conn
     assert ConnectedApp.select().where(ConnectedApp.id == app_id).exists()
 
 
-def test_manage_apps_only_users_cannot_open(catalog, client, shop):
+def test_manage_apps_only_users_cannot_open(seeded_app, client, shop):
     """Manage apps alone does not enable Open app (reference §10)."""
     _, code = shop
-    manager = _login_with(catalog, client, ["akeneo_connectivity_connection_manage_apps"])
+    manager = _login_with(seeded_app, client, ["akeneo_connectivity_connection_manage_apps"])
     list_page = manager.client.get("/connect/connected-apps").get_data(as_text=True)
     assert '<button type="button" class="button" disabled>Open app</button>' in list_page
     assert manager.client.get(f"/connect/connected-apps/{code}/open").status_code == 403
@@ -270,7 +270,7 @@ def test_changes_need_the_csrf_token(admin, shop, conn):
     assert ConnectedApp.select().where(ConnectedApp.id == app_id).exists()
 
 
-def test_deep_link(admin, catalog, shop, conn):
+def test_deep_link(admin, seeded_app, shop, conn):
     """/connect/apps/v1/connected_app/<appId>: 302 to the page, 404 when not connected, 403 for julia."""
     app_id, code = shop
     response = admin.client.get(f"/connect/apps/v1/connected_app/{app_id}")
@@ -283,10 +283,10 @@ def test_deep_link_refused_without_manage_apps(julia, shop):
     assert julia.client.get(f"/connect/apps/v1/connected_app/{app_id}").status_code == 403
 
 
-def test_pending_app_page_warns(admin, catalog, shop, conn):
+def test_pending_app_page_warns(admin, seeded_app, shop, conn):
     """The settings tab of a pending app shows the reference's warning."""
     app_id, code = shop
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         app_codes.issue_code(app_codes.app_client(app_id), User.get(User.username == "admin"))
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "This app is not connected to your PIM. Opening the app should fix the connection issue." in page

@@ -16,7 +16,7 @@ def _create(admin, **overrides):
     return admin.post("/connect/custom-apps/create", {**GOOD, **overrides})
 
 
-def test_create_shows_the_credentials_once_and_stores_the_secret_encrypted(admin, catalog, conn, database_url):
+def test_create_shows_the_credentials_once_and_stores_the_secret_encrypted(admin, seeded_app, conn, database_url):
     """201-like page with client id and secret, no-store; the database holds only the encrypted secret."""
     response = _create(admin)
     assert response.status_code == 200
@@ -24,10 +24,10 @@ def test_create_shows_the_credentials_once_and_stores_the_secret_encrypted(admin
     page = response.get_data(as_text=True)
     app = CustomApp.get()
     assert app.client_id in page
-    with catalog.app_context():
+    with seeded_app.app_context():
         secret = app_listings.app_secret(app.client_id)
     assert secret and secret in page and secret not in app.secret_encrypted
-    with catalog.app_context():
+    with seeded_app.app_context():
         assert crypto.decrypt(app.secret_encrypted) == secret
     assert app.creator.username == "admin"
     if database_url.startswith("sqlite"):
@@ -61,9 +61,9 @@ def test_loopback_http_is_accepted(admin, conn):
     assert CustomApp.select().count() == 1
 
 
-def test_limit_of_custom_apps(admin, catalog, conn):
+def test_limit_of_custom_apps(admin, seeded_app, conn):
     """At the limit the form says so, Create is disabled, and the server refuses."""
-    catalog.config["PIM_MAX_CUSTOM_APPS"] = 2
+    seeded_app.config["PIM_MAX_CUSTOM_APPS"] = 2
     for number in range(2):
         assert _create(admin, name=f"App {number}").status_code == 200
     page = admin.client.get("/connect/custom-apps/create").get_data(as_text=True)
@@ -73,12 +73,12 @@ def test_limit_of_custom_apps(admin, catalog, conn):
     assert CustomApp.select().count() == 2
 
 
-def test_delete_disconnects_a_connected_custom_app(admin, catalog, client, conn):
+def test_delete_disconnects_a_connected_custom_app(admin, seeded_app, client, conn):
     """Deleting a connected custom app also deletes the connected app; its token says disconnected."""
     _create(admin)
     app = CustomApp.get()
-    connect_code(catalog, app.client_id, ["read_products"])
-    token = app_token(catalog, app.client_id)
+    connect_code(seeded_app, app.client_id, ["read_products"])
+    token = app_token(seeded_app, app.client_id)
     page = admin.client.get(f"/connect/custom-apps/{app.client_id}/delete").get_data(as_text=True)
     assert "You are about to delete your app from this PIM." in page
     assert "By confirming the deletion, you will delete the app from the App Store page and the related connected app." in page
@@ -88,12 +88,12 @@ def test_delete_disconnects_a_connected_custom_app(admin, catalog, client, conn)
     assert answer.status_code == 401 and answer.get_json()["message"] == DISCONNECTED
 
 
-def test_regenerate_secret_shows_the_new_one_once(admin, catalog, conn):
+def test_regenerate_secret_shows_the_new_one_once(admin, seeded_app, conn):
     """From the connected app's settings: masked secret, confirmation text, a new secret shown once."""
     _create(admin)
     app = CustomApp.get()
-    code = connect_code(catalog, app.client_id, ["read_products"])
-    with catalog.app_context():
+    code = connect_code(seeded_app, app.client_id, ["read_products"])
+    with seeded_app.app_context():
         old = app_listings.app_secret(app.client_id)
     settings = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     masked = old[-4:].rjust(34, "*")
@@ -103,7 +103,7 @@ def test_regenerate_secret_shows_the_new_one_once(admin, catalog, conn):
             "Are you sure you want to proceed ?") in confirm
     response = admin.post(f"/connect/connected-apps/{code}/regenerate-secret")
     assert response.headers["Cache-Control"] == "no-store"
-    with catalog.app_context():
+    with seeded_app.app_context():
         new = app_listings.app_secret(app.client_id)
     assert new != old and new in response.get_data(as_text=True)
 
@@ -115,24 +115,24 @@ def test_gates(julia, conn):
     assert CustomApp.select().count() == 0
 
 
-def test_removed_creator(admin, catalog, conn):
+def test_removed_creator(admin, seeded_app, conn):
     """When the creator is deleted the app shows "Removed user" as its author."""
     from pimconnect.db import write_txn
     from pimconnect.services.access.passwords import hash_password
 
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         user = User.create(username="dev", email="dev@example.com", password_hash=hash_password("x" * 12))
         CustomApp.create(client_id="5b0c0c3e-1111-4222-8333-444455556666", secret_encrypted=crypto.encrypt("s"),
                          name="Orphan", activate_url=GOOD["activate_url"], callback_url=GOOD["callback_url"],
                          creator=user)
         user.delete_instance()
-    with catalog.app_context():
+    with seeded_app.app_context():
         assert app_listings.find_app("5b0c0c3e-1111-4222-8333-444455556666").author == "Removed user"
 
 
 # --- the REST API -------------------------------------------------------------------------------
 
-def test_api_create_list_delete(api_as, catalog, conn):
+def test_api_create_list_delete(api_as, seeded_app, conn):
     """POST 201 with the secret; GET lists the caller's apps only; DELETE 204 then 404."""
     from pimconnect.permissions import API_ACLS
 
@@ -141,7 +141,7 @@ def test_api_create_list_delete(api_as, catalog, conn):
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert set(body) == {"client_id", "client_secret"}
-    with catalog.app_context():
+    with seeded_app.app_context():
         assert app_listings.app_secret(body["client_id"]) == body["client_secret"]
     assert api.get("/api/rest/v1/test-apps").get_json() == [{
         "client_id": body["client_id"], "name": GOOD["name"], "activate_url": GOOD["activate_url"],

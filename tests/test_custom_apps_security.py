@@ -79,7 +79,7 @@ def test_good_urls_are_still_accepted(api_as, conn, activate, callback):
     assert created.status_code == 201, created.get_json()
 
 
-def test_api_deletes_only_the_callers_own_custom_apps(api_as, catalog, conn):
+def test_api_deletes_only_the_callers_own_custom_apps(api_as, seeded_app, conn):
     """Another API user's custom app answers as an unknown client id (404, same message) and stays."""
     owner = api_as(API_ACLS + [MANAGE_TEST_APPS])
     intruder = api_as(API_ACLS + [MANAGE_TEST_APPS])

@@ -370,7 +370,7 @@ def _code_from_the_pim(live, username="admin"):
         return app_codes.issue_code(app_codes.app_client(DEMO_APP_ID), user)
 
 
-def test_live_callback_exchanges_a_pim_code_and_shows_the_user_and_the_catalog(live):
+def test_live_callback_exchanges_a_pim_code_and_shows_the_user_channels_and_products(live):
     """Over real HTTP: the Demo App exchanges the code with the Akeneo challenge, verifies the id_token
     with the PIM's certificate and shows "Connected as" with channels and products read through the API."""
     import requests

@@ -12,15 +12,15 @@ from tests.app_helpers import app_token, connect_code, register_listing
 BATCH = "application/vnd.akeneo.collection+json"
 
 
-def _app(catalog):
-    app_id, _ = register_listing(catalog, "Source App")
-    code = connect_code(catalog, app_id, ["write_products"])
-    return app_id, code, app_token(catalog, app_id)
+def _app(seeded_app):
+    app_id, _ = register_listing(seeded_app, "Source App")
+    code = connect_code(seeded_app, app_id, ["write_products"])
+    return app_id, code, app_token(seeded_app, app_id)
 
 
-def test_refused_writes_are_recorded_and_shown(admin, catalog, client, conn):
+def test_refused_writes_are_recorded_and_shown(admin, seeded_app, client, conn):
     """A 422 product write and the 422 lines of a batch become errors on the app's tab."""
-    app_id, code, token = _app(catalog)
+    app_id, code, token = _app(seeded_app)
     headers = {"Authorization": f"Bearer {token}"}
     bad = client.patch("/api/rest/v1/products/shirt-1", headers=headers,
                        json={"identifier": "shirt-1", "family": "no_such_family"})
@@ -42,25 +42,25 @@ def test_refused_writes_are_recorded_and_shown(admin, catalog, client, conn):
     assert "Error number is limited to 100 errors." in page and "shirt-1" in page and "bad-2" in page
 
 
-def test_successful_writes_and_reads_record_nothing(catalog, client, conn):
-    _, _, token = _app(catalog)
+def test_successful_writes_and_reads_record_nothing(seeded_app, client, conn):
+    _, _, token = _app(seeded_app)
     headers = {"Authorization": f"Bearer {token}"}
     assert client.patch("/api/rest/v1/products/fine", headers=headers, json={"identifier": "fine"}).status_code == 201
     assert client.get("/api/rest/v1/products/fine", headers=headers).status_code == 200
     assert BusinessError.select().count() == 0
 
 
-def test_purge_keeps_100_errors_of_8_days_and_the_tab_shows_7_days(catalog, conn):
+def test_purge_keeps_100_errors_of_8_days_and_the_tab_shows_7_days(seeded_app, conn):
     """Old errors go; at most 100 stay; the list shows those of the last 7 days, newest first."""
-    _, code, _ = _app(catalog)
+    _, code, _ = _app(seeded_app)
     connection = Connection.get(Connection.code == code)
     now = utcnow()
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         BusinessError.insert_many([{"connection": connection.id, "message": f"old {n}",
                                     "created": now - datetime.timedelta(days=9)} for n in range(3)]).execute()
         BusinessError.insert_many([{"connection": connection.id, "message": "seven and a half days",
                                     "created": now - datetime.timedelta(days=7, hours=12)}]).execute()
-    with catalog.app_context():
+    with seeded_app.app_context():
         error_monitoring.record(connection.id, [{"code": 422, "message": f"error {n}"} for n in range(120)])
         assert BusinessError.select().count() == 100
         assert not BusinessError.select().where(BusinessError.message.startswith("old")).exists()
@@ -68,9 +68,9 @@ def test_purge_keeps_100_errors_of_8_days_and_the_tab_shows_7_days(catalog, conn
     assert len(shown) == 100 and all(row.message.startswith("error") for row in shown)
 
 
-def test_errors_holding_text_no_database_stores_are_kept_cleaned(catalog, client, conn):
+def test_errors_holding_text_no_database_stores_are_kept_cleaned(seeded_app, client, conn):
     """A refused line whose identifier holds a NUL character is recorded without it, never a 500."""
-    _, _, token = _app(catalog)
+    _, _, token = _app(seeded_app)
     lines = "\n".join(json.dumps(line) for line in ({"identifier": "\u0000"}, {"identifier": "a\u0000b", "family": 3}))
     answer = client.patch("/api/rest/v1/products", data=lines,
                           headers={"Authorization": f"Bearer {token}", "Content-Type": BATCH})

@@ -7,7 +7,7 @@ def _set_cookies(response):
     return response.headers.getlist("Set-Cookie")
 
 
-def test_csrf_failure_page_sets_no_cookie(catalog, client):
+def test_csrf_failure_page_sets_no_cookie(seeded_app, client):
     """What a browser sends for a cross-site form POST with SameSite=Lax cookies: no cookie at all."""
     response = client.post("/logout", data={"x": "1"}, headers={"Accept": "text/html"})
     assert response.status_code == 400
@@ -15,7 +15,7 @@ def test_csrf_failure_page_sets_no_cookie(catalog, client):
     assert _set_cookies(response) == []
 
 
-def test_error_pages_keep_the_logged_in_session(catalog, client):
+def test_error_pages_keep_the_logged_in_session(seeded_app, client):
     auth = Auth(client)
     assert auth.login("admin").status_code == 303
     cookie = client.get_cookie("session").value

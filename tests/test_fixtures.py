@@ -12,31 +12,31 @@ def test_app_database_is_migrated_and_empty(app, conn):
     assert Currency.select().count() == 0
 
 
-def test_catalog_database_has_the_demo_structure_and_two_users(catalog, conn):
+def test_seeded_database_has_the_demo_structure_and_two_users(seeded_app, conn):
     assert {u.username for u in User.select()} == {"admin", "julia"}
     assert Currency.select().count() > 0
 
 
-def test_first_writes_and_changes_config_and_routes(catalog, conn):
+def test_first_writes_and_changes_config_and_routes(seeded_app, conn):
     with write_txn():
         Currency.create(code="ZZZ")
-    catalog.config["PIM_EDITION"] = "changed-by-a-test"
+    seeded_app.config["PIM_EDITION"] = "changed-by-a-test"
 
-    @catalog.get("/_test/added-by-a-test")
+    @seeded_app.get("/_test/added-by-a-test")
     def _added():
         return "added"
 
-    assert catalog.test_client().get("/_test/added-by-a-test").status_code == 200
+    assert seeded_app.test_client().get("/_test/added-by-a-test").status_code == 200
 
 
-def test_second_sees_none_of_it(catalog, conn, database_url):
+def test_second_sees_none_of_it(seeded_app, conn, database_url):
     assert Currency.get_or_none(Currency.code == "ZZZ") is None
-    assert catalog.config["PIM_EDITION"] != "changed-by-a-test"
-    assert catalog.config["DATABASE_URL"] == database_url
-    assert catalog.test_client().get("/_test/added-by-a-test").status_code == 404
+    assert seeded_app.config["PIM_EDITION"] != "changed-by-a-test"
+    assert seeded_app.config["DATABASE_URL"] == database_url
+    assert seeded_app.test_client().get("/_test/added-by-a-test").status_code == 404
 
 
-def test_first_changes_the_schema_and_the_sequences(catalog, conn):
+def test_first_changes_the_schema_and_the_sequences(seeded_app, conn):
     """On PostgreSQL a worker reuses its test schema (rows replaced): a test's DDL must not survive."""
     with write_txn():
         db.execute_sql("ALTER TABLE currency ADD COLUMN added_by_a_test integer")
@@ -44,7 +44,7 @@ def test_first_changes_the_schema_and_the_sequences(catalog, conn):
     assert "added_by_a_test" in {column.name for column in db.get_columns("currency")}
 
 
-def test_second_sees_the_golden_schema_and_sequences(catalog, conn):
+def test_second_sees_the_golden_schema_and_sequences(seeded_app, conn):
     columns = {column.name for column in db.get_columns("currency")}
     assert "added_by_a_test" not in columns
     with write_txn():

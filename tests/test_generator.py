@@ -22,7 +22,7 @@ def trees_of(product):
     return {c.code for c in Category.select().where(Category.id.in_(roots))}
 
 
-def test_demo_products_count_and_documentation_products(catalog, conn):
+def test_demo_products_count_and_documentation_products(seeded_app, conn):
     """demo_products creates Hat (Ecommerce tree only) and Braided hat (Print tree only) up to count."""
     assert generator.demo_products(40) == 40
     hat = Product.get(identifier="hat")
@@ -32,7 +32,7 @@ def test_demo_products_count_and_documentation_products(catalog, conn):
     assert {e["locale"] for e in hat.values["name"]} == {"en_US", "fr_FR", "de_DE"}
 
 
-def test_hat_fr_description_is_the_only_gap_on_ecommerce_fr(catalog, conn):
+def test_hat_fr_description_is_the_only_gap_on_ecommerce_fr(seeded_app, conn):
     """Filling Hat's fr_FR ecommerce description raises its ecommerce fr_FR completeness to 100%."""
     generator.demo_products(2)
     hat = Product.get(identifier="hat")
@@ -44,7 +44,7 @@ def test_hat_fr_description_is_the_only_gap_on_ecommerce_fr(catalog, conn):
     assert fr["data"] == 100
 
 
-def test_demo_products_use_every_attribute_type(catalog, conn):
+def test_demo_products_use_every_attribute_type(seeded_app, conn):
     """The demo catalog holds values of every attribute type, families and varied completeness."""
     generator.demo_products(60)
     used = (Attribute.select(Attribute.type).join(ProductValue, on=(ProductValue.attribute == Attribute.id))
@@ -56,7 +56,7 @@ def test_demo_products_use_every_attribute_type(catalog, conn):
     assert len(ratios) > 5 and 100 in ratios
 
 
-def test_demo_pictures_are_real_pngs(catalog, conn):
+def test_demo_pictures_are_real_pngs(seeded_app, conn):
     """The demo pictures are valid PNG files."""
     generator.demo_products(2)
     picture = MediaFile.get(MediaFile.mime_type == "image/png")
@@ -67,7 +67,7 @@ def test_demo_pictures_are_real_pngs(catalog, conn):
     assert zlib.decompress(content[content.index(b"IDAT") + 4:-16])  # the pixel data inflates
 
 
-def test_demo_products_are_deterministic_and_valid(catalog, conn):
+def test_demo_products_are_deterministic_and_valid(seeded_app, conn):
     """Generated demo products pass the same validation as a user's save."""
     generator.demo_products(12)
     first = Product.get(identifier="demo-00000001")
@@ -75,7 +75,7 @@ def test_demo_products_are_deterministic_and_valid(catalog, conn):
     assert saved.values == first.values and saved.version == 2
 
 
-def test_generate_adds_products_with_index_and_completeness(catalog, conn):
+def test_generate_adds_products_with_index_and_completeness(seeded_app, conn):
     """generate adds count products in batches, with value and completeness rows, and reports a rate."""
     generator.demo_products(5)
     seen = []
@@ -89,7 +89,7 @@ def test_generate_adds_products_with_index_and_completeness(catalog, conn):
     assert ProductValue.select().where(ProductValue.product.in_(generated)).count() > 250 * 5
 
 
-def test_generate_continues_identifiers(catalog, conn):
+def test_generate_continues_identifiers(seeded_app, conn):
     """A second run continues after the highest gen- identifier, without collisions."""
     generator.generate(3)
     generator.generate(2)
@@ -97,7 +97,7 @@ def test_generate_continues_identifiers(catalog, conn):
     assert identifiers == [f"gen-{n:08d}" for n in range(1, 6)]
 
 
-def test_generated_product_index_matches_a_save(catalog, conn):
+def test_generated_product_index_matches_a_save(seeded_app, conn):
     """A generated product's index rows are the ones a save computes."""
     generator.generate(3)
     product = Product.get(identifier="gen-00000002")

@@ -9,10 +9,10 @@ from tests.test_settings_families import edit_form
 
 
 @pytest.fixture
-def queued_admin(catalog, admin):
+def queued_admin(seeded_app, admin):
     """Admin logged in on an app whose jobs wait for a worker (as in production)."""
-    catalog.config["PIM_JOBS_IMMEDIATE"] = False  # the shared app's config is restored after each test
-    admin.app = catalog
+    seeded_app.config["PIM_JOBS_IMMEDIATE"] = False  # the shared app's config is restored after each test
+    admin.app = seeded_app
     return admin
 
 
@@ -53,10 +53,10 @@ def test_channel_save_with_locale_change_queues_a_recompute(queued_admin):
         assert [(j.label, j.state) for j in Job.select()] == [("Recompute completeness: channel mobile", "pending")]
 
 
-def test_jobs_page_needs_the_channel_list_permission(catalog):
+def test_jobs_page_needs_the_channel_list_permission(seeded_app):
     """Whoever may list channels sees the jobs; without that permission the page is refused."""
-    assert login_without(catalog, "pim_enrich_channel_index").client.get("/system/jobs").status_code == 403
-    allowed = login_with(catalog, ["pim_enrich_channel_index"]).client.get("/system/jobs")
+    assert login_without(seeded_app, "pim_enrich_channel_index").client.get("/system/jobs").status_code == 403
+    allowed = login_with(seeded_app, ["pim_enrich_channel_index"]).client.get("/system/jobs")
     assert allowed.status_code == 200 and "No job has run yet." in allowed.get_data(as_text=True)
-    system = login_with(catalog, ["pim_enrich_channel_index"]).client.get("/system/").get_data(as_text=True)
+    system = login_with(seeded_app, ["pim_enrich_channel_index"]).client.get("/system/").get_data(as_text=True)
     assert 'href="/system/jobs"' in system

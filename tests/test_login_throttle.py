@@ -13,7 +13,7 @@ ATTACKER, USER = "203.0.113.9", "198.51.100.7"
 
 
 @pytest.fixture
-def proxied(catalog, database_url):
+def proxied(seeded_app, database_url):
     """The app as deployed behind one proxy (PIM_PROXY_COUNT=1), on the catalog's database."""
     return create_app(make_test_config(database_url, PIM_PROXY_COUNT=1))
 
@@ -42,24 +42,24 @@ def test_spraying_through_the_proxy_locks_only_the_attacker(proxied):
         assert not LoginThrottle.select().where(LoginThrottle.key == "ip:127.0.0.1").exists()
 
 
-def test_forwarded_for_is_ignored_without_a_configured_proxy(catalog, client):
+def test_forwarded_for_is_ignored_without_a_configured_proxy(seeded_app, client):
     """With PIM_PROXY_COUNT=0 (the default) a client cannot pick its address to dodge the lock."""
     for number in range(20):
         login(client, f"nobody{number}", "guess", forwarded_for=f"192.0.2.{number}")
     assert login(client, "nobody99", "guess", "192.0.2.200").status_code == 429
 
 
-def test_a_returning_user_is_not_locked_out_by_other_names(catalog, client):
+def test_a_returning_user_is_not_locked_out_by_other_names(seeded_app, client):
     """A browser where admin logged in before keeps working from an address locked by failures on other names;
     a browser that never did is refused."""
     assert login(client, "admin", ADMIN_PASSWORD).status_code == 303
     assert Auth(client).post("/logout").status_code == 303
-    spray(catalog.test_client())  # same address, another browser
-    assert login(catalog.test_client(), "admin", ADMIN_PASSWORD).status_code == 429
+    spray(seeded_app.test_client())  # same address, another browser
+    assert login(seeded_app.test_client(), "admin", ADMIN_PASSWORD).status_code == 429
     assert login(client, "admin", ADMIN_PASSWORD).status_code == 303
 
 
-def test_the_account_lock_still_counts_failures_on_that_name(catalog, client):
+def test_the_account_lock_still_counts_failures_on_that_name(seeded_app, client):
     """The documented lock-out (PIM_LOGIN_MAX_FAILURES per account) holds, known browser or not."""
     assert login(client, "admin", ADMIN_PASSWORD).status_code == 303
     Auth(client).post("/logout")
@@ -69,7 +69,7 @@ def test_the_account_lock_still_counts_failures_on_that_name(catalog, client):
     assert login(client, "julia", "julia-test-password").status_code == 303
 
 
-def test_a_forged_device_cookie_is_ignored(catalog, client):
+def test_a_forged_device_cookie_is_ignored(seeded_app, client):
     spray(client)
     client.set_cookie("pim_device", "forged.value.here")
     assert login(client, "admin", ADMIN_PASSWORD).status_code == 429

@@ -42,18 +42,18 @@ def upload(data, filename, mime="image/png"):
 
 
 @pytest.fixture
-def hat(catalog):
+def hat(seeded_app):
     return make_product("hat-1")
 
 
 @pytest.fixture
-def bag(catalog):
+def bag(seeded_app):
     return make_product("bag-1", family="bags")
 
 
 # The service
 
-def test_store_upload_builds_the_reference_code(catalog):
+def test_store_upload_builds_the_reference_code(seeded_app):
     """A stored image gets the hashed-path code, the sniffed type and its size."""
     file = stored("Red Hat é.png", RED)
     match = CODE.match(file.code)
@@ -63,14 +63,14 @@ def test_store_upload_builds_the_reference_code(catalog):
                                                                                    "Red Hat é.png")
 
 
-def test_same_content_and_name_reuse_the_row(catalog):
+def test_same_content_and_name_reuse_the_row(seeded_app):
     """Uploading identical bytes under the same name twice stores one row; another name stores another."""
     first, second = stored("red.png", RED), stored("red.png", RED)
     assert first.id == second.id and media_count() == 1
     assert stored("other.png", RED).id != first.id and media_count() == 2
 
 
-def test_file_type_comes_from_the_extension_not_the_client(catalog):
+def test_file_type_comes_from_the_extension_not_the_client(seeded_app):
     """A file attribute stores the extension's type, whatever the client claimed."""
     with db.connection_context():
         file = media.store_upload("notice.txt", "image/png", b"Keep dry.\n", attribute("notice"))
@@ -94,7 +94,7 @@ def test_sniff_image_reads_magic_numbers(data, expected):
     ("fake.png", b"just some text", "The file is not a valid image (PNG, JPEG, GIF or WebP expected)."),
     ("empty.png", b"", "The file is empty."),
 ])
-def test_store_upload_refusals(catalog, filename, data, message):
+def test_store_upload_refusals(seeded_app, filename, data, message):
     """Wrong extension, fake image and empty file are refused with a clear message and nothing stored."""
     with pytest.raises(media.UploadRefused) as refused:
         stored(filename, data)
@@ -169,7 +169,7 @@ def test_failed_product_save_leaves_no_orphan_file(admin, hat):
     assert media_count() == 0 and "picture" not in fetch_product(hat).values
 
 
-def test_remove_erases_the_value(admin, catalog):
+def test_remove_erases_the_value(admin, seeded_app):
     """Ticking Remove erases the image value (the stored file stays for other products)."""
     code = stored("red.png", RED).code
     hat = make_product("hat-2", values={"picture": [{"locale": None, "scope": None, "data": code}]})
@@ -178,7 +178,7 @@ def test_remove_erases_the_value(admin, catalog):
     assert "picture" not in fetch_product(hat).values and media_count() == 1
 
 
-def test_save_without_a_file_keeps_the_value(admin, catalog):
+def test_save_without_a_file_keeps_the_value(admin, seeded_app):
     """Saving without choosing a file or ticking Remove leaves the image untouched."""
     code = stored("red.png", RED).code
     hat = make_product("hat-3", values={"picture": [{"locale": None, "scope": None, "data": code}]})
@@ -201,7 +201,7 @@ def test_upload_requires_edit_permission(app, hat):
 
 # Serving media files
 
-def test_media_route_serves_images_inline(admin, catalog):
+def test_media_route_serves_images_inline(admin, seeded_app):
     """An image is sent inline with its stored type, nosniff, a strong ETag and private caching."""
     code = stored("red.png", RED).code
     response = admin.client.get(f"/media/{code}")
@@ -216,7 +216,7 @@ def test_media_route_serves_images_inline(admin, catalog):
     assert again.status_code == 304 and again.data == b""
 
 
-def test_media_route_sends_files_as_attachments(admin, catalog):
+def test_media_route_sends_files_as_attachments(admin, seeded_app):
     """A non-image file is a download, with its name encoded for non-ASCII characters."""
     with db.connection_context():
         code = media.store_upload("notice é.txt", "text/plain", b"Keep dry.\n", attribute("notice")).code
@@ -226,7 +226,7 @@ def test_media_route_sends_files_as_attachments(admin, catalog):
         "attachment; filename=\"notice e.txt\"; filename*=UTF-8''notice%20%C3%A9.txt")
 
 
-def test_svg_is_never_served_inline(admin, catalog):
+def test_svg_is_never_served_inline(admin, seeded_app):
     """An SVG (which can carry scripts) stored by any path is sent as an attachment."""
     with db.connection_context(), write_txn():
         MediaFile.create(code="a/b/c/d/abcd_x.svg", original_filename="x.svg", mime_type="image/svg+xml", size=6,
@@ -237,7 +237,7 @@ def test_svg_is_never_served_inline(admin, catalog):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_script_in_a_file_attribute_is_never_served_as_a_script(admin, catalog):
+def test_script_in_a_file_attribute_is_never_served_as_a_script(admin, seeded_app):
     """A file attribute without an extension list accepts ``x.js``: served as ``text/javascript`` from the
     PIM's origin it would be a script ``script-src 'self'`` allows. It goes out as opaque bytes."""
     with db.connection_context(), write_txn():
@@ -260,12 +260,12 @@ def test_served_type_allow_lists_inline_images(mime, inline):
     assert media.served_type(mime) == (mime if inline else "application/octet-stream")
 
 
-def test_unknown_media_is_404(admin, catalog):
+def test_unknown_media_is_404(admin, seeded_app):
     """An unknown code answers 404."""
     assert admin.client.get("/media/0/0/0/0/nothing.png").status_code == 404
 
 
-def test_media_route_requires_login_and_permission(app, client, catalog):
+def test_media_route_requires_login_and_permission(app, client, seeded_app):
     """Anonymous users are sent to the login page; users who may not list products get 403."""
     code = stored("red.png", RED).code
     response = client.get(f"/media/{code}")

@@ -54,7 +54,7 @@ def demo_app_at(database_url, version):
 
 
 @pytest.mark.parametrize("version", EARLIER_VERSIONS)
-def test_upgrade_from_an_earlier_version_keeps_the_catalog(database_url, version):
+def test_upgrade_from_an_earlier_version_keeps_every_product(database_url, version):
     """Row counts and checksums of products, values, categories and completeness survive the upgrade."""
     app = demo_app_at(database_url, version)
     try:

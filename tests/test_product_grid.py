@@ -1,6 +1,7 @@
 """The product grid query: every filter in SQL, keyset pagination, labels and completeness."""
 import pytest
 
+from pimconnect.services.access.access import Access
 from pimconnect.services.products.grid import GridFilters, grid_page, grid_query, parse_filters, ratios_query
 from pimconnect.services.products.writes import save_product
 
@@ -14,8 +15,11 @@ def make(identifier, family=None, categories=(), enabled=True, name=None, values
     return save_product(data)
 
 
+EVERYTHING = Access.unrestricted()  # the grid's reader: these tests are about filters, not permissions
+
+
 @pytest.fixture
-def products(catalog, conn):
+def products(seeded_app, conn):
     """A small catalog covering every filter."""
     make("hat-straw", "hats", ["master_hats"], name="Straw hat")
     make("hat-felt", "hats", ["master_hats", "ecommerce_summer_hats"], enabled=False, name="Felt fedora")
@@ -26,7 +30,7 @@ def products(catalog, conn):
 
 
 def identifiers(filters, **kwargs):
-    rows, _ = grid_page(filters, **kwargs)
+    rows, _ = grid_page(EVERYTHING, filters, **kwargs)
     return [row["identifier"] for row in rows]
 
 
@@ -42,7 +46,7 @@ def test_family_filter(products):
 
 def test_unknown_family_gives_an_empty_page(products):
     """An unknown family code matches nothing (and does not fail)."""
-    assert grid_page(GridFilters(family="nope")) == ([], None)
+    assert grid_page(EVERYTHING, GridFilters(family="nope")) == ([], None)
 
 
 def test_category_filter_includes_descendants(products):
@@ -73,7 +77,8 @@ def test_completeness_filter(products):
         "name": [{"locale": "en_US", "scope": None, "data": "Full"}],
         "price": [{"locale": None, "scope": None, "data": [{"amount": "10", "currency": "USD"}, {"amount": "9", "currency": "EUR"}]}],
     })
-    rows = {r["identifier"]: r["completeness"] for r in grid_page(GridFilters(family="hats", channel="mobile"))[0]}
+    page, _ = grid_page(EVERYTHING, GridFilters(family="hats", channel="mobile"))
+    rows = {r["identifier"]: r["completeness"] for r in page}
     assert rows["hat-full"] == 100 and rows["hat-straw"] < 100
     full = GridFilters(channel="mobile", locale="en_US", completeness_op=">=", completeness=100)
     assert identifiers(full) == [complete.identifier]
@@ -88,33 +93,33 @@ def test_filters_combine(products):
 
 def test_rows_show_label_family_and_status(products):
     """A row carries the label in the locale (identifier as fallback), the family label and the status."""
-    rows = {r["identifier"]: r for r in grid_page(GridFilters())[0]}
+    rows = {r["identifier"]: r for r in grid_page(EVERYTHING, GridFilters())[0]}
     assert rows["hat-straw"]["label"] == "Straw hat"
     assert rows["hat-straw"]["family"] == "Hats"
     assert rows["loose-1"]["label"] == "loose-1" and rows["loose-1"]["family"] == ""
     assert rows["hat-felt"]["enabled"] is False
-    assert grid_page(GridFilters(locale="fr_FR"))[0][2]["label"] == "hat-straw"
+    assert grid_page(EVERYTHING, GridFilters(locale="fr_FR"))[0][2]["label"] == "hat-straw"
 
 
-def test_keyset_pagination_has_no_duplicates_or_gaps(catalog, conn):
+def test_keyset_pagination_has_no_duplicates_or_gaps(seeded_app, conn):
     """Walking the pages with the cursor returns every product exactly once, in order."""
     for i in range(12):
         make(f"p-{i:02d}", "bags" if i % 2 else None)
     seen, after, pages = [], None, 0
     while True:
-        rows, after = grid_page(GridFilters(), after=after, limit=5)
+        rows, after = grid_page(EVERYTHING, GridFilters(), after=after, limit=5)
         seen += [r["identifier"] for r in rows]
         pages += 1
         if after is None:
             break
     assert seen == [f"p-{i:02d}" for i in range(12)]
     assert pages == 3
-    odd, cursor = grid_page(GridFilters(family="bags"), limit=4)
-    rest, end = grid_page(GridFilters(family="bags"), after=cursor, limit=4)
+    odd, cursor = grid_page(EVERYTHING, GridFilters(family="bags"), limit=4)
+    rest, end = grid_page(EVERYTHING, GridFilters(family="bags"), after=cursor, limit=4)
     assert [r["identifier"] for r in odd + rest] == [f"p-{i:02d}" for i in range(1, 12, 2)] and end is None
 
 
-def test_parse_filters_ignores_bad_values(catalog):
+def test_parse_filters_ignores_bad_values(seeded_app):
     """Unknown operators, out-of-range percentages and odd enabled values mean "no filter"."""
     filters = parse_filters({"completeness_op": "DROP", "completeness": "50", "enabled": "maybe"}, "fr_FR", "print")
     assert (filters.completeness_op, filters.completeness, filters.enabled) == ("", None, "")
@@ -139,14 +144,14 @@ def sqlite_plan(sql, params):
 ])
 def test_filtered_query_reads_an_index_range(products, args):
     """Family/enabled filters read an index range in identifier order: no catalog sort, no table scan."""
-    plan = sqlite_plan(*grid_query(parse_filters(args)).sql())
+    plan = sqlite_plan(*grid_query(EVERYTHING, parse_filters(args)).sql())
     assert plan[0].startswith("SEARCH t1 USING INDEX product_"), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def test_unfiltered_query_walks_the_identifier_index(products):
     """Without family/enabled the grid walks the identifier index (keyset order), never sorts."""
-    plan = sqlite_plan(*grid_query(parse_filters({"search": "hat", "category": "master"})).sql())
+    plan = sqlite_plan(*grid_query(EVERYTHING, parse_filters({"search": "hat", "category": "master"})).sql())
     assert plan[0] == "SCAN t1 USING INDEX product_identifier", plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
 

@@ -16,18 +16,18 @@ def _app_user(levels_by_kind, groups=1):
     return user
 
 
-def test_members_of_all_and_ce_are_unrestricted(catalog, conn):
-    with catalog.app_context():
+def test_members_of_all_and_ce_are_unrestricted(seeded_app, conn):
+    with seeded_app.app_context():
         admin = User.get(User.username == "admin")
         assert product_permissions.grants_for(admin) is None
         user = _app_user({})
         assert product_permissions.grants_for(user) is not None
-        catalog.config["PIM_EDITION"] = "ce"
+        seeded_app.config["PIM_EDITION"] = "ce"
         assert product_permissions.grants_for(user) is None
 
 
-def test_levels_union_and_product_level(catalog, conn):
-    with catalog.app_context():
+def test_levels_union_and_product_level(seeded_app, conn):
+    with seeded_app.app_context():
         category = group_permissions.normalise("category", {"edit": {"all": False, "identifiers": ["master"]}},
                                                {"master", "sales"})
         locales = group_permissions.normalise("locale", {"view": {"all": True, "identifiers": []},

@@ -44,7 +44,7 @@ def complete_hat_values():
     }
 
 
-def test_create_writes_row_categories_index_and_completeness(catalog, conn):
+def test_create_writes_row_categories_index_and_completeness(seeded_app, conn):
     """Creating a product writes its row, categories, value rows and completeness."""
     product = save_product({"identifier": "hat", "family": "hats", "enabled": False,
                             "categories": ["ecommerce_summer_hats", "master_hats"], "values": {"color": v("red")}})
@@ -55,7 +55,7 @@ def test_create_writes_row_categories_index_and_completeness(catalog, conn):
     assert ProductCompleteness.select().where(ProductCompleteness.product == product.uuid).count() == 7
 
 
-def test_update_bumps_version_and_replaces_categories(catalog, conn):
+def test_update_bumps_version_and_replaces_categories(seeded_app, conn):
     """An update increments the version; categories are replaced, absent keys untouched."""
     product = save_product({"identifier": "hat", "family": "hats", "categories": ["master_hats"]})
     product = save_product({"categories": ["print_traditional"]}, product)
@@ -65,7 +65,7 @@ def test_update_bumps_version_and_replaces_categories(catalog, conn):
     assert [pc.category.code for pc in product.product_categories] == ["print_traditional"]
 
 
-def test_identifier_rules(catalog, conn):
+def test_identifier_rules(seeded_app, conn):
     """The identifier is required, unique, at most 255 characters, without spaces, commas or semicolons."""
     save_product({"identifier": "hat"})
     cases = {"": "The identifier must not be empty.",
@@ -78,7 +78,7 @@ def test_identifier_rules(catalog, conn):
         assert caught.value.errors == [{"property": "identifier", "message": message}]
 
 
-def test_identifier_from_values(catalog, conn):
+def test_identifier_from_values(seeded_app, conn):
     """The identifier may come from the identifier attribute's value; it can be renamed."""
     product = save_product({"values": {"sku": v("from-values")}})
     assert product.identifier == "from-values"
@@ -86,7 +86,7 @@ def test_identifier_from_values(catalog, conn):
     assert product.identifier == "renamed" and product.values["sku"] == v("renamed")
 
 
-def test_top_level_type_errors(catalog, conn):
+def test_top_level_type_errors(seeded_app, conn):
     """Wrong top-level types and unknown properties are refused with the reference's wording."""
     with pytest.raises(ValidationFailed) as caught:
         save_product({"identifier": "p", "enabled": "yes", "categories": "master", "colour": 1})
@@ -100,7 +100,7 @@ def test_top_level_type_errors(catalog, conn):
                                     "message": 'Property "identifier" expects a string as data, "integer" given.'}]
 
 
-def test_failing_save_writes_nothing(catalog, conn):
+def test_failing_save_writes_nothing(seeded_app, conn):
     """A save with one bad value leaves the database exactly as it was."""
     product = save_product({"identifier": "hat", "family": "hats", "values": {"color": v("red")}})
     before = counts()
@@ -111,7 +111,7 @@ def test_failing_save_writes_nothing(catalog, conn):
     assert fresh.version == 1 and fresh.values["color"] == v("red")
 
 
-def test_stale_version_is_refused(catalog, conn):
+def test_stale_version_is_refused(seeded_app, conn):
     """A save with an outdated expected version raises StaleProduct and writes nothing."""
     product = save_product({"identifier": "hat"})
     save_product({"values": {"color": v("red")}}, product, expected_version=1)
@@ -120,7 +120,7 @@ def test_stale_version_is_refused(catalog, conn):
     assert Product.get_by_id(product.uuid).values["color"] == v("red")
 
 
-def test_deleted_product_is_stale(catalog, conn):
+def test_deleted_product_is_stale(seeded_app, conn):
     """Saving a product deleted meanwhile raises StaleProduct; deletion removes every row."""
     product = save_product({"identifier": "hat", "family": "hats", "categories": ["master_hats"]})
     delete_product(product)
@@ -129,7 +129,7 @@ def test_deleted_product_is_stale(catalog, conn):
         save_product({"enabled": False}, product)
 
 
-def test_create_with_a_given_uuid(catalog, conn):
+def test_create_with_a_given_uuid(seeded_app, conn):
     """A create may choose its uuid, which must not be used already."""
     product = save_product({"uuid": "1b4d8a4e-6c4f-4b8e-9d7f-8a3c6a2f0b11", "identifier": "p"})
     assert str(product.uuid) == "1b4d8a4e-6c4f-4b8e-9d7f-8a3c6a2f0b11"
@@ -138,7 +138,7 @@ def test_create_with_a_given_uuid(catalog, conn):
     assert caught.value.errors[0]["message"].endswith("uuid is already used for another product.")
 
 
-def test_no_family_no_completeness(catalog, conn):
+def test_no_family_no_completeness(seeded_app, conn):
     """A product without a family has no completeness; removing the family clears it."""
     product = save_product({"identifier": "p", "values": {"color": v("red")}})
     assert completeness_for(product) == []
@@ -148,7 +148,7 @@ def test_no_family_no_completeness(catalog, conn):
     assert completeness_for(product) == []
 
 
-def test_completeness_ratio_is_floored_and_lists_missing(catalog, conn):
+def test_completeness_ratio_is_floored_and_lists_missing(seeded_app, conn):
     """ratio = floor(100 × filled / required), with the missing codes listed."""
     product = save_product({"identifier": "p", "family": "hats", "values": {"color": v("red")}})
     ecommerce = {c["locale"]: c for c in completeness_for(product) if c["scope"] == "ecommerce"}
@@ -157,7 +157,7 @@ def test_completeness_ratio_is_floored_and_lists_missing(catalog, conn):
     assert ecommerce["en_US"]["missing"] == ["description", "name", "picture", "price"]
 
 
-def test_completeness_follows_locale_and_scope(catalog, conn):
+def test_completeness_follows_locale_and_scope(seeded_app, conn):
     """A localizable+scopable value only counts for its own (channel, locale)."""
     product = save_product({"identifier": "p", "family": "hats", "values": complete_hat_values()})
     assert ratios(product, "ecommerce") == {"de_DE": 83, "en_US": 83, "fr_FR": 83}  # picture missing
@@ -165,7 +165,7 @@ def test_completeness_follows_locale_and_scope(catalog, conn):
     assert ratios(product, "ecommerce") == {"de_DE": 83, "en_US": 83, "fr_FR": 66}
 
 
-def test_price_needs_every_currency_of_the_channel(catalog, conn):
+def test_price_needs_every_currency_of_the_channel(seeded_app, conn):
     """A price is filled for a channel only when every currency of that channel has an amount."""
     product = save_product({"identifier": "p", "family": "hats",
                             "values": {"name": v("Hat", "en_US"), "price": v([{"amount": 1, "currency": "EUR"}])}})
@@ -178,7 +178,7 @@ def test_price_needs_every_currency_of_the_channel(catalog, conn):
     assert ratios(product, "mobile")["en_US"] == 100
 
 
-def test_metric_counts_when_amount_and_unit_are_set(catalog, conn):
+def test_metric_counts_when_amount_and_unit_are_set(seeded_app, conn):
     """A metric requirement is filled by a value with amount and unit."""
     product = save_product({"identifier": "p", "family": "hats", "values": {"name": v("Hat", "en_US")}})
     assert "weight" in next(c for c in completeness_for(product) if c["scope"] == "print")["missing"]
@@ -186,7 +186,7 @@ def test_metric_counts_when_amount_and_unit_are_set(catalog, conn):
     assert all("weight" not in c["missing"] for c in completeness_for(product))
 
 
-def test_locale_specific_requirement_only_counts_in_its_locales(catalog, conn):
+def test_locale_specific_requirement_only_counts_in_its_locales(seeded_app, conn):
     """A required attribute available only in fr_FR is not required in other locales."""
     with write_txn():
         AttributeRequirement.create(family=Family.get(code="hats"), channel=Channel.get(code="ecommerce"),
@@ -196,7 +196,7 @@ def test_locale_specific_requirement_only_counts_in_its_locales(catalog, conn):
     assert required == {"de_DE": 6, "en_US": 6, "fr_FR": 7}
 
 
-def test_recompute_family_after_requirement_change(catalog, conn):
+def test_recompute_family_after_requirement_change(seeded_app, conn):
     """recompute_family refreshes every product of the family, in chunks."""
     products = [save_product({"identifier": f"p{i}", "family": "hats", "values": complete_hat_values()})
                 for i in range(5)]
@@ -210,7 +210,7 @@ def test_recompute_family_after_requirement_change(catalog, conn):
     assert completeness_for(other) == before_other
 
 
-def test_recompute_reads_products_inside_its_transaction(catalog, conn, monkeypatch):
+def test_recompute_reads_products_inside_its_transaction(seeded_app, conn, monkeypatch):
     """A save committed while a chunk waits for the write lock is read by that chunk, never overwritten."""
     from contextlib import contextmanager
 

@@ -9,7 +9,7 @@ from tests.factories import fetch_product, login_with, make_product
 
 
 @pytest.fixture
-def hat(catalog):
+def hat(seeded_app):
     return make_product("hat-1", categories=["master_hats"],
                         values={"name": [{"locale": "en_US", "scope": None, "data": "Straw hat"}]})
 
@@ -44,7 +44,7 @@ def test_grid_filters_from_query_string(admin, hat):
     assert "No product matches these filters." in html
 
 
-def test_grid_pagination_links(admin, catalog):
+def test_grid_pagination_links(admin, seeded_app):
     """Past 25 products a Next page link carries the cursor and the filters; page two has First page."""
     for i in range(27):
         make_product(f"p-{i:02d}", family="bags")
@@ -56,7 +56,7 @@ def test_grid_pagination_links(admin, catalog):
     assert "First page" in page_two and "Next page" not in page_two
 
 
-def test_grid_requires_permission(app, catalog):
+def test_grid_requires_permission(app, seeded_app):
     """A user without List products gets 403."""
     limited = login_with(app, ["pim_enrich_product_create"])
     assert limited.client.get("/products/").status_code == 403
@@ -64,7 +64,7 @@ def test_grid_requires_permission(app, catalog):
 
 # Create
 
-def test_create_product(admin, catalog):
+def test_create_product(admin, seeded_app):
     """Creating a product with a family opens its page."""
     response = admin.post("/products/new", {"identifier": "new-hat", "family": "hats"})
     assert response.status_code == 303
@@ -88,7 +88,7 @@ def test_create_validation_error_shown(admin, hat):
     assert "already set on another product" in response.get_data(as_text=True)
 
 
-def test_create_requires_permission_and_csrf(app, catalog):
+def test_create_requires_permission_and_csrf(app, seeded_app):
     """Creating needs the Create a product permission and a CSRF token."""
     limited = login_with(app, ["pim_enrich_product_index"])
     assert limited.post("/products/new", {"identifier": "x"}).status_code == 403
@@ -120,7 +120,7 @@ def test_product_page_locale_and_channel(admin, hat):
     assert 'name="v__french_label"' in html
 
 
-def test_unknown_product_is_404(admin, catalog):
+def test_unknown_product_is_404(admin, seeded_app):
     """An unknown uuid answers 404."""
     assert admin.client.get("/products/00000000-0000-4000-8000-000000000000").status_code == 404
 
@@ -237,7 +237,7 @@ def test_delete_requires_permission(app, hat):
     assert limited.client.get(f"/products/{hat.uuid}/delete").status_code == 403
 
 
-def test_save_keeps_prices_of_other_channels_currencies(admin, catalog):
+def test_save_keeps_prices_of_other_channels_currencies(admin, seeded_app):
     """Saving on the print channel (EUR only) keeps the USD amount of a non-scopable price."""
     product = make_product("hat-2", values={"price": [{"locale": None, "scope": None,
                                                        "data": [{"amount": "10.00", "currency": "USD"}]}]})

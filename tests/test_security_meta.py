@@ -70,9 +70,9 @@ def test_every_view_declares_its_permission(app):
     assert undeclared == []
 
 
-def test_anonymous_get_is_sent_to_login(catalog, client):
+def test_anonymous_get_is_sent_to_login(seeded_app, client):
     """Anonymous GET on every non-public route redirects to the login page (401 for JSON/API)."""
-    for endpoint, url in _routes(catalog, "GET"):
+    for endpoint, url in _routes(seeded_app, "GET"):
         if endpoint in PUBLIC_ENDPOINTS:
             continue
         response = client.get(url)
@@ -83,15 +83,15 @@ def test_anonymous_get_is_sent_to_login(catalog, client):
             assert response.headers["Location"].startswith("/login"), url
 
 
-def test_anonymous_get_json_answers_401(catalog, client):
+def test_anonymous_get_json_answers_401(seeded_app, client):
     """An anonymous request asking for JSON gets a 401 JSON body instead of a redirect."""
     response = client.get("/system/users", headers={"Accept": "application/json"})
     assert response.status_code == 401 and response.get_json()["code"] == 401
 
 
-def test_anonymous_post_is_refused(catalog, client):
+def test_anonymous_post_is_refused(seeded_app, client):
     """Anonymous POST on every route is refused (CSRF 400, login redirect or 401)."""
-    for endpoint, url in _routes(catalog, "POST"):
+    for endpoint, url in _routes(seeded_app, "POST"):
         if endpoint in PUBLIC_ENDPOINTS:
             continue
         assert client.post(url).status_code in {302, 400, 401}, url

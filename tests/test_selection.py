@@ -16,7 +16,7 @@ def value(data, locale=None, scope=None):
 
 
 @pytest.fixture
-def shop(catalog, conn):
+def shop(seeded_app, conn):
     """Six products: a red waterproof hat, a disabled bag without a color, a blue shirt and a shirt
     without a color (their families have the attribute), a pot (its family has no color), an orphan."""
     made = {
@@ -95,7 +95,7 @@ def test_every_rest_operator_has_a_label_and_a_builder():
 
 # --- validation ---------------------------------------------------------------------------------
 
-def test_rest_validation_returns_every_problem_with_its_path(catalog, conn):
+def test_rest_validation_returns_every_problem_with_its_path(seeded_app, conn):
     problems = selection.validate(Selection([
         Criterion("nope", "=", 1),
         Criterion("family", "IN", ["hats", "ghosts"]),
@@ -158,12 +158,12 @@ def test_the_rest_adapter_words_the_first_problem_as_akeneo():
     ([{"field": "stock_quantity", "operator": "IN", "value": [1], "scope": None, "locale": None}],
      "The value you selected is not a valid choice."),
 ])
-def test_catalog_criteria_problems_in_the_catalog_wording(catalog, conn, criteria, expected):
+def test_catalog_criteria_problems_in_the_catalog_wording(seeded_app, conn, criteria, expected):
     problems = selection.validate(Selection(criteria, CATALOG_CRITERIA, CATALOG))
     assert expected in [word(p) for p in problems], [word(p) for p in problems]
 
 
-def test_catalog_validation_reports_every_criterion(catalog, conn):
+def test_catalog_validation_reports_every_criterion(seeded_app, conn):
     problems = selection.validate(Selection([
         {"field": "enabled", "operator": "=", "value": True},
         {"field": "family", "operator": "EMPTY", "value": ["hats"]},
@@ -174,7 +174,7 @@ def test_catalog_validation_reports_every_criterion(catalog, conn):
         ("criteria[2].value.amount", "value.invalid"), ("criteria[2].value.unit", "unit.unknown")]
 
 
-def test_validating_again_with_the_same_structure_reads_nothing(catalog, conn, caplog):
+def test_validating_again_with_the_same_structure_reads_nothing(seeded_app, conn, caplog):
     """A structure object keeps what it read: an editor re-validating costs no query."""
     structure = selection.SelectionStructure()
     chosen = Selection([{"field": "color", "operator": "IN", "value": ["red"], "scope": None, "locale": None},
@@ -252,7 +252,7 @@ def test_counts_are_exact_or_say_they_stopped(shop, criteria, exact):
     assert str(Count(10_000, exact=False)) == "more than 10,000" and str(Count(3)) == "3"
 
 
-def test_an_invalid_selection_raises_with_its_problems(catalog, conn):
+def test_an_invalid_selection_raises_with_its_problems(seeded_app, conn):
     with pytest.raises(selection.InvalidSelection) as raised:
         selection.count(selection.UNRESTRICTED, Selection([Criterion("family", "IN", ["ghosts"])]))
     assert [p.code for p in raised.value.problems] == ["code.unknown"]

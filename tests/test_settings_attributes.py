@@ -73,7 +73,7 @@ def test_delete_group_only_when_empty(admin):
     assert get(AttributeGroup, code="empty_one") is None
 
 
-def test_group_edit_needs_permission(catalog, app):
+def test_group_edit_needs_permission(seeded_app, app):
     """A user who may only list groups sees them but cannot create, move or delete."""
     viewer = login_with(app, SETTINGS_INDEX)
     assert viewer.client.get("/settings/attribute-groups/").status_code == 200
@@ -83,7 +83,7 @@ def test_group_edit_needs_permission(catalog, app):
     assert get(AttributeGroup, code="media") is not None
 
 
-def test_group_list_needs_permission(catalog, app):
+def test_group_list_needs_permission(seeded_app, app):
     """Without the list permission the group list is refused."""
     other = login_with(app, ["pim_enrich_attribute_index"])
     assert other.client.get("/settings/attribute-groups/").status_code == 403
@@ -237,7 +237,7 @@ def test_edit_page_vs_fragment(admin):
     assert "<html" not in fragment and "^[0-9]{13}$" in fragment
 
 
-def test_attribute_edit_needs_permission(catalog, app):
+def test_attribute_edit_needs_permission(seeded_app, app):
     """A user who may only list attributes can read one but not save it."""
     viewer = login_with(app, SETTINGS_INDEX)
     page = html(viewer.client.get("/settings/attributes/ean"))
@@ -294,7 +294,7 @@ def test_delete_option_refused_when_used(admin):
     assert get(AttributeOption, code="blue") is None
 
 
-def test_option_changes_need_permission(catalog, app):
+def test_option_changes_need_permission(seeded_app, app):
     """Without the attribute edit permission, options cannot be added or deleted."""
     viewer = login_with(app, SETTINGS_INDEX)
     assert viewer.post("/settings/attributes/color/options", {"code": "pink"}).status_code == 403

@@ -155,7 +155,7 @@ def test_delete_refusals(admin):
         assert Category.select().where(Category.code.in_(["master_bags", "print"])).count() == 2
 
 
-def test_category_edit_requires_permission(app, catalog):
+def test_category_edit_requires_permission(app, seeded_app):
     """Without 'Create and edit categories' the forms are hidden and writes refused."""
     user = login_without(app, "pim_enrich_category_edit")
     html = user.client.get("/settings/categories/master").get_data(as_text=True)
@@ -167,7 +167,7 @@ def test_category_edit_requires_permission(app, catalog):
     assert user.post("/settings/categories/master_kitchen", {"labels[en_US]": "x"}).status_code == 403
 
 
-def test_category_list_requires_permission(app, catalog):
+def test_category_list_requires_permission(app, seeded_app):
     """Without 'List categories' the pages are refused."""
     user = login_without(app, "pim_enrich_category_index")
     assert user.client.get("/settings/categories").status_code == 403

@@ -123,7 +123,7 @@ def test_channel_used_locale_can_be_disabled_after_removal(admin):
         assert not Locale.get(code="fr_FR").enabled
 
 
-def test_channel_edit_requires_permission(app, catalog):
+def test_channel_edit_requires_permission(app, seeded_app):
     """Without 'Create and edit channels' the form is read-only and every write is refused."""
     user = login_without(app, "pim_enrich_channel_edit")
     html = user.client.get("/settings/channels/ecommerce").get_data(as_text=True)
@@ -134,7 +134,7 @@ def test_channel_edit_requires_permission(app, catalog):
     assert user.client.get("/settings/channels/new").status_code == 403
 
 
-def test_channel_list_requires_permission(app, catalog):
+def test_channel_list_requires_permission(app, seeded_app):
     """Without 'List channels' the pages are refused."""
     user = login_without(app, "pim_enrich_channel_index")
     assert user.client.get("/settings/channels").status_code == 403

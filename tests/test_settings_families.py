@@ -131,7 +131,7 @@ def test_delete_family_only_without_products(admin):
     assert get(Family, code="bags") is None and requirements("bags") == {}
 
 
-def test_family_edit_needs_permission(catalog, app):
+def test_family_edit_needs_permission(seeded_app, app):
     """A user who may only list families can read one but not create, save or delete."""
     viewer = login_with(app, SETTINGS_INDEX)
     assert viewer.client.get("/settings/families/hats").status_code == 200
@@ -141,7 +141,7 @@ def test_family_edit_needs_permission(catalog, app):
     assert get(Family, code="hats").attribute_as_label.code == "name"
 
 
-def test_family_list_needs_permission(catalog, app):
+def test_family_list_needs_permission(seeded_app, app):
     """Without the family list permission the list is refused."""
     other = login_with(app, ["pim_enrich_attribute_index"])
     assert other.client.get("/settings/families/").status_code == 403

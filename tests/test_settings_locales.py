@@ -72,7 +72,7 @@ def test_toggle_refuses_get_and_unknown_action(admin):
     assert admin.post("/settings/locales/es_ES", {"action": "drop"}).status_code == 400
 
 
-def test_locale_edit_permission_required(app, catalog):
+def test_locale_edit_permission_required(app, seeded_app):
     """A user without 'Enable and disable locales' sees the list without buttons and cannot toggle."""
     user = login_without(app, "pim_enrich_locale_edit")
     html = user.client.get("/settings/locales").get_data(as_text=True)
@@ -80,7 +80,7 @@ def test_locale_edit_permission_required(app, catalog):
     assert user.post("/settings/locales/es_ES", {"action": "enable"}).status_code == 403
 
 
-def test_locale_list_permission_required(app, catalog):
+def test_locale_list_permission_required(app, seeded_app):
     """A user without 'List locales' gets a 403."""
     user = login_without(app, "pim_enrich_locale_index")
     assert user.client.get("/settings/locales").status_code == 403
@@ -110,7 +110,7 @@ def test_currencies_page_versus_fragment(admin):
     assert b"<html" not in fragment.data and b"USD" in fragment.data
 
 
-def test_currency_edit_permission_required(app, catalog):
+def test_currency_edit_permission_required(app, seeded_app):
     """Without 'Enable and disable currencies' the toggle is refused."""
     user = login_without(app, "pim_enrich_currency_edit")
     assert user.post("/settings/currencies/GBP", {"action": "enable"}).status_code == 403
@@ -131,7 +131,7 @@ def test_measurements_page_versus_fragment_and_404(admin):
     assert admin.client.get("/settings/measurements/Nope").status_code == 404
 
 
-def test_measurement_permission_required(app, catalog):
+def test_measurement_permission_required(app, seeded_app):
     """A user without 'List measurement families' gets a 403."""
     user = login_without(app, "pim_enrich_measurement_index")
     assert user.client.get("/settings/measurements").status_code == 403

@@ -18,40 +18,40 @@ STEP = f"{WIZARD}?client_id={APP_ID}"
 
 # -- Connected apps: counts and plurals ---------------------------------------------------------
 
-def _make_pending(catalog, app_id):
+def _make_pending(seeded_app, app_id):
     """A code but no token: the app never finished connecting."""
-    with catalog.app_context(), write_txn():
+    with seeded_app.app_context(), write_txn():
         app_codes.issue_code(app_codes.app_client(app_id), User.get(User.username == "admin"))
 
 
-def test_connected_count_leaves_out_pending_apps_and_pluralizes(admin, catalog, conn):
+def test_connected_count_leaves_out_pending_apps_and_pluralizes(admin, seeded_app, conn):
     """Two connected apps, one pending: "connected with 1 app" and the section badge says "2 apps", never "1 apps"."""
-    first, _ = register_listing(catalog, "Alpha Feed")
-    second, _ = register_listing(catalog, "Shop Sync")
-    connect_code(catalog, first, ["read_products"])
-    connect_code(catalog, second, ["read_products"])
-    _make_pending(catalog, first)
+    first, _ = register_listing(seeded_app, "Alpha Feed")
+    second, _ = register_listing(seeded_app, "Shop Sync")
+    connect_code(seeded_app, first, ["read_products"])
+    connect_code(seeded_app, second, ["read_products"])
+    _make_pending(seeded_app, first)
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "Your PIM is connected with 1 app." in page
     assert '<span class="badge">2 apps</span>' in page
-    _make_pending(catalog, second)
+    _make_pending(seeded_app, second)
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "Your PIM is connected with 0 apps." in page
     assert "1 apps" not in page
 
 
-def test_single_connected_app_badge_is_singular(admin, catalog, conn):
+def test_single_connected_app_badge_is_singular(admin, seeded_app, conn):
     """One connected app: "1 app" in both the helper line and the section badge."""
-    app_id, _ = register_listing(catalog, "Shop Sync")
-    connect_code(catalog, app_id, ["read_products"])
+    app_id, _ = register_listing(seeded_app, "Shop Sync")
+    connect_code(seeded_app, app_id, ["read_products"])
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     assert "Your PIM is connected with 1 app." in page and '<span class="badge">1 app</span>' in page
 
 
-def test_connected_app_card_keeps_name_and_state_together(admin, catalog, conn):
+def test_connected_app_card_keeps_name_and_state_together(admin, seeded_app, conn):
     """The card's name and state line sit in one body block beside the logo, not in the logo's column."""
-    app_id, _ = register_listing(catalog, "Shop Sync", author="Shop Inc")
-    code = connect_code(catalog, app_id, ["read_products"])
+    app_id, _ = register_listing(seeded_app, "Shop Sync", author="Shop Inc")
+    code = connect_code(seeded_app, app_id, ["read_products"])
     page = admin.client.get("/connect/connected-apps").get_data(as_text=True)
     card = re.search(rf'id="connected-app-{code}".*?</article>', page, re.S).group(0)
     body = re.search(r'<div class="app-body">(.*?)</div>', card, re.S).group(1)
@@ -113,9 +113,9 @@ def test_cancel_pending_needs_manage_apps(store, julia):
 # -- Wizard wording --------------------------------------------------------------------------------
 
 @pytest.fixture
-def listed(catalog):
-    register_app(catalog)
-    return catalog
+def listed(seeded_app):
+    register_app(seeded_app)
+    return seeded_app
 
 
 def _start(auth, scope):
@@ -169,10 +169,10 @@ def test_summary_names_only_the_empty_kinds(listed, admin):
 # -- Products --------------------------------------------------------------------------------------
 
 @pytest.fixture
-def hat(catalog):
+def hat(seeded_app):
     product = make_product("hat-1", categories=["ecommerce_summer_hats"],
                            values={"name": [{"locale": "en_US", "scope": None, "data": "Straw hat"}]})
-    with catalog.app_context(), write_txn():  # a picture value, as an upload leaves it (code of a media file)
+    with seeded_app.app_context(), write_txn():  # a picture value, as an upload leaves it (code of a media file)
         values = dict(Product.get_by_id(product.uuid).values)
         values["picture"] = [{"locale": None, "scope": None, "data": "a/b/c/straw.png"}]
         Product.update(values=values).where(Product.uuid == product.uuid).execute()
@@ -272,10 +272,10 @@ def test_category_tree_is_nested_lists(admin, hat):
     assert parser.depth == 0
 
 
-def test_app_logos_have_the_apps_name_as_alt(store, store_admin, client, catalog):
+def test_app_logos_have_the_apps_name_as_alt(store, store_admin, client, seeded_app):
     """No logo with an empty alt (w3m prints a file-name token such as [lingua-f] for those): the app's name."""
-    app_id, _ = register_listing(catalog, "Shop Sync", logo="/static/apps/quill.svg")
-    code = connect_code(catalog, app_id, ["read_products"])
+    app_id, _ = register_listing(seeded_app, "Shop Sync", logo="/static/apps/quill.svg")
+    code = connect_code(seeded_app, app_id, ["read_products"])
     for path in (STORE, f"{STORE}/{DEMO_ID}", "/connect/connected-apps", f"/connect/connected-apps/{code}"):
         html = client.get(path).get_data(as_text=True)
         assert re.findall(r"<img[^>]*>", html), path

@@ -6,7 +6,8 @@ import pytest
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, MediaFile, ProductValue
 from pimconnect.services.products.writes import ValidationFailed, save_product
-from pimconnect.services.products.values import Structure, index_rows, to_standard
+from pimconnect.services.products.values import index_rows, to_standard
+from pimconnect.services.structure.snapshot import Structure
 
 
 def v(data, locale=None, scope=None):
@@ -37,7 +38,7 @@ def rows_of(product, code):
 
 
 @pytest.fixture
-def media(catalog, conn):
+def media(seeded_app, conn):
     """A PNG and a text media file."""
     with write_txn():
         png = MediaFile.create(code="a/b/c/d/abcd_pic.png", original_filename="pic.png", mime_type="image/png",
@@ -47,28 +48,28 @@ def media(catalog, conn):
     return png.code, txt.code
 
 
-def test_text_is_stored_and_indexed_lower_cased(catalog, conn):
+def test_text_is_stored_and_indexed_lower_cased(seeded_app, conn):
     """A text value is stored as given and indexed lower-cased."""
     product = save_product({"identifier": "p1", "values": {"erp_name": v("Straw HAT")}})
     assert stored(product, "erp_name") == "Straw HAT"
     assert rows_of(product, "erp_name")[0]["text"] == "straw hat"
 
 
-def test_text_type_and_length_errors(catalog, conn):
+def test_text_type_and_length_errors(seeded_app, conn):
     """Text expects a string within max_characters."""
     assert message_of({"erp_name": v(12)}) == 'Property "erp_name" expects a string as data, "integer" given.'
     assert message_of({"short_tagline": v("x" * 81, "en_US")}) == (
         "This value is too long. It should have 80 characters or less.")
 
 
-def test_text_regexp_mismatch(catalog, conn):
+def test_text_regexp_mismatch(seeded_app, conn):
     """A text with a regexp validation rule must match it."""
     error = errors_of({"ean": v("12AB")})[0]
     assert error == {"property": "values", "attribute": "ean", "locale": None, "scope": None,
                      "message": "The ean attribute must match the following regular expression: ^[0-9]{13}$."}
 
 
-def test_number_without_decimals(catalog, conn):
+def test_number_without_decimals(seeded_app, conn):
     """An integer number stays an integer; decimals and negatives are refused when not allowed."""
     product = save_product({"identifier": "p1", "values": {"stock_quantity": v("12")}})
     assert stored(product, "stock_quantity") == 12
@@ -79,7 +80,7 @@ def test_number_without_decimals(catalog, conn):
     assert message_of({"stock_quantity": v(True)}) == 'Property "stock_quantity" expects a numeric as data, "boolean" given.'
 
 
-def test_number_range(catalog, conn):
+def test_number_range(seeded_app, conn):
     """number_min / number_max bound a number."""
     with write_txn():
         Attribute.update(number_min="10", number_max="20").where(Attribute.code == "stock_quantity").execute()
@@ -87,7 +88,7 @@ def test_number_range(catalog, conn):
     assert message_of({"stock_quantity": v(25)}) == "This value should be 20 or less."
 
 
-def test_decimal_number_is_a_string(catalog, conn):
+def test_decimal_number_is_a_string(seeded_app, conn):
     """With decimals allowed a number is stored as a numeric string (§6.3)."""
     with write_txn():
         Attribute.update(decimals_allowed=True).where(Attribute.code == "stock_quantity").execute()
@@ -95,7 +96,7 @@ def test_decimal_number_is_a_string(catalog, conn):
     assert stored(product, "stock_quantity") == "12.0500"
 
 
-def test_metric_is_converted_to_the_standard_unit_in_the_index(catalog, conn):
+def test_metric_is_converted_to_the_standard_unit_in_the_index(seeded_app, conn):
     """A metric keeps amount and unit; its index row holds the amount in the standard unit and the unit as key."""
     product = save_product({"identifier": "p1", "values": {"weight": v({"amount": "500", "unit": "GRAM"})}})
     assert stored(product, "weight") == {"amount": "500.0000", "unit": "GRAM"}
@@ -103,14 +104,14 @@ def test_metric_is_converted_to_the_standard_unit_in_the_index(catalog, conn):
     assert row["key"] == "GRAM" and row["number"] == pytest.approx(0.5)
 
 
-def test_metric_errors(catalog, conn):
+def test_metric_errors(seeded_app, conn):
     """A metric needs a unit of its measurement family and a non-negative amount."""
     assert "valid metric unit" in message_of({"weight": v({"amount": 1, "unit": "METER"})})
     assert message_of({"weight": v({"amount": -1, "unit": "GRAM"})}) == "This value should be greater than or equal to 0."
     assert message_of({"weight": v("heavy")}) == 'Property "weight" expects an array with the keys "amount" and "unit".'
 
 
-def test_price_collection_rows_per_currency(catalog, conn):
+def test_price_collection_rows_per_currency(seeded_app, conn):
     """Prices are sorted by currency and indexed one row per currency."""
     product = save_product({"identifier": "p1", "values": {"price": v([{"amount": 10, "currency": "USD"},
                                                                        {"amount": "9.5", "currency": "EUR"}])}})
@@ -118,7 +119,7 @@ def test_price_collection_rows_per_currency(catalog, conn):
     assert [(r["key"], r["number"]) for r in rows_of(product, "price")] == [("EUR", 9.5), ("USD", 10.0)]
 
 
-def test_price_errors_carry_the_currency(catalog, conn):
+def test_price_errors_carry_the_currency(seeded_app, conn):
     """An inactive currency or a negative price is reported with its currency."""
     error = errors_of({"price": v([{"amount": 1, "currency": "GBP"}])})[0]
     assert error["currency"] == "GBP" and error["message"] == 'The currency "GBP" does not exist or is not activated.'
@@ -126,7 +127,7 @@ def test_price_errors_carry_the_currency(catalog, conn):
     assert error["currency"] == "EUR" and error["message"] == "This value should be 0 or more."
 
 
-def test_boolean_and_date(catalog, conn):
+def test_boolean_and_date(seeded_app, conn):
     """Booleans must be true/false; dates are stored as ISO timestamps at midnight UTC."""
     product = save_product({"identifier": "p1", "values": {"waterproof": v(False), "release_date": v("2020-05-17")}})
     assert stored(product, "waterproof") is False
@@ -138,7 +139,7 @@ def test_boolean_and_date(catalog, conn):
     assert "yyyy-mm-dd" in message_of({"release_date": v("17/05/2020")})
 
 
-def test_simple_and_multi_select(catalog, conn):
+def test_simple_and_multi_select(seeded_app, conn):
     """Options must exist; a multi-select is indexed one row per option."""
     product = save_product({"identifier": "p1", "values": {"color": v("Red"), "seasons": v(["winter", "summer"])}})
     assert stored(product, "color") == "red"
@@ -157,7 +158,7 @@ def test_media_must_exist_with_an_allowed_extension(media):
     assert "file extension is not allowed" in message_of({"picture": v(txt)})
 
 
-def test_locale_and_scope_rules(catalog, conn):
+def test_locale_and_scope_rules(seeded_app, conn):
     """Locale and scope must match the attribute's localizable/scopable flags, channels and locales."""
     assert message_of({"name": v("x", "xx_XX")}) == 'Attribute "name" expects an existing and activated locale, "xx_XX" given.'
     assert message_of({"name": v("x", "es_ES")}) == 'Attribute "name" expects an existing and activated locale, "es_ES" given.'
@@ -169,18 +170,18 @@ def test_locale_and_scope_rules(catalog, conn):
     assert "locale specific" in message_of({"french_label": v("x", "en_US")})
 
 
-def test_unknown_attribute(catalog, conn):
+def test_unknown_attribute(seeded_app, conn):
     """An unknown attribute uses the reference's wording."""
     assert message_of({"nope": v("x")}) == "The nope attribute does not exist in your PIM."
 
 
-def test_errors_are_collected_and_deduplicated(catalog, conn):
+def test_errors_are_collected_and_deduplicated(seeded_app, conn):
     """Every problem is reported at once, each only once."""
     errors = errors_of({"color": v("x") + v("x"), "waterproof": v(3)}, family="nope", categories=["c"])
     assert [e["property"] for e in errors] == ["family", "categories", "values", "values"]
 
 
-def test_unique_attribute_duplicates_are_refused(catalog, conn):
+def test_unique_attribute_duplicates_are_refused(seeded_app, conn):
     """A unique attribute's value cannot repeat on another product (the product itself may keep it)."""
     first = save_product({"identifier": "p1", "values": {"ean": v("1234567890123")}})
     assert message_of({"ean": v("1234567890123")}, identifier="p2") == (
@@ -188,7 +189,7 @@ def test_unique_attribute_duplicates_are_refused(catalog, conn):
     assert save_product({"values": {"ean": v("1234567890123")}}, first).version == 2
 
 
-def test_empty_data_erases_a_value(catalog, conn):
+def test_empty_data_erases_a_value(seeded_app, conn):
     """null, "" and [] remove a value and its index rows; other values stay."""
     product = save_product({"identifier": "p1", "values": {"erp_name": v("x"), "seasons": v(["summer"]),
                                                             "color": v("red")}})
@@ -197,7 +198,7 @@ def test_empty_data_erases_a_value(catalog, conn):
     assert rows_of(product, "seasons") == []
 
 
-def test_values_merge_per_locale_and_scope(catalog, conn):
+def test_values_merge_per_locale_and_scope(seeded_app, conn):
     """Sent entries replace or add per (locale, scope); the others are untouched."""
     product = save_product({"identifier": "p1", "values": {"name": v("Hat", "en_US") + v("Chapeau", "fr_FR")}})
     product = save_product({"values": {"name": v("Big hat", "en_US") + v("Hut", "de_DE")}}, product)
@@ -205,7 +206,7 @@ def test_values_merge_per_locale_and_scope(catalog, conn):
     assert names == {"en_US": "Big hat", "fr_FR": "Chapeau", "de_DE": "Hut"}
 
 
-def test_index_rows_is_pure(catalog, conn):
+def test_index_rows_is_pure(seeded_app, conn):
     """index_rows builds rows from a document without touching the database."""
     structure = Structure.load()
     rows = index_rows("id", {"sku": v("ABC"), "weight": v({"amount": "2", "unit": "KILOGRAM"}),

@@ -7,7 +7,8 @@ import re
 
 from flask import Blueprint, current_app, jsonify
 
-from pimconnect.api.core import ApiError, base_url, public_api_view
+from pimconnect.api.core import ApiError, public_api_view
+from pimconnect.api.responses import base_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/rest/v1")
 

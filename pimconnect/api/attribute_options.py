@@ -6,7 +6,7 @@ from pimconnect.api.core import ApiError, not_found
 from pimconnect.api.resources import Resource, check_body_code, find, register, rows_page
 from pimconnect.models import Attribute, AttributeOption
 from pimconnect.services.structure.rest.attributes import apply_option, option_json
-from pimconnect.services.structure.attributes import SELECT_TYPES
+from pimconnect.services.structure.attribute_types import SELECT_TYPES
 
 ATTRIBUTE_MISMATCH = ('The attribute code "{body}" provided in the request body must match the attribute code '
                       '"{url}" provided in the url.')

@@ -2,7 +2,7 @@
 
 A category moves with a PATCH of its ``parent``.
 """
-from pimconnect.api.core import parse_flag, parse_search
+from pimconnect.api.params import parse_flag, parse_search
 from pimconnect.api.resources import Resource, register
 from pimconnect.services.structure.rest import categories as service
 

@@ -6,7 +6,8 @@ family is an empty page.
 from peewee import fn
 
 from pimconnect.api import bp
-from pimconnect.api.core import ApiError, api_view, not_found, offset_page
+from pimconnect.api.core import ApiError, api_view, not_found
+from pimconnect.api.responses import offset_page
 from pimconnect.api.resources import Resource, applied_writes, find, list_params, register, rows_page
 from pimconnect.api.resources import structure_filters
 from pimconnect.models import Family, Product

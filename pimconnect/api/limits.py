@@ -12,6 +12,7 @@ database accepts, both answered 500 before).
 """
 import json
 
+from pimconnect.api.core import ApiError
 
 MAX_BODY_DEPTH = 32
 MAX_SEARCH_DEPTH = 16
@@ -20,8 +21,6 @@ INVALID_JSON = "Invalid json message received"
 
 
 def _refused(status, message):
-    from pimconnect.api.core import ApiError  # core imports this module
-
     return ApiError(status, message)
 
 

@@ -1,5 +1,6 @@
 """Locales and currencies: read-only (``enabled`` = used by at least one channel)."""
-from pimconnect.api.core import ApiError, parse_search, unsupported_filter
+from pimconnect.api.core import ApiError, unsupported_filter
+from pimconnect.api.params import parse_search
 from pimconnect.api.resources import Resource, register, rows_page
 from pimconnect.models import Currency, Locale
 from pimconnect.services.structure.rest.common import find_by_code

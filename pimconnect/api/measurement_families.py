@@ -6,9 +6,11 @@ built on, so reading them takes ``pim_api_attribute_list`` and writing them ``pi
 from flask import jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.core import MAX_BATCH_LINES, ApiError, api_view, json_body
+from pimconnect.api.bodies import MAX_BATCH_LINES, json_body
+from pimconnect.api.core import ApiError, api_view
+from pimconnect.api.resources import api_refusals
 from pimconnect.services.structure.rest import measurements as service
-from pimconnect.services.structure.rest.common import api_refusals, check_encodable
+from pimconnect.services.structure.rest.common import check_encodable
 
 ENTITIES = "measurement families"
 

@@ -1,29 +1,22 @@
 """Products by uuid (§6): list, search, create, upsert (single and batch), get and delete."""
+from functools import partial
+
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    COLLECTION_TYPE,
-    ApiError,
-    api_view,
-    created,
-    documented,
-    no_content,
-    updated,
-    validation_failed,
-)
+from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.core import ApiError, api_view, current_access, documented, validation_failed
+from pimconnect.api.product_writes import batch, check_deletable, read_body, write
 from pimconnect.api.products import (
     PRODUCTS_UUID,
-    batch,
-    check_deletable,
     find,
+    find_to_write,
     not_found,
     parse_uuid,
     product_list,
     product_response,
-    read_body,
     same_uuid,
-    write,
 )
 from pimconnect.api.product_search import take_search_parameters
+from pimconnect.api.responses import created, no_content, updated
 from pimconnect.services.products.writes import delete_product
 
 IDENTIFIER_REFUSED = 'Property "identifier" does not exist.'  # the identifier lives in values here (§6.2)
@@ -32,7 +25,7 @@ IDENTIFIER_REFUSED = 'Property "identifier" does not exist.'  # the identifier l
 @bp.get("/products-uuid")
 @api_view("pim_api_product_list", "products")
 def products_uuid_list():
-    return product_list("uuid", PRODUCTS_UUID)
+    return product_list(current_access(), "uuid", PRODUCTS_UUID)
 
 
 @bp.post("/products-uuid/search")
@@ -41,7 +34,7 @@ def products_uuid_search():
     """The list with its parameters in a JSON body, for searches too long for a URL (SaaS §6.1);
     the pagination parameters may be in the query string, as Akeneo's specification puts them."""
     take_search_parameters(read_body())
-    return product_list("uuid", PRODUCTS_UUID)
+    return product_list(current_access(), "uuid", PRODUCTS_UUID)
 
 
 @bp.post("/products-uuid")
@@ -50,13 +43,13 @@ def products_uuid_create():
     data = read_body()
     if "identifier" in data:
         raise documented(IDENTIFIER_REFUSED, "post_products_uuid")
-    product = write(data, None, "uuid", "post_products_uuid")
+    product = write(current_access(), data, None, "uuid", "post_products_uuid")
     return created(f"{PRODUCTS_UUID}/{product.uuid}")
 
 
-def _existing(raw_uuid):
+def _existing(raw_uuid, lookup):
     product_uuid = parse_uuid(raw_uuid)
-    product = find(product_uuid) if product_uuid is not None else None
+    product = lookup(product_uuid) if product_uuid is not None else None
     if product is None:
         raise not_found(raw_uuid)
     return product
@@ -65,28 +58,29 @@ def _existing(raw_uuid):
 @bp.get("/products-uuid/<uuid>")
 @api_view("pim_api_product_list", "products")
 def products_uuid_get(uuid):
-    return product_response(_existing(uuid), "uuid")
+    access = current_access()
+    return product_response(access, _existing(uuid, partial(find, access)), "uuid")
 
 
-def upsert(raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
+def upsert(access, raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
     """PATCH one product by uuid: 201 when created, 204 when updated (a batch line goes through here too)."""
     if "identifier" in data:
         raise documented(IDENTIFIER_REFUSED, operation_id)
     product_uuid = parse_uuid(raw_uuid)
     if product_uuid is None:
         raise validation_failed([{"property": "uuid", "message": "The uuid must be a valid UUID."}])
-    product = find(product_uuid)
+    product = find_to_write(product_uuid)
     if data.get("uuid") is not None and not same_uuid(data["uuid"], product_uuid):
         raise ApiError(422, f'The uuid "{data["uuid"]}" provided in the request body must match the uuid '
                             f'"{raw_uuid}" provided in the url.')
-    write({**data, "uuid": str(product_uuid)}, product, "uuid", operation_id)
+    write(access, {**data, "uuid": str(product_uuid)}, product, "uuid", operation_id)
     return 201 if product is None else 204
 
 
 @bp.patch("/products-uuid/<uuid>")
 @api_view("pim_api_product_edit", "products")
 def products_uuid_upsert(uuid):
-    status = upsert(uuid, read_body())
+    status = upsert(current_access(), uuid, read_body())
     location = f"{PRODUCTS_UUID}/{parse_uuid(uuid)}"
     return created(location) if status == 201 else updated(location)
 
@@ -95,13 +89,13 @@ def products_uuid_upsert(uuid):
 @api_view("pim_api_product_edit", "products", content_type=COLLECTION_TYPE)
 def products_uuid_batch():
     """Batch upsert (§7): one product per line, each line committed on its own."""
-    return batch("uuid", upsert)
+    return batch("uuid", partial(upsert, current_access()))
 
 
 @bp.delete("/products-uuid/<uuid>")
 @api_view("pim_api_product_remove", "products")
 def products_uuid_delete(uuid):
-    product = _existing(uuid)
-    check_deletable(product, uuid)
+    product = _existing(uuid, find_to_write)
+    check_deletable(current_access(), product, uuid)
     delete_product(product)
     return no_content()

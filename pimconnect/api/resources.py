@@ -9,6 +9,7 @@ Also here, for the resources written by an ``apply(row, data)`` service (attribu
 families, attribute options): lookups by a code taken from a URL, the body-code check, and the ``search``
 filters of their lists.
 """
+import contextlib
 import dataclasses
 import re
 from typing import Callable, Optional
@@ -16,26 +17,14 @@ from typing import Callable, Optional
 from flask import jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.core import (
-    COLLECTION_TYPE,
-    ApiError,
-    api_view,
-    created,
-    json_object_body,
-    not_found,
-    offset_page,
-    page_rows,
-    parse_limit,
-    parse_page,
-    parse_pagination_type,
-    parse_search,
-    parse_with_count,
-    unsupported_filter,
-    updated,
-    with_self_link,
-)
-from pimconnect.services.structure.rest.common import api_refusals, batch_upsert, is_storable, parse_atom, php_string
+from pimconnect.api.bodies import COLLECTION_TYPE, collection_patch, json_object_body
+from pimconnect.api.core import ApiError, api_view, documented, not_found, unsupported_filter, validation_failed
+from pimconnect.api.params import parse_limit, parse_page, parse_pagination_type, parse_search, parse_with_count
+from pimconnect.api.responses import created, offset_page, updated, with_self_link
+from pimconnect.db import page_rows
+from pimconnect.services.errors import Invalid, ValidationFailed
 from pimconnect.services.products.values import php_type
+from pimconnect.services.structure.rest.common import BodyError, Refused, is_storable, parse_atom, php_string
 
 V1 = "/api/rest/v1"
 CODE_MISMATCH = 'The code "{body}" provided in the request body must match the code "{url}" provided in the url.'
@@ -43,6 +32,22 @@ CODE_MISMATCH = 'The code "{body}" provided in the request body must match the c
 # in a request line anyway.
 MAX_CRITERIA = 100
 MAX_SEARCH_CODES = 1000
+
+
+@contextlib.contextmanager
+def api_refusals(operation_id):
+    """Answer a structure service's refusal with the reference's error body for the endpoint ``operation_id``."""
+    try:
+        yield
+    except BodyError as exc:
+        raise documented(exc.reason, operation_id) from None
+    except ValidationFailed as exc:
+        raise validation_failed(exc.errors) from None
+    except Refused as exc:
+        raise ApiError(exc.status, exc.message) from None
+    except Invalid as exc:  # the structure services shared with the web UI: {field: message}
+        raise validation_failed([{"property": prop, "message": message}
+                                 for prop, message in exc.errors.items()]) from None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,7 +155,7 @@ class _Views:
 
     def batch(self, **arguments):
         """Upsert up to 100 resources, one JSON object per line, each in its own transaction."""
-        return batch_upsert(lambda code, data: self._upsert(arguments, code, data))
+        return collection_patch("code", lambda code, data: self._upsert(arguments, code, data))
 
 
 # -- resources written by ``apply(row, data)`` services ---------------------------------------------

@@ -8,7 +8,9 @@ message}]}`` with snake_case property paths, 404 "Test app with <id> client_id w
 from flask import g, jsonify
 
 from pimconnect.api import bp
-from pimconnect.api.core import ApiError, api_view, json_object_body, no_content
+from pimconnect.api.bodies import json_object_body
+from pimconnect.api.core import ApiError, api_view
+from pimconnect.api.responses import no_content
 from pimconnect.services.apps import custom as custom_apps
 from pimconnect.services.errors import Invalid
 

@@ -2,8 +2,9 @@
 from flask import Blueprint
 
 from pimconnect.htmx import render
-from pimconnect.models import Channel, Family, Product
-from pimconnect.permissions import login_only
+from pimconnect.models import Channel, Family
+from pimconnect.permissions import current_access, login_only
+from pimconnect.services.products import reads as product_reads
 
 bp = Blueprint("home", __name__)
 
@@ -13,7 +14,7 @@ bp = Blueprint("home", __name__)
 def index():
     """Show the catalog at a glance."""
     counts = {
-        "products": Product.select().count(),
+        "products": product_reads.count(current_access()),
         "families": Family.select().count(),
         "channels": Channel.select().count(),
     }

@@ -1,30 +1,11 @@
 """Media files: serve an uploaded image or file to logged-in users who may see products."""
-import hashlib
-import unicodedata
-from urllib.parse import quote
-
 from flask import Blueprint, Response, abort, make_response, request
 
 from pimconnect.models import MediaFile
 from pimconnect.permissions import require
-from pimconnect.services.products.media import display_name, is_inline, served_type
+from pimconnect.services.products.media import content_disposition, display_name, etag_of, is_inline, served_type
 
 bp = Blueprint("media", __name__, url_prefix="/media")
-
-
-def etag_of(code):
-    # Rows are never updated, so the code names one content for ever: a strong validator.
-    return hashlib.sha256(code.encode()).hexdigest()[:40]
-
-
-def content_disposition(kind, filename):
-    """A Content-Disposition value, with an RFC 6266 ``filename*`` when the name is not ASCII."""
-    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    simple = "".join(ch for ch in simple if ch.isprintable() and ch not in '"\\') or "file"
-    value = f'{kind}; filename="{simple}"'
-    if simple != filename:
-        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
-    return value
 
 
 @bp.get("/<path:code>")

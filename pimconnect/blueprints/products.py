@@ -3,10 +3,11 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
-from pimconnect.models import Channel, Family, Locale, Product
-from pimconnect.permissions import can, require
+from pimconnect.models import Channel, Family, Locale
+from pimconnect.permissions import can, current_access, require
 from pimconnect.services.products import form as product_form
 from pimconnect.services.products import grid as product_grid
+from pimconnect.services.products import reads as product_reads
 from pimconnect.services.products.media import save_with_uploads
 from pimconnect.services.products.writes import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
 
@@ -19,10 +20,11 @@ def index():
     """Show the product grid; an htmx request gets only the results."""
     filters = product_grid.parse_filters(request.args, current_user.catalog_locale, current_user.catalog_scope)
     after = request.args.get("after") or None
-    rows, next_cursor = product_grid.grid_page(filters, after=after)
+    access = current_access()
+    rows, next_cursor = product_grid.grid_page(access, filters, after=after)
     return render("products/index.html", block="results", filters=filters, rows=rows, after=after,
-                  next_cursor=next_cursor, total=product_grid.grid_total(filters, product_grid.COUNT_CAP), count_cap=product_grid.COUNT_CAP,
-                  choices=product_grid.filter_choices(current_user.catalog_locale))
+                  next_cursor=next_cursor, total=product_grid.grid_total(access, filters, product_grid.COUNT_CAP),
+                  count_cap=product_grid.COUNT_CAP, choices=product_grid.filter_choices(current_user.catalog_locale))
 
 
 def _families():
@@ -52,7 +54,8 @@ def create():
 
 
 def _product_or_404(product_uuid):
-    product = Product.get_or_none(Product.uuid == product_uuid)
+    """The product the user asks for, as its Access finds it (404 when unknown or hidden)."""
+    product = product_reads.product(current_access(), product_uuid)
     if product is None:
         abort(404)
     return product

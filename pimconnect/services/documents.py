@@ -1,4 +1,4 @@
-"""JSON documents as the API receives them and the database stores them."""
+"""JSON documents as the API receives them and the database stores them, and the dates they hold."""
 import json
 
 import orjson
@@ -25,3 +25,13 @@ def json_strings(data):
             pending.extend(item)
         elif isinstance(item, str):
             yield item
+
+
+def iso(moment):
+    """ISO-8601 with offset (stored datetimes are UTC): ``2016-06-23T18:24:44+00:00``."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        return moment
+    text = moment.replace(microsecond=0).isoformat()
+    return text if moment.tzinfo else text + "+00:00"

@@ -6,8 +6,12 @@ from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Attribute, AttributeGroup, AttributeOption
 from pimconnect.permissions import require
-from pimconnect.services.structure import attributes as service
-from pimconnect.services.structure.attributes import Invalid
+from pimconnect.services.errors import Invalid
+from pimconnect.services.structure import attribute_groups as group_service
+from pimconnect.services.structure import attribute_options as option_service
+from pimconnect.services.structure import attribute_types
+from pimconnect.services.structure import attributes as attribute_service
+from pimconnect.services.structure.checks import enabled_locales
 
 
 def as_form(values):
@@ -30,7 +34,7 @@ def _group_or_404(code):
 
 def _groups_page(errors=None, status=200, block="content"):
     return render("settings/attribute_groups.html", block=block, status=status,
-                  groups=list(service.list_groups()), errors=errors or {})
+                  groups=list(group_service.list_groups()), errors=errors or {})
 
 
 @bp.get("/attribute-groups/")
@@ -42,7 +46,7 @@ def attribute_groups():
 
 def _group_form(group, form, errors=None, status=200):
     return render("settings/attribute_group_form.html", group=group, form=as_form(form), errors=errors or {},
-                  locales=service.enabled_locales(), status=status)
+                  locales=enabled_locales(), status=status)
 
 
 @bp.route("/attribute-groups/new", methods=["GET", "POST"])
@@ -52,7 +56,7 @@ def attribute_group_create():
     if request.method == "GET":
         return _group_form(None, {})
     try:
-        group = service.save_group(None, request.form)
+        group = group_service.save_group(None, request.form)
     except Invalid as exc:
         return _group_form(None, request.form, exc.errors, refused_status())
     flash(f'Attribute group "{group.code}" created.', "success")
@@ -73,7 +77,7 @@ def attribute_group_update(code):
     """Save an attribute group's labels."""
     group = _group_or_404(code)
     try:
-        service.save_group(group, request.form)
+        group_service.save_group(group, request.form)
     except Invalid as exc:
         return _group_form(group, request.form, exc.errors, refused_status())
     flash(f'Attribute group "{group.code}" saved.', "success")
@@ -84,7 +88,7 @@ def attribute_group_update(code):
 @require("pim_enrich_attributegroup_edit")
 def attribute_group_move(code):
     """Move a group one place up or down; htmx gets the refreshed list."""
-    service.move_group(_group_or_404(code), request.form.get("direction", ""))
+    group_service.move_group(_group_or_404(code), request.form.get("direction", ""))
     if is_htmx():
         return _groups_page(block="group_list")
     return redirect_to(url_for("settings.attribute_groups"))
@@ -96,7 +100,7 @@ def attribute_group_delete(code):
     """Delete an empty attribute group; explain why a non-empty one stays."""
     group = _group_or_404(code)
     try:
-        service.delete_group(group)
+        group_service.delete_group(group)
     except Invalid as exc:
         return _groups_page(exc.errors, status=refused_status(), block="group_list" if is_htmx() else "content")
     flash(f'Attribute group "{code}" deleted.', "success")
@@ -112,19 +116,20 @@ def attributes():
     filters = {"q": request.args.get("q", "").strip()[:100], "type": request.args.get("type", ""),
                "group": request.args.get("group", "")}
     page = _page(request.args)
-    rows, has_next = service.search_attributes(filters["q"], filters["type"], filters["group"], page)
+    rows, has_next = attribute_service.search_attributes(filters["q"], filters["type"], filters["group"], page)
     return render("settings/attributes.html", block="attribute_rows", rows=rows, has_next=has_next, page=page,
-                  filters=filters, types=service.TYPES, groups=list(service.list_groups()))
+                  filters=filters, types=attribute_types.TYPES, groups=list(group_service.list_groups()))
 
 
 def _attribute_form(attribute, type_, form, errors=None, status=200, option_form=None, option_errors=None,
                     block="content"):
-    options = list(service.list_options(attribute)) if attribute and type_ in service.SELECT_TYPES else []
+    types = attribute_types
+    options = list(option_service.list_options(attribute)) if attribute and type_ in types.SELECT_TYPES else []
     return render("settings/attribute_form.html", block=block, status=status, attribute=attribute, type=type_,
-                  type_label=service.TYPES[type_], form=as_form(form), errors=errors or {}, applies=service.applies,
-                  locales=service.enabled_locales(), groups=list(service.list_groups()),
-                  metric_choices=service.metric_choices() if service.applies("metric_family", type_) else [],
-                  rules=service.VALIDATION_RULES.get(type_, ()), options=options,
+                  type_label=types.TYPES[type_], form=as_form(form), errors=errors or {}, applies=types.applies,
+                  locales=enabled_locales(), groups=list(group_service.list_groups()),
+                  metric_choices=types.metric_choices() if types.applies("metric_family", type_) else [],
+                  rules=types.VALIDATION_RULES.get(type_, ()), options=options,
                   option_form=as_form(option_form), option_errors=option_errors or {})
 
 
@@ -133,13 +138,13 @@ def _attribute_form(attribute, type_, form, errors=None, status=200, option_form
 def attribute_create():
     """Choose the type first, then fill in the new attribute's properties."""
     type_ = request.values.get("type", "")
-    if type_ not in service.TYPES:
-        return render("settings/attribute_types.html", types=service.TYPES,
-                      identifier_exists=service.identifier_exists())
+    if type_ not in attribute_types.TYPES:
+        return render("settings/attribute_types.html", types=attribute_types.TYPES,
+                      identifier_exists=attribute_service.identifier_exists())
     if request.method == "GET":
         return _attribute_form(None, type_, {"group": "other", "sort_order": "0"})
     try:
-        attribute = service.save_attribute(None, request.form, type_)
+        attribute = attribute_service.save_attribute(None, request.form, type_)
     except Invalid as exc:
         return _attribute_form(None, type_, request.form, exc.errors, refused_status())
     flash(f'Attribute "{attribute.code}" created.', "success")
@@ -164,7 +169,7 @@ def attribute_update(code):
     """Save an attribute; code, type, localizable, scopable, unique and metric family stay as they are."""
     attribute = _attribute_or_404(code)
     try:
-        service.save_attribute(attribute, request.form)
+        attribute_service.save_attribute(attribute, request.form)
     except Invalid as exc:
         return _attribute_form(attribute, attribute.type, request.form, exc.errors, refused_status())
     flash(f'Attribute "{attribute.code}" saved.', "success")
@@ -190,7 +195,7 @@ def attribute_as_form(attribute):
 
 def _select_attribute_or_404(code):
     attribute = _attribute_or_404(code)
-    if attribute.type not in service.SELECT_TYPES:
+    if attribute.type not in attribute_types.SELECT_TYPES:
         abort(404)
     return attribute
 
@@ -210,7 +215,7 @@ def option_create(code):
     """Add an option (code and labels) to a select attribute."""
     attribute = _select_attribute_or_404(code)
     try:
-        service.add_option(attribute, request.form)
+        option_service.add_option(attribute, request.form)
     except Invalid as exc:
         return _options_answer(attribute, request.form, exc.errors, refused_status())
     return _options_answer(attribute)
@@ -223,7 +228,7 @@ def _option_or_404(attribute, option_code):
 
 def _option_form(attribute, option, form, errors=None, status=200):
     return render("settings/option_form.html", attribute=attribute, option=option, form=as_form(form),
-                  errors=errors or {}, locales=service.enabled_locales(), status=status)
+                  errors=errors or {}, locales=enabled_locales(), status=status)
 
 
 @bp.route("/attributes/<code>/options/<option_code>", methods=["GET", "POST"])
@@ -235,7 +240,7 @@ def option_edit(code, option_code):
     if request.method == "GET":
         return _option_form(attribute, option, {f"label-{k}": v for k, v in option.labels.items()})
     try:
-        service.update_option(option, request.form)
+        option_service.update_option(option, request.form)
     except Invalid as exc:
         return _option_form(attribute, option, request.form, exc.errors, refused_status())
     flash(f'Option "{option.code}" saved.', "success")
@@ -247,7 +252,7 @@ def option_edit(code, option_code):
 def option_move(code, option_code):
     """Move an option one place up or down."""
     attribute = _select_attribute_or_404(code)
-    service.move_option(_option_or_404(attribute, option_code), request.form.get("direction", ""))
+    option_service.move_option(_option_or_404(attribute, option_code), request.form.get("direction", ""))
     return _options_answer(attribute)
 
 
@@ -257,7 +262,7 @@ def option_delete(code, option_code):
     """Delete an option that no product uses."""
     attribute = _select_attribute_or_404(code)
     try:
-        service.delete_option(_option_or_404(attribute, option_code))
+        option_service.delete_option(_option_or_404(attribute, option_code))
     except Invalid as exc:
         return _options_answer(attribute, None, exc.errors, refused_status())
     return _options_answer(attribute)

@@ -4,7 +4,7 @@ from flask import abort, flash, request, url_for
 from pimconnect.blueprints.settings import bp
 from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Category
-from pimconnect.permissions import require
+from pimconnect.permissions import current_access, require
 from pimconnect.services.structure import settings
 
 TREE_DEPTH = 3  # levels rendered without JavaScript; deeper branches open on their own page
@@ -20,7 +20,7 @@ def _category_or_404(code):
 
 
 def _trees_page(status=200, error=None, errors=None, form_code=""):
-    return render("settings/categories.html", status=status, trees=settings.category_trees(), error=error,
+    return render("settings/categories.html", status=status, trees=settings.category_trees(current_access()), error=error,
                   errors=errors or {}, form_code=form_code, locales=settings.enabled_locale_codes())
 
 

@@ -8,8 +8,10 @@ from pimconnect.blueprints.settings.attributes import as_form
 from pimconnect.htmx import redirect_to, refused_status, render
 from pimconnect.models import Channel, Family
 from pimconnect.permissions import require
+from pimconnect.services.errors import Invalid
 from pimconnect.services.structure import families as service
-from pimconnect.services.structure.attributes import TYPES, Invalid, enabled_locales
+from pimconnect.services.structure.attribute_types import TYPES
+from pimconnect.services.structure.checks import enabled_locales
 
 
 @bp.get("/families/")

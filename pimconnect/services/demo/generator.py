@@ -26,7 +26,8 @@ from pimconnect.models import (
 from pimconnect.models.structure import utcnow
 from pimconnect.services.products.completeness import completeness_rows
 from pimconnect.services.products.writes import save_product
-from pimconnect.services.products.values import Structure, index_rows
+from pimconnect.services.products.values import index_rows
+from pimconnect.services.structure.snapshot import Structure
 
 GEN_PREFIX = "gen-"
 DEMO_PREFIX = "demo-"

@@ -2,7 +2,7 @@
 from pimconnect.db import is_sqlite, write_txn
 from pimconnect.models import Channel, Family, Locale, Product, ProductCompleteness
 from pimconnect.services import jobs
-from pimconnect.services.products.values import Structure
+from pimconnect.services.structure.snapshot import Structure
 
 CHUNK = 500
 

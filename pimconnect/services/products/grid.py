@@ -16,7 +16,6 @@ from pimconnect.services.selection import (
     GRID_FILTERS,
     IDENTIFIER_ORDER,
     REST,
-    UNRESTRICTED,
     Criterion,
     InvalidSelection,
     Selection,
@@ -94,9 +93,9 @@ def grid_selection(filters):
     return Selection(criteria, GRID_FILTERS, REST)
 
 
-def grid_query(filters, after=None, limit=PAGE_SIZE, access=UNRESTRICTED):
-    """The SELECT for one page (``limit + 1`` rows, to know whether a next page exists); raises
-    InvalidSelection when a filter names nothing that exists."""
+def grid_query(access, filters, after=None, limit=PAGE_SIZE):
+    """The SELECT for one page of the products ``access`` may see (``limit + 1`` rows, to know whether a
+    next page exists); raises InvalidSelection when a filter names nothing that exists."""
     query = Product.select(
         Product.uuid, Product.identifier, Product.enabled, Product.family, Product.values, Product.updated
     )
@@ -113,8 +112,9 @@ def grid_query(filters, after=None, limit=PAGE_SIZE, access=UNRESTRICTED):
 COUNT_CAP = selection.COUNT_CAP
 
 
-def grid_total(filters, cap=COUNT_CAP, access=UNRESTRICTED):
-    """How many products match the filters, counted in the database up to ``cap`` (then ``cap + 1``)."""
+def grid_total(access, filters, cap=COUNT_CAP):
+    """How many products ``access`` may see match the filters, counted in the database up to ``cap``
+    (then ``cap + 1``)."""
     try:
         total = selection.count(access, grid_selection(filters), cap=cap)
     except InvalidSelection:
@@ -122,10 +122,11 @@ def grid_total(filters, cap=COUNT_CAP, access=UNRESTRICTED):
     return total.value if total.exact else cap + 1
 
 
-def grid_page(filters, after=None, limit=PAGE_SIZE, access=UNRESTRICTED):
-    """One page of the grid: (rows, next_cursor); next_cursor is None on the last page."""
+def grid_page(access, filters, after=None, limit=PAGE_SIZE):
+    """One page of the grid (the products ``access`` may see): (rows, next_cursor); next_cursor is None
+    on the last page."""
     try:
-        products = list(grid_query(filters, after, limit, access))
+        products = list(grid_query(access, filters, after, limit))
     except InvalidSelection:  # a filter names something that does not exist: nothing matches
         return [], None
     next_cursor = products[limit - 1].identifier if len(products) > limit else None

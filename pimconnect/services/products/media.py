@@ -1,4 +1,5 @@
-"""Uploaded images and files: checks against the attribute, image sniffing, and the reference's hashed code.
+"""Uploaded images and files: checks against the attribute, image sniffing, the reference's hashed code,
+and how a stored file is served (its type, disposition and ETag, the same for the web UI and the API).
 
 A media file's code is the reference's hashed path (§6.3, e.g. ``f/2/e/6/<sha1>_myFile.pdf``): the
 first four hex digits of the content's SHA-1 as folders, then the digest and a safe copy of the file
@@ -10,11 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 from peewee import IntegrityError
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import MediaFile
+from pimconnect.services.errors import ValidationFailed
 
 # Akeneo's max_file_size is in MB; like the request limit (MAX_CONTENT_LENGTH), a MB is 1024 × 1024 bytes.
 MB = 1024 * 1024
@@ -165,6 +168,22 @@ def display_name(code):
     return name if sep and len(digest) == 40 else last
 
 
+def etag_of(code):
+    """The ETag a stored file is served with. Rows are never updated, so the code names one content for
+    ever: a strong validator."""
+    return hashlib.sha256(code.encode()).hexdigest()[:40]
+
+
+def content_disposition(kind, filename):
+    """A Content-Disposition value, with an RFC 6266 ``filename*`` when the name is not ASCII."""
+    simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    simple = "".join(ch for ch in simple if ch.isprintable() and ch not in '"\\') or "file"
+    value = f'{kind}; filename="{simple}"'
+    if simple != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return value
+
+
 def save_with_uploads(data, product, uploads, expected_version=None):
     """Store each upload and save the product with the new codes, all or nothing, in one write transaction.
 
@@ -172,7 +191,7 @@ def save_with_uploads(data, product, uploads, expected_version=None):
     and is reported like any other value error, together with save_product's own errors; on any
     error the transaction rolls back, so no MediaFile is left without the product save it came with.
     """
-    from pimconnect.services.products.writes import ValidationFailed, save_product
+    from pimconnect.services.products.writes import save_product
 
     values = dict(data.get("values") or {})
     errors = []

@@ -2,6 +2,8 @@
 
 One query each for the attributes, the association types, the page's categories, the products its
 associations name, and (when asked) its completenesses and its options' labels — whatever the page size.
+For a restricted reader (EE) the attributes' and categories' queries also bring their groups and trees,
+so that its Access removes what it may not see without a query of its own.
 Rows come as plain tuples (ProductRow), not models, and each attribute's output rule is looked up
 once per page: a page of 100 products is mostly JSON decoding and encoding, not bookkeeping.
 """
@@ -12,10 +14,11 @@ from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from pimconnect.api.core import iso
+from pimconnect.services.documents import iso
 from pimconnect.models import (
     AssociationType,
     Attribute,
+    AttributeGroup,
     AttributeOption,
     Category,
     Channel,
@@ -26,6 +29,7 @@ from pimconnect.models import (
     ProductCompleteness,
 )
 from pimconnect.db import db
+from pimconnect.services.access.access import category_tree
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.values import MEDIA_TYPES
 
@@ -81,18 +85,17 @@ class ReadOptions:
     metadata: bool = False  # EE: the workflow status
 
 
-def normalize_products(products, options):
-    """The REST representation of ``products`` (Product rows with their family joined), in order."""
+def normalize_products(products, options, access):
+    """The REST representation of ``products`` (Product rows with their family joined), in order, as
+    much of each as ``access`` may see (the caller selected only products it may see)."""
     if not products:
         return []
     products = [p if isinstance(p, ProductRow) else as_row(p) for p in products]
     uuids = [p.uuid for p in products]
-    attributes = {code: AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals, kind_name in MEDIA_TYPES)
-                  for code, kind_name, decimals in _fetch("page_attributes", lambda: Attribute.select(
-                      Attribute.code, Attribute.type, Attribute.decimals_allowed))}
+    attributes = _attributes(access)
     types = _fetch("page_association_types", lambda: AssociationType.select(
         AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
-    categories = _categories(uuids)
+    categories = _categories(uuids, access)
     names = _associated_names(products, options.key)
     completenesses = _completenesses(uuids, options) if options.with_completenesses else {}
     values = {p.uuid: _values(p.values or {}, attributes, options) for p in products}
@@ -121,9 +124,23 @@ def normalize_products(products, options):
         if options.with_completenesses:
             item["completenesses"] = completenesses.get(product.uuid, [])
         if options.metadata:
-            item["metadata"] = {"workflow_status": "working_copy"}  # no EE category permissions: all owned
-        items.append(item)
+            item["metadata"] = {"workflow_status": "working_copy"}  # unrestricted: owner of everything
+        items.append(access.filter_document(item) if access.restricted else item)
     return items
+
+
+def _attributes(access):
+    """{code: AttributeRule} of every attribute; for a restricted reader the same query also brings
+    each attribute's group, which its Access then knows without a lookup of its own."""
+    if not access.restricted:
+        rows = _fetch("page_attributes", lambda: Attribute.select(
+            Attribute.code, Attribute.type, Attribute.decimals_allowed))
+    else:
+        rows = _fetch("page_attributes_groups", lambda: Attribute.select(
+            Attribute.code, Attribute.type, Attribute.decimals_allowed, AttributeGroup.code).join(AttributeGroup))
+        access.group_of.learn((row[0], row[3]) for row in rows)
+    return {code: AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals, kind_name in MEDIA_TYPES)
+            for code, kind_name, decimals, *_group in rows}
 
 
 def _fetch(name, build):
@@ -144,17 +161,26 @@ def _iso(moment):
     return iso(moment)
 
 
-def _categories(uuids):
-    """{uuid hex: [category codes]} of the page, in one statement compiled once per page size."""
+def _categories(uuids, access):
+    """{uuid hex: [category codes]} of the page, in one statement compiled once per page size; for a
+    restricted reader it also brings each category's tree, which its Access then knows."""
+    trees = access.restricted
+
     def build():
-        return (ProductCategory.select(ProductCategory.product, Category.code).join(Category)
-                .where(ProductCategory.product.in_([uuid_module.UUID(int=n) for n in range(len(uuids))]))
+        tree, of_category = category_tree()
+        columns = (ProductCategory.product, Category.code) + ((tree.code,) if trees else ())
+        query = ProductCategory.select(*columns).join(Category)
+        if trees:
+            query = query.join(tree, on=of_category)
+        return (query.where(ProductCategory.product.in_([uuid_module.UUID(int=n) for n in range(len(uuids))]))
                 .order_by(Category.code))
 
-    sql = product_bulk.compiled(f"page_categories_{len(uuids)}", build)
+    sql = product_bulk.compiled(f"page_categories{'_trees' if trees else ''}_{len(uuids)}", build)
     found = {}
-    for product_id, code in db.execute_sql(sql, [u.hex for u in uuids]).fetchall():
+    for product_id, code, *tree in db.execute_sql(sql, [u.hex for u in uuids]).fetchall():
         found.setdefault(product_id.hex if isinstance(product_id, uuid_module.UUID) else product_id, []).append(code)
+        if tree:
+            access.tree_of.learn([(code, tree[0])])
     return found
 
 

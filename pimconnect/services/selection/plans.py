@@ -129,8 +129,8 @@ def count(access, selection, cap=COUNT_CAP, structure=None):
     def total():
         return Product.select().count()
 
-    if access.product_condition() is None and len(resolved) <= 1:
-        exact = total() if not resolved else _index_count(resolved[0], semantics, total)
+    if len(resolved) <= 1:
+        exact = _index_count(access, resolved, semantics, total)
         if exact is not None:
             return Count(exact)
     rarest = _rarest(resolved, semantics, cap or COUNT_CAP)
@@ -149,9 +149,15 @@ def count(access, selection, cap=COUNT_CAP, structure=None):
     return Count(found) if found <= cap else Count(cap, exact=False)
 
 
-def _index_count(resolved, semantics, total):
-    """The exact count of a one-criterion selection through the index that holds its answer, or
-    None when no index does."""
+def _index_count(access, criteria, semantics, total):
+    """The exact count of a selection of at most one criterion through the index that holds its
+    answer, or None when no index does — or when ``access`` restricts its reader: the index knows
+    nothing of what the reader may see."""
+    if access.product_condition() is not None:
+        return None
+    if not criteria:
+        return total()
+    resolved = criteria[0]
     code, operator_code, value = resolved.field.code, resolved.operator, resolved.value
     plain = Plan(semantics, IDENTIFIER_ORDER)  # conditions free to use the column's index
     if code in ("family", "enabled"):

@@ -12,15 +12,10 @@ from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, FamilyAttribute, Product
 from pimconnect.models.structure import utcnow
 from pimconnect.services import jobs
+from pimconnect.services.errors import Invalid
 from pimconnect.services.products.completeness import enqueue_recompute_family
-from pimconnect.services.structure.attributes import (
-    IDENTIFIER,
-    Invalid,
-    check_code,
-    check_labels,
-    enabled_locales,
-    parse_labels,
-)
+from pimconnect.services.structure.attribute_types import IDENTIFIER
+from pimconnect.services.structure.checks import check_code, check_labels, enabled_locales, parse_labels
 
 LABEL_TYPES = (IDENTIFIER, "pim_catalog_text")
 IMAGE_TYPES = ("pim_catalog_image",)

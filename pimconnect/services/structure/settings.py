@@ -21,6 +21,7 @@ from pimconnect.models import (
     Locale,
     MeasurementFamily,
     MeasurementUnit,
+    Product,
     ProductCategory,
 )
 from pimconnect.models.structure import utcnow
@@ -252,11 +253,14 @@ def delete_channel(channel):
 
 # -- Category trees -----------------------------------------------------------------------------
 
-def category_trees():
-    """Root categories with their number of classified products (distinct, across the tree)."""
+def category_trees(access):
+    """Root categories with their number of classified products ``access`` may see (distinct, across the tree)."""
     counts = (ProductCategory.select(Category.root.alias("tree_id"),
                                      fn.COUNT(fn.DISTINCT(ProductCategory.product)).alias("n"))
               .join(Category).group_by(Category.root))
+    visible = access.product_condition()
+    if visible is not None:
+        counts = counts.switch(ProductCategory).join(Product).where(visible)
     by_tree = {row["tree_id"]: row["n"] for row in counts.dicts()}
     trees = Category.select().where(Category.parent.is_null()).order_by(Category.sort_order, Category.code)
     return [(tree, by_tree.get(tree.id, 0)) for tree in trees]

@@ -1,5 +1,5 @@
 """Association types for the REST API (§5.7): code, labels, and the two flags, fixed once created."""
-from pimconnect.api.core import page_rows
+from pimconnect.db import page_rows
 from pimconnect.models import AssociationType
 from pimconnect.models.structure import utcnow
 from pimconnect.services.structure.rest.common import (

@@ -7,11 +7,14 @@ unknown properties, wrong JSON types and unknown codes with ``BodyError`` (the r
 """
 import datetime
 
-from pimconnect.models import Locale
+from pimconnect.models import Attribute, AttributeGroup, Locale
+from pimconnect.services.errors import Invalid
 from pimconnect.services.structure import attributes as rules
+from pimconnect.services.structure.attribute_groups import write_group
+from pimconnect.services.structure.attribute_options import write_option
+from pimconnect.services.structure.attribute_types import IDENTIFIER, TYPES, applies
 from pimconnect.services.structure.rest.common import NUL, BodyError, Refused, array_of_scalars, php_string
 from pimconnect.services.structure.rest.common import rows_by_code, scalar
-from pimconnect.services.errors import Invalid
 
 NOT_BLANK = "This value should not be blank."
 NOT_NULL = "This value should not be null."
@@ -25,7 +28,7 @@ ATTRIBUTE_READ_ONLY = ("group_labels", "is_main_identifier", "is_mandatory")
 # Reference properties PIM Connect has no use for (reference data, SaaS decimals, defaults): always null.
 ATTRIBUTE_UNSUPPORTED = ("reference_data_name", "minimum_input_length", "default_value", "decimal_places_strategy",
                          "decimal_places")
-MANDATORY_TYPES = (rules.IDENTIFIER, "pim_catalog_text", "pim_catalog_textarea", "pim_catalog_number",
+MANDATORY_TYPES = (IDENTIFIER, "pim_catalog_text", "pim_catalog_textarea", "pim_catalog_number",
                    "pim_catalog_boolean", "pim_catalog_simpleselect")
 
 
@@ -121,7 +124,7 @@ def attribute_json(attribute, group):
     type_ = attribute.type
 
     def own(name, value):
-        return value if rules.applies(name, type_) else None
+        return value if applies(name, type_) else None
 
     return {
         "code": attribute.code,
@@ -152,8 +155,8 @@ def attribute_json(attribute, group):
         "minimum_input_length": None,
         "sort_order": attribute.sort_order,
         "default_value": None,
-        "is_main_identifier": True if type_ == rules.IDENTIFIER else None,
-        "is_mandatory": (type_ == rules.IDENTIFIER) if type_ in MANDATORY_TYPES else None,
+        "is_main_identifier": True if type_ == IDENTIFIER else None,
+        "is_mandatory": (type_ == IDENTIFIER) if type_ in MANDATORY_TYPES else None,
         "decimal_places_strategy": None,
         "decimal_places": None,
     }
@@ -205,12 +208,12 @@ def _attribute_value(name, value, errors):
     if name == "type":
         if value is None or value == "":
             raise BodyError('Property "type" does not expect an empty value.')
-        if value not in rules.TYPES:
+        if value not in TYPES:
             raise unknown_code("type", "attribute type", "The attribute type does not exist", value)
         return value
     if name == "group":
-        if not isinstance(value, str) or not rules.AttributeGroup.select().where(
-                rules.AttributeGroup.code == value).exists():
+        if not isinstance(value, str) or not AttributeGroup.select().where(
+                AttributeGroup.code == value).exists():
             raise unknown_code("group", "code", "The attribute group does not exist", value)
         return value
     if name == "code":
@@ -284,7 +287,7 @@ def option_json(option, attribute_code):
 def apply_option(attribute, option, data):
     """Create (``option`` None; ``data`` holds the code) or update an option of ``attribute``."""
     state, errors = _sorted_labelled(option, data, ("code", "attribute", "sort_order", "labels"))
-    return rules.write_option(attribute, option, state, errors)
+    return write_option(attribute, option, state, errors)
 
 
 def _sorted_labelled(row, data, known):
@@ -318,12 +321,12 @@ def group_json(group, attribute_codes):
 def apply_group(group, data):
     """Create (``group`` None; ``data`` holds the code) or update a group from a JSON body."""
     state, errors = _sorted_labelled(group, data, ("code", "sort_order", "attributes", "labels"))
-    return rules.write_group(group, state, errors)
+    return write_group(group, state, errors)
 
 
 def _existing_attributes(value):
     codes = list(dict.fromkeys(php_string(code) for code in items(value) if code is not None))
-    known = existing_codes(rules.Attribute, codes)
+    known = existing_codes(Attribute, codes)
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise unknown_code("attributes", "attribute code", "The attribute does not exist", unknown[0])

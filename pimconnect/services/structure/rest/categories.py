@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from peewee import JOIN
 
-from pimconnect.api.core import iso
+from pimconnect.services.documents import iso
 from pimconnect.db import db
 from pimconnect.models import Category, Channel
 from pimconnect.models.structure import utcnow

@@ -2,7 +2,7 @@
 store, which recomputes completeness when a channel's locales or currencies change."""
 import re
 
-from pimconnect.api.core import page_rows
+from pimconnect.db import page_rows
 from pimconnect.models import Attribute, Category, Channel, Currency, Locale, MeasurementFamily, MeasurementUnit
 from pimconnect.services.structure import settings
 from pimconnect.services.structure.rest.common import (

@@ -4,8 +4,8 @@ A body is read in two steps, like the reference's updaters then validators: firs
 known and of the right type (else a "documented" 422, raised as ``BodyError``), then the entity is
 validated as a whole (the "Validation failed." 422 with every violation, raised as ``ValidationFailed``).
 Labels merge per locale; codes, lists of codes and text are checked here once for every resource.
+The API turns these refusals into its error bodies (``api.resources.api_refusals``).
 """
-import contextlib
 import dataclasses
 import datetime
 import re
@@ -13,12 +13,10 @@ from typing import Callable, Optional
 
 from peewee import IntegrityError
 
-from pimconnect.api.core import ApiError, collection_patch, documented, validation_failed
 from pimconnect.db import write_txn
 from pimconnect.models import Locale
 from pimconnect.services.documents import json_strings
-from pimconnect.services.errors import Invalid
-from pimconnect.services.products.writes import ValidationFailed
+from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.values import php_type
 
 BLANK = "This value should not be blank."
@@ -61,27 +59,6 @@ class Violations(list):
     def raise_any(self):
         if self:
             raise ValidationFailed(list(self))
-
-
-@contextlib.contextmanager
-def api_refusals(operation_id):
-    """Answer a service refusal with the reference's error body for the endpoint ``operation_id``."""
-    try:
-        yield
-    except BodyError as exc:
-        raise documented(exc.reason, operation_id) from None
-    except ValidationFailed as exc:
-        raise validation_failed(exc.errors) from None
-    except Refused as exc:
-        raise ApiError(exc.status, exc.message) from None
-    except Invalid as exc:  # the structure services shared with the web UI: {field: message}
-        raise validation_failed([{"property": prop, "message": message}
-                                 for prop, message in exc.errors.items()]) from None
-
-
-def batch_upsert(upsert):
-    """The collection PATCH (§7) of a resource keyed by ``code``."""
-    return collection_patch("code", upsert)
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The catalog the products ``search`` tests query: the demo structure and six products covering every
+"""The shop the products ``search`` tests query: the demo structure and six products covering every
 attribute type, the absence of values and each product property. Built once per test module (the
 tests only read it); ``Shop`` binds the database proxy to it before each use, as the function-scoped
 ``app`` fixtures of other tests rebind the proxy to theirs."""
@@ -71,7 +71,7 @@ def _products():
 
 
 class Shop:
-    """The shared catalog: ``found`` lists the identifiers a search matches, ``refused`` its error."""
+    """The shared shop: ``found`` lists the identifiers a search matches, ``refused`` its error."""
 
     def __init__(self, database):
         self.database = database
