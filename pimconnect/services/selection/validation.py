@@ -10,7 +10,7 @@ import json
 
 from pimconnect.services.selection import registry, values
 from pimconnect.services.selection.checks import php_string
-from pimconnect.services.selection.model import GRID_FILTERS, REST_SEARCH, Problem, Resolved
+from pimconnect.services.selection.model import REST_SEARCH, Problem, Resolved
 from pimconnect.services.selection.sql import sql_text
 
 IDENTIFIER_LIMIT = 100

@@ -131,7 +131,7 @@ def _any_text(rows, needles):
     return reduce(operator.or_, longer, probed(ProductValue.text).in_(short))
 
 
-def _equal_text(rows, needles, semantics=None):
+def _equal_text(rows, needles):
     """Products whose text equals one of ``needles``, looked up by value when the index holds them whole."""
     lowered = [sql_text(n).lower() for n in needles]
     if all(len(n) < TEXT_PREFIX for n in lowered):
