@@ -11,10 +11,13 @@ from pimconnect.api.core import ApiError
 from pimconnect.api.product_search import product_filter
 from pimconnect.db import db, write_txn
 from pimconnect.models import Channel, Locale, MediaFile, Product, ProductCompleteness
+from pimconnect.services.access.access import Access
 from pimconnect.services.demo import seed as demo
 from pimconnect.services.products.media import media_code
 from pimconnect.services.products.writes import save_product
 from tests.conftest import fresh_database_url, make_test_config
+
+EVERYTHING = Access.unrestricted()  # the search tests are about criteria, not permissions
 
 LONG_DESCRIPTION = "Woven " + "x" * 300 + " Needle end"
 HAT_CREATED = datetime.datetime(2020, 5, 1, 10, 0, 0, 400000)
@@ -79,14 +82,14 @@ class Shop:
     def found(self, search, **defaults):
         db.initialize(self.database)
         with db.connection_context():
-            condition = product_filter(search, **defaults)
+            condition = product_filter(EVERYTHING, search, **defaults)
             query = Product.select(Product.identifier).order_by(Product.uuid)
             return sorted(p.identifier for p in (query if condition is None else query.where(condition)))
 
     def refused(self, search, **defaults):
         db.initialize(self.database)
         with db.connection_context(), pytest.raises(ApiError) as error:
-            product_filter(search, **defaults)
+            product_filter(EVERYTHING, search, **defaults)
         return error.value.status, error.value.message
 
     def uuid_of(self, identifier):

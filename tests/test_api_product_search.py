@@ -11,6 +11,7 @@ from pimconnect.api import product_search
 from pimconnect.api.core import ApiError
 from pimconnect.api.product_search import product_filter
 from pimconnect.db import db
+from pimconnect.services.access.access import Access
 from pimconnect.services.demo import seed as demo
 from tests.factories import make_product
 from tests.product_search_shop import EVERYONE, WITH_FAMILY, criterion, shop, value  # noqa: F401 (fixture)
@@ -20,7 +21,7 @@ def test_no_criterion_is_no_condition(shop):
     """An empty search filters nothing."""
     db.initialize(shop.database)
     with db.connection_context():
-        assert product_filter({}) is None
+        assert product_filter(Access.unrestricted(), {}) is None
     assert shop.found({}) == EVERYONE
 
 

@@ -6,9 +6,12 @@ import pytest
 
 from pimconnect.models import Family, Product
 from pimconnect.services import selection
+from pimconnect.services.access.access import Access
 from pimconnect.services.products.writes import save_product
 from pimconnect.services.selection import CATALOG, CATALOG_CRITERIA, REST, Count, Criterion, Selection, registry
 from pimconnect.services.selection.catalog_criteria import word
+
+EVERYTHING = Access.unrestricted()  # these tests are about selections, not permissions
 
 
 def value(data, locale=None, scope=None):
@@ -39,7 +42,7 @@ def names(shop, uuids):
     return sorted(by_uuid[u] for u in uuids)
 
 
-def selected(shop, criteria, semantics=REST, dialect=selection.REST_SEARCH, access=selection.UNRESTRICTED):
+def selected(shop, criteria, semantics=REST, dialect=selection.REST_SEARCH, access=EVERYTHING):
     chosen = Selection(criteria, dialect, semantics)
     products = selection.page(access, chosen, query=Product.select(Product.uuid))
     return names(shop, [p.uuid for p in products])
@@ -220,18 +223,18 @@ def test_access_is_and_ed_into_every_entry_point(shop):
     chosen = Selection([Criterion("enabled", "=", True)])
     assert selected(shop, chosen.criteria, access=access) == ["plain-shirt", "shirt"]
     assert selection.count(access, chosen) == Count(2)
-    assert selection.count(selection.UNRESTRICTED, chosen) == Count(5)
+    assert selection.count(EVERYTHING, chosen) == Count(5)
     where = selection.condition(access, Selection([]))
     assert names(shop, [p.uuid for p in Product.select(Product.uuid).where(where)]) == ["plain-shirt", "shirt"]
 
 
 def test_pages_in_uuid_and_identifier_order(shop):
     everyone = Selection([])
-    first = selection.page(selection.UNRESTRICTED, everyone, limit=2)
-    rest = selection.page(selection.UNRESTRICTED, everyone, after=first[-1].uuid)
+    first = selection.page(EVERYTHING, everyone, limit=2)
+    rest = selection.page(EVERYTHING, everyone, after=first[-1].uuid)
     uuids = [p.uuid for p in first + rest]
     assert uuids == sorted(uuids) and len(uuids) == 6
-    by_identifier = selection.page(selection.UNRESTRICTED, everyone, order=selection.IDENTIFIER_ORDER,
+    by_identifier = selection.page(EVERYTHING, everyone, order=selection.IDENTIFIER_ORDER,
                                    after="hat", limit=2)
     assert [p.identifier for p in by_identifier] == ["orphan", "plain-shirt"]
 
@@ -246,13 +249,13 @@ def test_pages_in_uuid_and_identifier_order(shop):
 ])
 def test_counts_are_exact_or_say_they_stopped(shop, criteria, exact):
     chosen = Selection(criteria)
-    assert selection.count(selection.UNRESTRICTED, chosen, cap=None) == Count(exact)
-    capped = selection.count(selection.UNRESTRICTED, chosen, cap=1)
+    assert selection.count(EVERYTHING, chosen, cap=None) == Count(exact)
+    capped = selection.count(EVERYTHING, chosen, cap=1)
     assert capped == Count(exact) or capped == Count(1, exact=False)
     assert str(Count(10_000, exact=False)) == "more than 10,000" and str(Count(3)) == "3"
 
 
 def test_an_invalid_selection_raises_with_its_problems(seeded_app, conn):
     with pytest.raises(selection.InvalidSelection) as raised:
-        selection.count(selection.UNRESTRICTED, Selection([Criterion("family", "IN", ["ghosts"])]))
+        selection.count(EVERYTHING, Selection([Criterion("family", "IN", ["ghosts"])]))
     assert [p.code for p in raised.value.problems] == ["code.unknown"]

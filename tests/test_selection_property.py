@@ -22,12 +22,15 @@ from pimconnect.models import (
     ProductCompleteness,
 )
 from pimconnect.services import selection
+from pimconnect.services.access.access import Access
 from pimconnect.services.demo import seed as demo
 from pimconnect.services.products.media import media_code
 from pimconnect.services.products.writes import save_product
 from pimconnect.services.selection import registry
 from tests.conftest import fresh_database_url, make_test_config
 from tests.selection_oracle import ACTIVATED, ON_ALL, Oracle
+
+EVERYTHING = Access.unrestricted()  # these tests are about selections, not permissions
 
 WORDS = ["red", "Blue", "hat", "straw", "50%", "a_b", "Hat-2", "summer", "x" * 260]
 TEXTS = WORDS + ["red hat", "Blue straw hat", "straw_50%", "x" * 300 + " tail"]
@@ -113,10 +116,10 @@ class Shop:
         with db.connection_context():
             chosen = selection.Selection(criteria, dialect, semantics)
             query = Product.select(Product.uuid)
-            where = selection.condition(selection.UNRESTRICTED, chosen)
+            where = selection.condition(EVERYTHING, chosen)
             found = {p.uuid for p in (query if where is None else query.where(where))}
-            exact = selection.count(selection.UNRESTRICTED, chosen, cap=None)
-            capped = selection.count(selection.UNRESTRICTED, chosen, cap=CAP)
+            exact = selection.count(EVERYTHING, chosen, cap=None)
+            capped = selection.count(EVERYTHING, chosen, cap=CAP)
         assert exact == selection.Count(len(found)), (exact, len(found))
         # exact, or (where counting further would cost more) "more than CAP" when there are more
         assert capped == exact or (capped == selection.Count(CAP, exact=False) and len(found) > CAP), capped

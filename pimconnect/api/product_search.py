@@ -69,12 +69,13 @@ def search_selection(search, search_locale=None, search_scope=None):
     return selection.Selection(criteria, selection.REST_SEARCH, selection.REST, search_locale, search_scope)
 
 
-def product_filter(search, search_locale=None, search_scope=None, access=selection.UNRESTRICTED):
-    """The condition on Product matching every criterion of ``search`` (None without criteria).
+def product_filter(access, search, search_locale=None, search_scope=None):
+    """The condition on Product matching every criterion of ``search`` among the products ``access``
+    may see (None when that is every product).
 
     ``search_locale`` and ``search_scope`` are the defaults of criteria without ``locale`` /
     ``scope``. Raises ApiError with the reference's status and message for anything it cannot
-    answer. (api/products.py ANDs the EE visibility itself until it passes the request's access.)
+    answer.
     """
     try:
         return selection.condition(access, search_selection(search, search_locale, search_scope), few=FEW)

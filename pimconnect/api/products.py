@@ -171,13 +171,16 @@ def _in_tree(tree_path):
     return fn.EXISTS(classified)
 
 
-def _search_condition():
+def _condition(access):
+    """The products of the list: those matching ``search`` among those ``access`` may see, both
+    through the selection engine (None when that is every product)."""
     search = parse_search()
     if not search:
-        return None
-    from pimconnect.api import product_search  # task C's filter compiler (imported when a search is sent)
+        return access.product_condition()
+    from pimconnect.api import product_search  # the engine's REST adapter (imported when a search is sent)
 
-    return product_search.product_filter(search, request.args.get("search_locale"), request.args.get("search_scope"))
+    return product_search.product_filter(access, search, request.args.get("search_locale"),
+                                         request.args.get("search_scope"))
 
 
 def encode_cursor(product_uuid):
@@ -209,10 +212,7 @@ def product_list(access, key, path):
     scope = _check_scope()
     locales = _check_locales(access, scope)
     query = _select()
-    condition = _search_condition()
-    visible = access.product_condition()
-    if visible is not None:
-        condition = visible if condition is None else (condition & visible)
+    condition = _condition(access)
     if condition is not None:
         query = query.where(condition)
     if scope is not None:

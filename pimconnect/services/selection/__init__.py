@@ -25,7 +25,6 @@ from pimconnect.services.selection.model import (  # noqa: F401 (the package's w
 from pimconnect.services.selection.plans import (  # noqa: F401
     COUNT_CAP,
     IDENTIFIER_ORDER,
-    UNRESTRICTED,
     UUID_ORDER,
     condition,
     count,

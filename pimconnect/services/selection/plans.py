@@ -38,16 +38,6 @@ COST = {"enabled": 0, "family": 0, "uuid": 0, "groups": 0, "parent": 0, "quality
         "updated": 1, "categories": 2, "completeness": 3}
 
 
-class Unrestricted:
-    """The access of a reader who may see every product (CE, or code acting for the system)."""
-
-    def product_condition(self):
-        return None
-
-
-UNRESTRICTED = Unrestricted()
-
-
 class Plan:
     """How conditions are written: the semantics, the page order, and the FEW threshold."""
 
