@@ -18,11 +18,11 @@ the usual 400 lines: the sections below follow the request's path through Authli
 import calendar
 import contextlib
 import datetime
+import json
 import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-import json
 from urllib.parse import parse_qsl
 
 from authlib.common.urls import add_params_to_uri
@@ -30,7 +30,8 @@ from authlib.consts import default_json_headers
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidGrantError, InvalidRequestError
-from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request, TokenMixin, UnauthorizedClientError
+from authlib.oauth2.rfc6749 import InsecureTransportError, InvalidScopeError, OAuth2Payload, OAuth2Request, TokenMixin
+from authlib.oauth2.rfc6749 import UnauthorizedClientError
 from authlib.oauth2.rfc6749 import UnsupportedGrantTypeError, grants
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -40,6 +41,7 @@ from authlib.oidc.core.errors import ConsentRequiredError, InteractionRequiredEr
 from authlib.oidc.core.grants import OpenIDCode
 from flask import current_app, g, has_request_context, request, url_for
 
+from pimconnect.config import DEV_ENVS
 from pimconnect.db import write_txn
 from pimconnect.permissions import AUTHENTICATION_SCOPES, SCOPE_ACLS
 from pimconnect.services.apps import codes as app_codes
@@ -80,7 +82,15 @@ class _Request(OAuth2Request):
 
     def __init__(self, method, path, lists):
         in_request = has_request_context()  # the wizard's Confirm is also a service call (tests, threads)
-        super().__init__(method, current_app.config["PIM_URL"] + path, headers=request.headers if in_request else {})
+        uri, headers = current_app.config["PIM_URL"] + path, request.headers if in_request else {}
+        try:
+            super().__init__(method, uri, headers=headers)
+        except InsecureTransportError:
+            # Authlib refuses plain http but on loopback (A31); development on another address may.
+            if current_app.config["PIM_ENV"] not in DEV_ENVS:
+                raise
+            super().__init__(method, "https://" + uri.split("://", 1)[1], headers=headers)
+            self.uri = uri
         self.payload = _Payload(lists)
         self.remote_addr = request.remote_addr if in_request else None
         self.credentials = None  # the app's ClientAuth, or a connection's (source, client_id, secret)
@@ -105,21 +115,22 @@ def _app_body():
     if (request.content_length or 0) > APP_BODY_MAX or len(raw) > APP_BODY_MAX:
         raise InvalidRequestError()
     if request.mimetype == "multipart/form-data":  # accepted by the reference (Symfony reads both)
-        return {name: request.form.getlist(name) for name in request.form}
-    try:
-        text = raw.decode("utf-8")
-        if request.mimetype == "application/json":
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError("not an object")
-            return {name: [value] for name, value in data.items() if isinstance(value, str)}
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise InvalidRequestError() from None
-    lists = defaultdict(list)
-    for name, value in pairs:
-        lists[name].append(value)
-    return dict(lists)
+        pairs = [(name, value) for name in request.form for value in request.form.getlist(name)]
+    else:
+        try:
+            text = raw.decode("utf-8")
+            if request.mimetype == "application/json":
+                data = json.loads(text)
+                if not isinstance(data, dict):
+                    raise ValueError("not an object")
+                return {name: [value] for name, value in data.items() if isinstance(value, str)}
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise InvalidRequestError() from None
+    fields = dict(pairs)
+    if len(fields) != len(pairs):  # RFC 6749 §3.2: a parameter must not be sent twice
+        raise InvalidRequestError()
+    return {name: [value] for name, value in fields.items()}
 
 
 def _connection_body():
@@ -499,7 +510,7 @@ def _refusal(error, client_id):
     """An authorize error: redirected to the app with ``state`` and ``iss`` once the redirect URI is known
     good (RFC 6749 §4.1.2.1, RFC 9207), else on the PIM's own page."""
     if not error.redirect_uri:
-        return Outcome("error", client_id, error="invalid_request")
+        return Outcome("error", client_id, error=error.error)  # insecure_transport has its sentence
     _status, _body, headers = error()
     return Outcome("redirect", client_id, url=add_params_to_uri(dict(headers)["Location"],
                                                                 [("iss", current_app.config["PIM_URL"])]))
@@ -651,6 +662,8 @@ _CONNECTION_MESSAGES = {
     InvalidClientError: connection_tokens.BAD_CLIENT,
     UnauthorizedClientError: connection_tokens.GRANT_NOT_ALLOWED,
     UnsupportedGrantTypeError: connection_tokens.MISSING_PASSWORD_PARAMS,
+    InvalidGrantError: connection_tokens.BAD_REFRESH,
+    InvalidScopeError: connection_tokens.BAD_REFRESH,  # a refresh asking a scope: connections have none
 }
 
 
@@ -708,9 +721,10 @@ class ConnectionServer(AuthorizationServer):
     def _reference_refusal(self, oauth_request, error):
         if isinstance(error, connection_tokens.TokenRefused):
             status, message, retry_after = error.status, error.message, error.retry_after
-        else:
-            status, retry_after = 422, None
-            message = _CONNECTION_MESSAGES.get(type(error), connection_tokens.BAD_REFRESH)
+        elif type(error) in _CONNECTION_MESSAGES:
+            status, message, retry_after = 422, _CONNECTION_MESSAGES[type(error)], None
+        else:  # nothing the reference answers (insecure_transport): Authlib's own words
+            status, message, retry_after = error.status_code, error.get_error_description() or error.error, None
         headers = {"Content-Type": "application/json", "Cache-Control": "no-store", "Pragma": "no-cache"}
         if retry_after:
             headers["Retry-After"] = str(retry_after)

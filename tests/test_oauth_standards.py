@@ -238,3 +238,20 @@ def test_authorization_server_metadata(client, catalog):
                                                                            "client_secret_post"}
     assert document["authorization_response_iss_parameter_supported"] is True
     assert "password" not in document["grant_types_supported"]  # A17: never on the app server
+
+
+# -- Transport (A31) ----------------------------------------------------------------------------------
+
+def test_plain_http_is_refused_outside_loopback_in_production(client, app_id, ctx, creds):
+    """Authlib serves OAuth over https, or plain http on loopback; a development server on another address
+    may use plain http too. In production a plain-http PIM_URL is refused, with a reason."""
+    ctx.config["PIM_URL"] = "http://pim.example.com"
+    assert client.post(TOKEN_URL, data=akeneo_fields(app_id, new_code(app_id))).status_code == 200
+    ctx.config["PIM_ENV"] = "production"
+    response = client.post(TOKEN_URL, data=akeneo_fields(app_id, new_code(app_id)))
+    assert response.status_code == 400 and response.get_json() == {"error": "insecure_transport"}
+    refused = client.post(TOKEN, headers=basic(creds.client_id, creds.secret),
+                          json={"grant_type": "password", "username": creds.username, "password": creds.password})
+    assert refused.status_code == 400 and refused.get_json() == {"code": 400, "message": "OAuth 2 MUST utilize https."}
+    ctx.config["PIM_URL"] = "https://pim.example.com"
+    assert client.post(TOKEN_URL, data=akeneo_fields(app_id, new_code(app_id))).status_code == 200

@@ -113,7 +113,8 @@ def _fresh_login():
     if current_user.is_authenticated:
         auth_service.logout(current_user, session.get(SESSION_TOKEN_KEY), request.remote_addr)
         logout_user()
-        session.pop(SESSION_TOKEN_KEY, None)
+    session.pop(SESSION_TOKEN_KEY, None)
+    session.pop(AUTH_TIME_KEY, None)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

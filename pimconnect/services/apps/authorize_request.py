@@ -20,6 +20,8 @@ ERRORS = {
     "invalid_code_challenge": "The code_challenge must be 43 to 128 characters among A-Z, a-z, 0-9 and -._~",
     # OpenID: the nonce is kept with the code to be echoed in the id_token (issue 15)
     "nonce_too_long": f"The nonce must not contain more than {MAX_NONCE_LENGTH} characters.",
+    # The authorization server serves apps over https only, or on loopback (checklist A31)
+    "insecure_transport": "Apps connect to this PIM over https only: its address (PIM_URL) must start with https://.",
 }
 GENERIC_ERROR = "Sorry, an error occurred while connecting the App."
 PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
