@@ -43,7 +43,7 @@ from flask import current_app, g, has_request_context, request, url_for
 
 from pimconnect.config import DEV_ENVS
 from pimconnect.db import write_txn
-from pimconnect.permissions import AUTHENTICATION_SCOPES, SCOPE_ACLS
+from pimconnect.permissions import AUTHENTICATION_SCOPES, SCOPE_ACLS, user_permissions
 from pimconnect.services.apps import codes as app_codes
 from pimconnect.services.apps import connect as app_connect
 from pimconnect.services.apps import listings as app_listings
@@ -379,6 +379,12 @@ class _AppRevocation(RevocationEndpoint):
         app_tokens.revoke(token, oauth_request.remote_addr)
 
 
+def _known_clients():
+    """The apps this request looked up already: Authlib asks for the client while validating and again
+    when it issues the code, and the reference's checks found it first."""
+    return g.setdefault("oauth_app_clients", {}) if has_request_context() else {}
+
+
 def _app_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
     """A non-expiring bearer token without expires_in or refresh_token (§4.4, D4)."""
     return {"access_token": connection_tokens.new_secret(), "token_type": "bearer", "scope": scope}
@@ -400,8 +406,7 @@ class AppServer(AuthorizationServer):
         self.register_endpoint(_AppRevocation)
 
     def query_client(self, client_id):
-        # Authlib asks again when it issues the code: one look-up per request.
-        cache = g.setdefault("oauth_app_clients", {}) if has_request_context() else {}
+        cache = _known_clients()
         if client_id not in cache:
             app = app_listings.find_app(client_id)
             cache[client_id] = AppClient(app.id, app.callback_url) if app is not None and app.callback_url else None
@@ -466,9 +471,11 @@ def authorize(user, auth_time=None, fresh_login=False):
     prompts = (params.get("prompt") or "").split() if openid_request else []  # an OpenID parameter
     if user is None and "none" not in prompts:
         return Outcome("login")  # §3.1: the login page, before any check
-    app, refused = app_connect.check_request(user, params)
+    granted = user_permissions(user) if user is not None else None
+    app, refused = app_connect.check_request(user, params, granted)
     if refused:
         return refused
+    _known_clients()[app.id] = AppClient(app.id, app.callback_url)  # Authlib's query_client asks next
     try:
         oauth_request = _Request("GET", request.full_path.rstrip("?"), {name: params.getlist(name) for name in params})
         grant = apps_server().get_consent_grant(oauth_request, end_user=user)
@@ -482,7 +489,8 @@ def authorize(user, auth_time=None, fresh_login=False):
     if openid_request and "max_age" in params and auth_time is not None:
         kept = datetime.datetime.fromtimestamp(auth_time, datetime.timezone.utc).replace(tzinfo=None)
     with write_txn():
-        outcome = app_connect.decide(user, app, params, interactive="none" not in prompts, auth_time=kept)
+        outcome = app_connect.decide(user, app, params, interactive="none" not in prompts, auth_time=kept,
+                                     granted=granted)
         if outcome.kind in ("consent_required", "interaction_required"):
             error = ConsentRequiredError if outcome.kind == "consent_required" else InteractionRequiredError
             return _refusal(error(redirect_uri=grant.redirect_uri, state=oauth_request.payload.state), app.id)

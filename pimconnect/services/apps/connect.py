@@ -124,19 +124,20 @@ class Outcome:
     pending: PendingAuthorization | None = None
 
 
-def check_request(user, params):
+def check_request(user, params, granted=None):
     """Steps 2, 3 and 5 of §3.2.1 in the reference's order: (the app, None) or (None, an Outcome).
 
     The unknown app and the validation errors are shown on the PIM's page, never redirected: the
     redirect URI is not known good yet (A2, D6). ``user`` None (a prompt=none request without a
-    session) skips the permission step: the answer will be login_required.
+    session) skips the permission step: the answer will be login_required. ``granted``: the user's
+    permission codes, when the caller has them already.
     """
     client_id = _single(params, "client_id")
     app = app_listings.find_app(client_id) if client_id else None
     if app is None or not app.callback_url:
         return None, Outcome("error", error="app_not_found")
     if user is not None:
-        granted = user_permissions(user)
+        granted = user_permissions(user) if granted is None else granted
         if not (MANAGE_APPS in granted or OPEN_APPS in granted):
             return None, Outcome("forbidden", app.id)
     error = _validate(app, params)
@@ -158,25 +159,24 @@ def _store_pending(user, app, params, auth_time):
         nonce=_single(params, "nonce") or None, auth_time=auth_time)
 
 
-def decide(user, app, params, interactive=True, auth_time=None):
+def decide(user, app, params, interactive=True, auth_time=None, granted=None):
     """Steps 7–12 of §3.2.1 for a checked request (``check_request``); call inside a write transaction.
 
     ``interactive`` False (OpenID prompt=none): where the user would see the wizard or the consent
     page the request ends in ``consent_required``, where a 403 page in ``interaction_required``,
     and nothing stays pending. ``auth_time``: when the user logged in, kept for the id_token when
-    the request asked max_age.
+    the request asked max_age. ``granted``: the user's permission codes, when the caller has them.
     """
     app_codes.app_client(app.id)
     pending = _store_pending(user, app, params, auth_time)
-    outcome = _next_step(user, app, pending)
+    outcome = _next_step(user, app, pending, user_permissions(user) if granted is None else granted)
     if not interactive and outcome.kind != "callback":
         PendingAuthorization.delete().where(PendingAuthorization.id == pending.id).execute()
         return Outcome("interaction_required" if outcome.kind == "forbidden" else "consent_required", app.id)
     return outcome
 
 
-def _next_step(user, app, pending):
-    granted = user_permissions(user)
+def _next_step(user, app, pending, granted):
     can_manage = MANAGE_APPS in granted
     connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
     if connected is None and not can_manage:

@@ -24,7 +24,7 @@ from peewee import IntegrityError
 
 from pimconnect.db import write_txn
 from pimconnect.models import ApiClient, ApiToken, AuthCode, AuthCodeToken, CodeIdentifier, ConnectedApp, Connection
-from pimconnect.models import UserConsent
+from pimconnect.models import User, UserConsent
 from pimconnect.models.structure import utcnow
 from pimconnect.services.access import audit
 from pimconnect.services.access import auth
@@ -179,7 +179,8 @@ def find_code(value, client):
     A used code coming back is a replay: the tokens issued from it are revoked (D3, checklist F2),
     which the caller's transaction commits although the request is refused.
     """
-    code = AuthCode.get_or_none(AuthCode.code_hash == app_codes.digest(value))
+    code = (AuthCode.select(AuthCode, User).join(User)  # the user signs the id_token's claims
+            .where(AuthCode.code_hash == app_codes.digest(value)).first())
     if code is None or code.client_id != client.id:
         raise TokenError("invalid_grant", CODE_NOT_VALID)
     if code.used_at is not None:
