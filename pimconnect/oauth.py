@@ -241,7 +241,7 @@ def _app_client_auth(scheme):
         credentials = _app_credentials(oauth_request)
         if credentials.scheme != scheme:
             return None
-        row = oauth_request.client_row or app_tokens.app_client(credentials.client_id)
+        row = oauth_request.client_row or app_tokens.live_client(credentials.client_id)
         if row is None:
             raise _refused(app_tokens.invalid_client(scheme))
         key = oauth_request.throttle_key or app_tokens.throttle_key(credentials.client_id, oauth_request.remote_addr)

@@ -1,9 +1,12 @@
-"""Connecting an app: the authorize request, the wizard's Confirm and what connecting creates
-(reference apps-and-oauth.md §2.1–2.4, §3.2.1, §3.3, §7, §9.1).
+"""Connecting an app: the reference's side of the authorize request, the wizard's Confirm and what
+connecting creates (reference apps-and-oauth.md §2.1–2.4, §3.2.1, §3.3, §7, §9.1).
 
-No request or session access here: views pass the user and the values. Every write happens in
-one ``write_txn()``; the connections limit (D1) is checked under the ``connections-limit`` lock
-shared with ``services.connections``, so concurrent confirms cannot exceed it.
+The authorization server (``pimconnect.oauth``, on Authlib) runs the authorize request: it asks
+``check_request`` for the reference's checks and ``decide`` for the wizard's decision, and issues
+the codes, also those of Confirm (``issue``). No request or session access here: views pass the
+user and the values. Every write happens in one ``write_txn()``; the connections limit (D1) is
+checked under the ``connections-limit`` lock shared with ``services.connections``, so concurrent
+confirms cannot exceed it.
 """
 import hashlib
 import hmac

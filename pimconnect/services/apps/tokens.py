@@ -111,8 +111,8 @@ def invalid_client(scheme):
     return TokenError("invalid_client")
 
 
-def app_client(client_id):
-    """The live OAuth client of a connected (or once connected) app, or None."""
+def live_client(client_id):
+    """The OAuth client of an app, unless unknown or revoked (the app was deleted), or None."""
     if not client_id:
         return None
     client = ApiClient.get_or_none((ApiClient.client_id == client_id) & (ApiClient.kind == "app"))
@@ -127,7 +127,7 @@ def check_request(params, credentials):
     """
     if not credentials.client_id:
         raise TokenError("invalid_request")
-    client = app_client(credentials.client_id)
+    client = live_client(credentials.client_id)
     if client is None:
         raise invalid_client(credentials.scheme)
     if not _text(params, "code"):
