@@ -341,6 +341,15 @@ class _S256Only(CodeChallenge):
 class _OpenIDCode(OpenIDCode):
     """OpenID Connect on the code grant: nonce (refused when replayed), prompt, and the id_token."""
 
+    AFTER_COMMIT = "after_token_transaction"
+
+    def __call__(self, grant):
+        super().__call__(grant)
+        # The id_token is signed once the token request's transaction committed (AppServer), as the
+        # reference-shaped endpoint did before Authlib: RSA signing does not hold SQLite's write lock.
+        grant._hooks["after_create_token_response"].discard(self.process_token)
+        grant.register_hook(self.AFTER_COMMIT, self.process_token)
+
     def exists_nonce(self, nonce, oauth_request):
         return app_codes.nonce_used(oauth_request.payload.client_id, nonce)
 
@@ -428,7 +437,8 @@ class AppServer(AuthorizationServer):
 
     def create_token_response(self, http_request=None):
         """The token endpoint: the reference's checks in its order (§4.3), then Authlib's grant in one
-        write transaction, from the code's lookup to the token's insert (D3, checklist F1)."""
+        write transaction, from the code's lookup to the token's insert (D3, checklist F1); the
+        id_token is signed after the commit."""
         try:
             oauth_request = self.create_oauth2_request(http_request)
             credentials = _app_credentials(oauth_request)
@@ -443,10 +453,11 @@ class AppServer(AuthorizationServer):
             grant = self.get_token_grant(oauth_request)
             with _one_transaction():
                 grant.validate_token_request()
-                status, body, headers = grant.create_token_response()
+                response = grant.create_token_response()
+            grant.execute_hook(_OpenIDCode.AFTER_COMMIT, response)  # the id_token, when openid was consented
         except OAuth2Error as error:
             return self.handle_error_response(None, error)
-        return self.handle_response(status, body, headers)
+        return self.handle_response(*response)
 
     def revocation_response(self):
         try:
