@@ -9,7 +9,8 @@ from pimconnect.json_provider import FastJSONProvider
 
 
 def create_app(test_config=None):
-    """Build the app: config -> database -> login -> CSRF -> blueprints -> static files -> errors -> CLI."""
+    """Build the app: config -> database -> login -> CSRF -> OAuth servers -> blueprints -> static files ->
+    errors -> CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -36,13 +37,14 @@ def create_app(test_config=None):
 
         app.jinja_env.undefined = StrictUndefined
 
-    from pimconnect import assets, cli, db, errors, security, web
+    from pimconnect import assets, cli, db, errors, oauth, security, web
     from pimconnect.services import stored_secrets
 
     db.init_app(app)
     if app.config.get("PIM_CHECK_STORED_SECRETS", True):  # False only for `secrets discard-unreadable`
         stored_secrets.verify_keys(app)  # a changed key refuses to start, rather than 500 at each code exchange
     security.init_app(app)
+    oauth.init_app(app)
     web.init_app(app)
     assets.init_app(app)
     errors.init_app(app)

@@ -44,6 +44,8 @@ def from_environment(instance_path, env=os.environ):
         "PIM_MAX_CONNECTIONS": int(env.get("PIM_MAX_CONNECTIONS", "50")),
         "PIM_MAX_CUSTOM_APPS": int(env.get("PIM_MAX_CUSTOM_APPS", "20")),
         "PIM_AUTH_CODE_SECONDS": int(env.get("PIM_AUTH_CODE_SECONDS", "30")),
+        # A connection's refresh tokens rotate; none outlives this, counted from the password grant.
+        "PIM_REFRESH_TOKEN_MAX_SECONDS": int(env.get("PIM_REFRESH_TOKEN_MAX_SECONDS", str(30 * 24 * 3600))),
         "PIM_DEMO_APP_URL": env.get("PIM_DEMO_APP_URL", "http://127.0.0.1:8081").rstrip("/"),
         "PIM_LOGIN_MAX_FAILURES": int(env.get("PIM_LOGIN_MAX_FAILURES", "5")),
         "PIM_LOGIN_LOCK_SECONDS": int(env.get("PIM_LOGIN_LOCK_SECONDS", "300")),

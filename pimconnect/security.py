@@ -17,6 +17,7 @@ CSP = (
 
 
 SESSION_TOKEN_KEY = "pim_session"  # the browser's own session token (services.auth.start_session)
+AUTH_TIME_KEY = "pim_auth_time"  # when this browser logged in (epoch seconds): OpenID max_age and auth_time
 
 
 @login_manager.user_loader
@@ -38,12 +39,15 @@ def _load_user(session_id):
 
 def log_in(user):
     """Start a new session of ``user`` in this browser (after a login, or to keep it after end_sessions)."""
+    import time
+
     from flask import session
     from flask_login import login_user
 
     from pimconnect.services.access.auth import start_session
 
     session[SESSION_TOKEN_KEY] = start_session(user)
+    session[AUTH_TIME_KEY] = int(time.time())
     login_user(user)
 
 

@@ -9,10 +9,10 @@ HTTP_METHODS = {"get", "post", "patch", "put", "delete"}
 
 
 def api_routes(app):
-    """{(path, METHOD)} of every API route: /api/rest/v1/… and the token endpoint."""
+    """{(path, METHOD)} of every API route: /api/rest/v1/… and the token and revocation endpoints."""
     routes = set()
     for rule in app.url_map.iter_rules():
-        if not (rule.rule.startswith(openapi.V1) or rule.rule == "/api/oauth/v1/token"):
+        if not (rule.rule.startswith(openapi.V1) or rule.rule.startswith("/api/oauth/v1/")):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
         routes |= {(path, method) for method in rule.methods if method not in ("HEAD", "OPTIONS")}

@@ -9,7 +9,6 @@ from pimconnect.db import db, write_txn
 from pimconnect.models import AuthCode, ConnectedApp, CustomApp, PendingAuthorization, Role, User, UserConsent
 from pimconnect.models.structure import utcnow
 from pimconnect.services import crypto
-from pimconnect.services.apps import connect as app_connect
 from tests.app_helpers import (
     APP_ID,
     CALLBACK,
@@ -272,12 +271,18 @@ def test_callback_with_a_query_gets_an_ampersand(seeded_app, admin):
     assert query(location)["tenant"] == "7" and query(location)["state"] == "z"
 
 
-def test_callback_url_building():
-    """'?' or '&', state left out when absent, values encoded."""
-    assert app_connect.callback_url("https://a/cb", "C") == "https://a/cb?code=C"
-    assert app_connect.callback_url("https://a/cb?x=1", "C", "s") == "https://a/cb?x=1&code=C&state=s"
-    assert app_connect.callback_url("https://a/cb", "C", "a b&\r\n", "https://pim") == \
-        "https://a/cb?code=C&state=a+b%26%0D%0A&iss=https%3A%2F%2Fpim"
+def test_callback_url_building(catalog, admin):
+    """'?' or '&', state left out when absent, values encoded: the callbacks the code grant builds."""
+    register_app(catalog, callback="https://a/cb")
+    register_app(catalog, app_id=OTHER_ID, callback="https://a/cb?x=1")
+    connect(catalog, ["read_products"])
+    connect(catalog, ["read_products"], app_id=OTHER_ID)
+    location = admin.client.get(authorize_url(state=None)).headers["Location"]
+    assert location == f"https://a/cb?code={query(location)['code']}&iss=http%3A%2F%2Flocalhost"
+    location = admin.client.get(authorize_url(client_id=OTHER_ID, state="s")).headers["Location"]
+    assert location == f"https://a/cb?x=1&code={query(location)['code']}&state=s&iss=http%3A%2F%2Flocalhost"
+    location = admin.client.get(authorize_url(state="a b&\r\n")).headers["Location"]
+    assert location == f"https://a/cb?code={query(location)['code']}&state=a+b%26%0D%0A&iss=http%3A%2F%2Flocalhost"
 
 
 def _role_acls(app):

@@ -438,3 +438,14 @@ def test_no_secret_reaches_the_database_or_the_log(client, app_id, ctx, caplog):
         files = [path, path.with_name(path.name + "-wal")]
         raw = b"".join(file.read_bytes() for file in files if file.exists())
         assert not any(value.encode() in raw for value in secrets_sent)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_field_sent_twice_is_refused_in_an_otherwise_valid_request(client, app_id, content_type):
+    """RFC 6749 §3.2: parameters must not repeat; the code stays usable."""
+    from werkzeug.datastructures import MultiDict
+
+    code = new_code(app_id)
+    fields = MultiDict(list(akeneo_fields(app_id, code).items()) + [("grant_type", "authorization_code")])
+    assert_refused(client.post(TOKEN_URL, data=fields, content_type=content_type), {"error": "invalid_request"})
+    assert exchange(client, akeneo_fields(app_id, code)).status_code == 200

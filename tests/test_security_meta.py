@@ -19,16 +19,20 @@ PUBLIC_ENDPOINTS = {
     "api.system_information",  # version and edition: public in the reference
     "api.openapi_document",  # the API's OpenAPI description: no data, only the contract
     "api_token.token",  # the token endpoint authenticates the client itself
+    "api_token.revoke",  # RFC 7009 revocation: the connection's client authenticates itself
     "oauth_endpoints.token",  # the apps' token endpoint: the app authenticates itself (challenge or secret)
+    "oauth_endpoints.revoke",  # RFC 7009 revocation: the app authenticates itself, as at the token endpoint
     "oauth_endpoints.public_key",  # the OpenID certificate apps verify id_tokens with: public in the reference
     "oauth_endpoints.jwks",  # the same public keys as a JWKS (D23): no secret in it
     "oauth_endpoints.openid_configuration",  # OpenID discovery metadata: public by definition, no data
+    "oauth_endpoints.authorization_server_metadata",  # RFC 8414 metadata: public by definition, no data
     "connected_apps.scopes_update",  # an app's bearer token authenticates it (401 without), like the REST API
 }
 # Machine-to-machine endpoints authenticate with a bearer token, not the session cookie, so
 # they neither need nor accept the CSRF token.
 CSRF_FREE_PREFIXES = ("/api/", "/connect/apps/v1/scopes/update",
-                      "/connect/apps/v1/oauth2/token")  # the app authenticates itself: challenge or secret
+                      "/connect/apps/v1/oauth2/token",  # the app authenticates itself: challenge or secret
+                      "/connect/apps/v1/oauth2/revoke")  # the same, for RFC 7009 revocation
 TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
 HEADERS = {
     "Content-Security-Policy": "script-src 'self'",

@@ -185,6 +185,21 @@ def build_document():
             **json_content(ref("TokenRequest"), "application/x-www-form-urlencoded"),
         }},
         security=[{"basicAuth": []}])}
+    revocation_error = json_content(ref("OAuthError"))
+    paths["/api/oauth/v1/revoke"] = {"post": operation(
+        "post_revoke", "Revoke a token (RFC 7009); a refresh token takes its family along", "Authentication",
+        {"200": {"description": "Revoked, or not a token of this client (RFC 7009 §2.2): an empty object",
+                 "content": json_content(obj({}))},
+         "400": {"description": "No `token`, a body that does not parse, or no client credentials "
+                                "(`invalid_request`, `invalid_client`)", "content": revocation_error},
+         "401": {"description": "Wrong HTTP Basic credentials (`invalid_client`)", "content": revocation_error},
+         "429": {"description": "Too many failed client authentications (`Retry-After` header)",
+                 "content": revocation_error}},
+        request_body={"required": True, "content": {
+            **json_content(ref("RevocationRequest"), "application/x-www-form-urlencoded"),
+            **json_content(ref("RevocationRequest")),
+        }},
+        security=[{"basicAuth": []}])}
 
     for kind in ("locales", "currencies"):
         name = "Locale" if kind == "locales" else "Currency"

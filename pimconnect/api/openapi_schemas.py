@@ -231,6 +231,11 @@ SCHEMAS = {
         "password": STRING,
         "refresh_token": STRING,
     }, ["grant_type"]),
+    "RevocationRequest": obj({
+        "token": STRING,
+        "token_type_hint": STRING,
+    }, ["token"]),
+    "OAuthError": obj({"error": STRING}, ["error"]),
     "TokenResponse": obj({
         "access_token": STRING,
         "expires_in": INTEGER,

@@ -1,20 +1,25 @@
 """Connecting an app: the authorize endpoint apps redirect to, the authorization wizard and the
 OpenID consent page (apps-and-oauth.md §3.2.1, §3.4, §7; decisions D6, D7, D10, D21, D22).
 
-Views stay thin: ``services.app_connect`` holds every rule. The wizard's steps are form posts
-that htmx swaps in place; the last step is a plain form, so Confirm is a real navigation to
-the app's callback (with or without JavaScript).
+Views stay thin: the authorization server (``pimconnect.oauth``) answers the authorize request
+and issues the codes, ``services.apps.connect`` holds the wizard's rules. The wizard's steps are
+form posts that htmx swaps in place; the last step is a plain form, so Confirm is a real
+navigation to the app's callback (with or without JavaScript).
 """
+import hashlib
 import re
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.routing import BuildError
 
+from pimconnect import oauth
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
-from pimconnect.permissions import login_only, require
-from pimconnect.security import CSP
+from pimconnect.permissions import require
+from pimconnect.security import AUTH_TIME_KEY, CSP, SESSION_TOKEN_KEY
+from pimconnect.services.access import auth as auth_service
 from pimconnect.services.apps import connect as app_connect
 from pimconnect.services.apps import scopes as app_scopes
 from pimconnect.services.access import group_permissions
@@ -57,10 +62,15 @@ def _error_page(key, status):
 
 
 @bp.route("/v1/authorize")
-@login_only  # Manage apps or Open apps: checked by the service (reference §3.2.1 step 3)
 def authorize():
     """The app's authorization request: an error page, the wizard, the consent page or the callback."""
-    outcome = app_connect.authorize(_user(), request.args)
+    user = _user() if current_user.is_authenticated else None
+    outcome = oauth.authorize(user, session.get(AUTH_TIME_KEY), _fresh_login_done())
+    if outcome.kind == "login":
+        return current_app.login_manager.unauthorized()
+    if outcome.kind == "fresh_login":
+        return _fresh_login()
+    session.pop(FRESH_LOGIN_KEY, None)
     if outcome.kind == "error":
         return _error_page(outcome.error, 400)
     if outcome.kind == "forbidden":
@@ -76,6 +86,36 @@ def authorize():
         response.headers["Refresh"] = f"0; url={outcome.url}"  # the link on the page is the fallback
         return response
     return redirect(outcome.url, 302)
+
+
+# Anonymous requests reach the view: an OpenID prompt=none request is answered login_required at
+# the app's callback (OIDC Core §3.1.2.6); every other one goes to the login page, as with login_only.
+authorize.required_permissions = ()
+
+FRESH_LOGIN_KEY = "pim_fresh_login"  # {"request": digest of the authorize query, "since": epoch seconds}
+
+
+def _request_digest():
+    return hashlib.sha256(request.query_string).hexdigest()
+
+
+def _fresh_login_done():
+    """Whether the user logged in again after this very request asked for it (prompt=login, max_age)."""
+    marker = session.get(FRESH_LOGIN_KEY)
+    return (isinstance(marker, dict) and marker.get("request") == _request_digest()
+            and (session.get(AUTH_TIME_KEY) or 0) >= marker.get("since", 0))
+
+
+def _fresh_login():
+    """OIDC Core §3.1.2.1 prompt=login (or max_age passed): log this browser out and send the user to
+    the login page; back with a newer login for the same request, the request carries on."""
+    session[FRESH_LOGIN_KEY] = {"request": _request_digest(), "since": int(time.time())}
+    if current_user.is_authenticated:
+        auth_service.logout(current_user, session.get(SESSION_TOKEN_KEY), request.remote_addr)
+        logout_user()
+    session.pop(SESSION_TOKEN_KEY, None)
+    session.pop(AUTH_TIME_KEY, None)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _right_after_login():

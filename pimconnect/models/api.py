@@ -45,6 +45,10 @@ class ApiToken(BaseModel):
     scope = TextField(null=True)  # space-separated scopes (apps); None for connections
     expires_at = DateTimeField(null=True)  # None: does not expire (app tokens, D4)
     revoked = BooleanField(default=False)
+    # Connections: the pairs issued by one password grant and its refreshes share a family; reusing a
+    # rotated refresh token revokes the family, and no refresh outlives family_expires_at (RFC 9700 §4.14.2).
+    family = CharField(max_length=32, null=True, index=True)
+    family_expires_at = DateTimeField(null=True)
     created = DateTimeField(default=utcnow)
 
     class Meta:

@@ -96,6 +96,8 @@ class PendingAuthorization(BaseModel):
     state = TextField(null=True)
     code_challenge = CharField(max_length=128, null=True)
     code_challenge_method = CharField(max_length=10, null=True)
+    nonce = CharField(max_length=255, null=True)  # OpenID: echoed in the id_token (OIDC Core §3.1.2.1)
+    auth_time = DateTimeField(null=True)  # when the user logged in, kept when max_age was asked (§2)
     created = DateTimeField(default=utcnow)
 
     class Meta:
@@ -111,9 +113,14 @@ class AuthCode(BaseModel):
     redirect_uri = CharField(max_length=255, null=True)  # set when the authorize request sent one
     code_challenge = CharField(max_length=128, null=True)  # PKCE S256, when sent
     code_challenge_method = CharField(max_length=10, null=True)
+    nonce = CharField(max_length=255, null=True)  # OpenID nonce; a client's nonce is accepted once
+    auth_time = DateTimeField(null=True)  # the id_token's auth_time, when the request asked max_age
     expires_at = DateTimeField()
     used_at = DateTimeField(null=True)
     created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("client", "nonce"), False),)
 
 
 class AuthCodeToken(BaseModel):

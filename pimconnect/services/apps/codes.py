@@ -2,9 +2,10 @@
 
 A code is random (base64url of a SHA-256 hex digest of 100 random bytes, ~86 characters, as the
 reference), handed out once in the callback redirect and stored only as its SHA-256 digest, bound
-to the client and, when the authorize request carried them, to ``redirect_uri`` and the PKCE
-challenge. It lives ``PIM_AUTH_CODE_SECONDS`` (30 s by default, at most 10 minutes). The token
-endpoint (``services.app_tokens``) consumes it in the transaction that issues the token.
+to the client and, when the authorize request carried them, to ``redirect_uri``, the PKCE
+challenge and the OpenID ``nonce``. It lives ``PIM_AUTH_CODE_SECONDS`` (30 s by default, at most 10
+minutes). Authlib's code grant (``pimconnect.oauth``) makes and saves codes through these functions,
+and the token endpoint (``services.apps.tokens``) uses one up in the transaction that issues the token.
 """
 import base64
 import datetime
@@ -44,13 +45,22 @@ def app_client(app_id):
     return client
 
 
-def issue_code(client, user, redirect_uri=None, code_challenge=None, code_challenge_method=None):
-    """A new code for ``client`` authorized by the PIM ``user``; returns it in clear.
+def issue_code(client, user, redirect_uri=None, code_challenge=None, code_challenge_method=None, nonce=None,
+               auth_time=None, value=None):
+    """Store a code (``value``, or a new one) for ``client`` authorized by the PIM ``user``; returns it
+    in clear.
 
     Call inside a write transaction (the one confirming the wizard, or the authorize request's).
     """
-    value = random_code()
+    value = value or random_code()
     AuthCode.create(code_hash=digest(value), client=client, user=user, redirect_uri=redirect_uri,
-                    code_challenge=code_challenge, code_challenge_method=code_challenge_method,
-                    expires_at=utcnow() + datetime.timedelta(seconds=lifetime_seconds()))
+                    code_challenge=code_challenge, code_challenge_method=code_challenge_method, nonce=nonce,
+                    auth_time=auth_time, expires_at=utcnow() + datetime.timedelta(seconds=lifetime_seconds()))
     return value
+
+
+def nonce_used(app_id, nonce):
+    """Whether a code of the app already carried this OpenID nonce (a replayed authentication request,
+    OIDC Core §15.5.2; Authlib's ``exists_nonce``)."""
+    return (AuthCode.select().join(ApiClient)
+            .where(ApiClient.client_id == app_id, AuthCode.nonce == nonce).exists())

@@ -1,9 +1,12 @@
-"""Connecting an app: the authorize request, the wizard's Confirm and what connecting creates
-(reference apps-and-oauth.md §2.1–2.4, §3.2.1, §3.3, §7, §9.1).
+"""Connecting an app: the reference's side of the authorize request, the wizard's Confirm and what
+connecting creates (reference apps-and-oauth.md §2.1–2.4, §3.2.1, §3.3, §7, §9.1).
 
-No request or session access here: views pass the user and the values. Every write happens in
-one ``write_txn()``; the connections limit (D1) is checked under the ``connections-limit`` lock
-shared with ``services.connections``, so concurrent confirms cannot exceed it.
+The authorization server (``pimconnect.oauth``, on Authlib) runs the authorize request: it asks
+``check_request`` for the reference's checks and ``decide`` for the wizard's decision, and issues
+the codes, also those of Confirm (``issue``). No request or session access here: views pass the
+user and the values. Every write happens in one ``write_txn()``; the connections limit (D1) is
+checked under the ``connections-limit`` lock shared with ``services.connections``, so concurrent
+confirms cannot exceed it.
 """
 import hashlib
 import hmac
@@ -11,7 +14,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from flask import current_app
 
@@ -112,16 +114,42 @@ class Outcome:
     """What the authorize request ends in; the view turns it into a response.
 
     ``kind``: ``error`` (``error`` is the key, shown on a PIM page, never sent to the app),
-    ``forbidden`` (403), ``wizard``, ``authenticate`` (consent page), or ``callback`` (``url``).
+    ``forbidden`` (403), ``wizard``, ``authenticate`` (consent page), ``callback`` (a code is due
+    for ``pending``; ``url`` once issued), ``consent_required`` / ``interaction_required`` (the
+    request said prompt=none but the user would have to see a page), and, from the authorization
+    server, ``redirect`` (``url``: an error for the app), ``login`` and ``fresh_login``.
     """
 
     kind: str
     client_id: str | None = None
     error: str | None = None
     url: str | None = None
+    pending: PendingAuthorization | None = None
 
 
-def _store_pending(user, app, params):
+def check_request(user, params, granted=None):
+    """Steps 2, 3 and 5 of §3.2.1 in the reference's order: (the app, None) or (None, an Outcome).
+
+    The unknown app and the validation errors are shown on the PIM's page, never redirected: the
+    redirect URI is not known good yet (A2, D6). ``user`` None (a prompt=none request without a
+    session) skips the permission step: the answer will be login_required. ``granted``: the user's
+    permission codes, when the caller has them already.
+    """
+    client_id = _single(params, "client_id")
+    app = app_listings.find_app(client_id) if client_id else None
+    if app is None or not app.callback_url:
+        return None, Outcome("error", error="app_not_found")
+    if user is not None:
+        granted = user_permissions(user) if granted is None else granted
+        if not (MANAGE_APPS in granted or OPEN_APPS in granted):
+            return None, Outcome("forbidden", app.id)
+    error = _validate(app, params)
+    if error:
+        return None, Outcome("error", app.id, error=error)
+    return app, None
+
+
+def _store_pending(user, app, params, auth_time):
     """Keep the request for the wizard, one per (user, app), replacing an older one (§3.2.1 step 7)."""
     authorization, authentication = app_scopes.parse(_single(params, "scope"))
     challenge = _single(params, "code_challenge")
@@ -130,39 +158,42 @@ def _store_pending(user, app, params):
     return PendingAuthorization.create(
         user=user, client_id=app.id, authorization_scope=authorization, authentication_scope=authentication,
         redirect_uri=_single(params, "redirect_uri"), state=_single(params, "state") or None,
-        code_challenge=challenge, code_challenge_method="S256" if challenge else None)
+        code_challenge=challenge, code_challenge_method="S256" if challenge else None,
+        nonce=_single(params, "nonce") or None, auth_time=auth_time)
 
 
-def authorize(user, params):
-    """Handle ``GET /connect/apps/v1/authorize`` for the logged-in ``user`` (steps of §3.2.1, in order)."""
-    client_id = _single(params, "client_id")
-    app = app_listings.find_app(client_id) if client_id else None
-    if app is None or not app.callback_url:
-        return Outcome("error", error="app_not_found")
-    granted = user_permissions(user)
-    can_manage, can_open = MANAGE_APPS in granted, OPEN_APPS in granted
-    if not (can_manage or can_open):
+def decide(user, app, params, interactive=True, auth_time=None, granted=None):
+    """Steps 7–12 of §3.2.1 for a checked request (``check_request``); call inside a write transaction.
+
+    ``interactive`` False (OpenID prompt=none): where the user would see the wizard or the consent
+    page the request ends in ``consent_required``, where a 403 page in ``interaction_required``,
+    and nothing stays pending. ``auth_time``: when the user logged in, kept for the id_token when
+    the request asked max_age. ``granted``: the user's permission codes, when the caller has them.
+    """
+    app_codes.app_client(app.id)
+    pending = _store_pending(user, app, params, auth_time)
+    outcome = _next_step(user, app, pending, user_permissions(user) if granted is None else granted)
+    if not interactive and outcome.kind != "callback":
+        PendingAuthorization.delete().where(PendingAuthorization.id == pending.id).execute()
+        return Outcome("interaction_required" if outcome.kind == "forbidden" else "consent_required", app.id)
+    return outcome
+
+
+def _next_step(user, app, pending, granted):
+    can_manage = MANAGE_APPS in granted
+    connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
+    if connected is None and not can_manage:
         return Outcome("forbidden", app.id)
-    with write_txn():
-        app_codes.app_client(app.id)
-        error = _validate(app, params)
-        if error:
-            return Outcome("error", app.id, error=error)
-        pending = _store_pending(user, app, params)
-        connected = ConnectedApp.get_or_none(ConnectedApp.id == app.id)
-        if connected is None and not can_manage:
-            return Outcome("forbidden", app.id)
-        if can_manage and (connected is None
-                           or app_scopes.new_scopes(pending.authorization_scope, connected.scopes)):
-            return Outcome("wizard", app.id)
-        if can_manage:
-            # Same or fewer scopes: the reference replaces the stored ones here, which lets any
-            # site shrink an app's grants with a cross-site GET. A GET never changes grants: the
-            # code is for the current ones (the token's scope comes from the ConnectedApp).
-            _authorization_renewed(connected)
-        if app_consent.needs_consent(user, app.id, pending.authentication_scope):
-            return Outcome("authenticate", app.id)
-        return Outcome("callback", app.id, url=_issue_redirect(app, pending, user))
+    if can_manage and (connected is None or app_scopes.new_scopes(pending.authorization_scope, connected.scopes)):
+        return Outcome("wizard", app.id)
+    if can_manage:
+        # Same or fewer scopes: the reference replaces the stored ones here, which lets any
+        # site shrink an app's grants with a cross-site GET. A GET never changes grants: the
+        # code is for the current ones (the token's scope comes from the ConnectedApp).
+        _authorization_renewed(connected)
+    if app_consent.needs_consent(user, app.id, pending.authentication_scope):
+        return Outcome("authenticate", app.id)
+    return Outcome("callback", app.id, pending=pending)
 
 
 def _replace_scopes(connected, scopes, user):
@@ -185,28 +216,20 @@ def _authorization_renewed(connected):
         ConnectedApp.update(has_outdated_scopes=False).where(ConnectedApp.id == connected.id).execute()
 
 
-# -- The callback (§3.3) ------------------------------------------------------------------------
-
-def callback_url(base, code, state=None, issuer=None):
-    """``base`` with ``code`` and ``state`` (left out when the app sent none) added with ``?`` or ``&``.
-
-    ``iss`` (RFC 9207, checklist A29) lets an app connected to several PIMs tell them apart.
-    """
-    params = [("code", code)]
-    if state is not None:
-        params.append(("state", state))
-    if issuer:
-        params.append(("iss", issuer))
-    return base + ("&" if "?" in base else "?") + urlencode(params)
-
-
-def _issue_redirect(app, pending, user):
-    """A fresh code bound to the request (D3), the pending request dropped; returns the callback URL."""
-    code = app_codes.issue_code(app_codes.app_client(app.id), user, redirect_uri=pending.redirect_uri,
-                                code_challenge=pending.code_challenge,
-                                code_challenge_method=pending.code_challenge_method)
+def drop_pending(pending):
+    """The code for ``pending`` was issued: the request is done (call inside that transaction)."""
     PendingAuthorization.delete().where(PendingAuthorization.id == pending.id).execute()
-    return callback_url(app.callback_url, code, pending.state, current_app.config.get("PIM_URL"))
+
+
+def request_params(pending):
+    """The authorize request a pending authorization stands for, as parameters (the code grant rebuilds
+    the request from them when the wizard or the consent page is confirmed)."""
+    params = {"response_type": "code", "client_id": pending.client_id,
+              "scope": " ".join(list(pending.authorization_scope or []) + list(pending.authentication_scope or []))}
+    for name in ("redirect_uri", "state", "code_challenge", "code_challenge_method", "nonce"):
+        if getattr(pending, name) is not None:
+            params[name] = getattr(pending, name)
+    return params
 
 
 # -- The wizard (§7) ----------------------------------------------------------------------------
@@ -335,8 +358,17 @@ def consent_errors(data, consents):
     return errors
 
 
-def confirm(user, client_id, shown, consents, permissions=None):
-    """The wizard's Confirm, in one transaction; returns the callback URL with a fresh code.
+def _code_redirect(pending, user):
+    """The callback URL with a new code, from the authorization server (Authlib's code grant), which
+    imports this module: hence the import here."""
+    from pimconnect.oauth import code_redirect
+
+    return code_redirect(pending, user)
+
+
+def confirm(user, client_id, shown, consents, permissions=None, issue=_code_redirect):
+    """The wizard's Confirm, in one transaction; returns the callback URL with a fresh code (``issue``:
+    what makes it, ``(pending, user) -> URL``).
 
     Re-reads the pending request (hidden form fields are not trusted, A20) and checks it is the
     one the wizard showed (``shown``: its digest), checks the consent checkboxes and the
@@ -364,7 +396,7 @@ def confirm(user, client_id, shown, consents, permissions=None):
             _replace_scopes(data.connected, pending.authorization_scope, user)
             _authorization_renewed(data.connected)
         app_consent.record_on_confirm(user, app.id, pending.authentication_scope)
-        return _issue_redirect(app, pending, user)
+        return issue(pending, user)
 
 
 def authentication_data(user, client_id):
@@ -375,7 +407,7 @@ def authentication_data(user, client_id):
     return data
 
 
-def confirm_authentication(user, client_id, shown):
+def confirm_authentication(user, client_id, shown, issue=_code_redirect):
     """The authentication-only consent of a connected app (§2.4): record it and return the callback URL.
 
     ``shown`` is the digest of the request the consent page showed (RequestChanged otherwise).
@@ -385,4 +417,4 @@ def confirm_authentication(user, client_id, shown):
         data = authentication_data(user, client_id)
         check_shown(data, shown)
         app_consent.record_on_confirm(user, data.app.id, data.pending.authentication_scope)
-        return _issue_redirect(data.app, data.pending, user)
+        return issue(data.pending, user)

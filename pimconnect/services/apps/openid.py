@@ -1,4 +1,5 @@
-"""OpenID Connect signing keys, the ``id_token`` and the discovery documents (reference §5, decisions D13, D23).
+"""OpenID Connect signing keys and the ``id_token`` (reference §5, decisions D13, D23); the discovery
+documents come from the authorization server's configuration (``pimconnect.oauth.metadata``).
 
 Keys are RSA-2048 pairs stored as OpenIdKey rows: the public half as a self-signed X.509
 certificate PEM (what the reference's public-key endpoint serves and Akeneo's sample apps load with
@@ -22,7 +23,6 @@ from joserfc.jwk import KeySet, RSAKey
 from pimconnect.db import serialize, write_txn
 from pimconnect.models import OpenIdKey
 from pimconnect.models.structure import utcnow
-from pimconnect.permissions import AUTHENTICATION_SCOPES, SCOPE_ACLS
 from pimconnect.services import crypto
 
 ALGORITHM = "RS256"
@@ -30,6 +30,9 @@ ID_TOKEN_SECONDS = 3600
 RETIRED_KEY_SECONDS = 24 * 3600  # D23: the previous key stays published for a day
 NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)  # as the reference
 NO_KEYS = "No OpenId keys"
+# What an id_token may carry: the reference's claims (§5.2), then nonce and auth_time (OIDC Core §2).
+CLAIMS = ("iss", "sub", "aud", "jti", "iat", "exp", "firstname", "lastname", "email", "email_verified", "nonce",
+          "auth_time")
 
 _signing_keys = {}  # kid -> RSAKey: a key row never changes, so its decrypted key can be kept
 
@@ -121,15 +124,15 @@ def _signing_key(row):
     return key
 
 
-def id_token(client_id, user, consent):
+def id_token(client_id, user, consent, extra=None):
     """The RS256 ``id_token`` for the PIM ``user`` who consented (``consent``: UserConsent) to ``client_id``.
 
     Claims as the reference's CreateJsonWebToken (§5.2): ``iat``/``exp`` keep microseconds as the
     reference's do, so verifiers must accept float timestamps. The header carries ``kid`` (D23).
+    ``extra``: the claims the authorize request asked for beyond the reference's (``nonce``,
+    ``auth_time``), which the OpenID extension of the authorization server reads from the code.
     """
-    row = current_key()
-    if row is None:
-        raise NoOpenIdKeys(NO_KEYS)
+    row = ensure_keys()  # made at install; a database restored without them gets one here
     now = round(time.time(), 6)
     claims = {"iss": current_app.config["PIM_URL"], "jti": str(uuid.uuid4()), "sub": consent.uuid,
               "aud": client_id, "iat": now, "exp": round(now + ID_TOKEN_SECONDS, 6)}
@@ -138,28 +141,5 @@ def id_token(client_id, user, consent):
         claims.update(firstname=user.first_name, lastname=user.last_name)
     if "email" in scopes:
         claims.update(email=user.email, email_verified=False)
+    claims.update(extra or {})
     return jwt.encode({"typ": "JWT", "alg": ALGORITHM, "kid": row.kid}, claims, _signing_key(row))
-
-
-def discovery(path_of):
-    """The OpenID Provider metadata; ``path_of(endpoint)`` gives an endpoint's path (Flask's url_for).
-
-    The issuer and every URL come from PIM_URL, never from the request's Host header (checklist A11).
-    """
-    base = current_app.config["PIM_URL"].rstrip("/")
-    return {
-        "issuer": current_app.config["PIM_URL"],
-        "authorization_endpoint": base + path_of("app_authorize.authorize"),
-        "token_endpoint": base + path_of("oauth_endpoints.token"),
-        "jwks_uri": base + path_of("oauth_endpoints.jwks"),
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": [ALGORITHM],
-        "scopes_supported": list(AUTHENTICATION_SCOPES) + sorted(SCOPE_ACLS),
-        "claims_supported": ["iss", "sub", "aud", "jti", "iat", "exp", "firstname", "lastname", "email",
-                             "email_verified"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
-    }
-

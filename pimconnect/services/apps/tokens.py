@@ -1,24 +1,23 @@
-"""The apps' token endpoint: an authorization code exchanged for a non-expiring access token
-(reference apps-and-oauth.md §4, decisions D2–D4, D12, D19, D20).
+"""Akeneo's side of the apps' token endpoint (reference apps-and-oauth.md §4, decisions D2–D4, D12,
+D19, D20): what the Authlib authorization server (``pimconnect.oauth``) calls for the parts the
+standard does not say.
 
-Two ways for the app to authenticate (D19): a request carrying ``code_identifier`` uses Akeneo's
-exchange (``code_challenge`` = lowercase hex SHA-256 of identifier + client secret, each identifier
-accepted once per client); any other request authenticates with ``client_secret_basic`` or
-``client_secret_post``. Both at once is ``invalid_request``. A code that carries a PKCE challenge
-also needs its S256 ``code_verifier``.
-
-Hand-written rather than an Authlib ``AuthorizationServer``: the reference's error bodies (first
-violation only, ``error_description`` only for the two ``invalid_grant`` cases, and its order of
-checks), JSON bodies, a new non-expiring token per exchange without ``expires_in``, and a code
-consumed by a compare-and-set in the transaction that inserts the token (checklist F1; Authlib's
-query → save_token → delete hooks cannot make that one step) would each need an override of
-Authlib's grant, client-auth and response code, leaving little of it in use.
+* The reference's checks and their order (§4.3): which client authentication the request uses
+  (D19), then ``client_id``, the client, ``code``, ``grant_type`` and the challenge fields, the
+  first violation only; Authlib's grant runs once they pass.
+* Akeneo's client authentication (§4.2, D2): ``code_challenge`` = lowercase hex SHA-256 of
+  ``code_identifier`` + client secret, each identifier accepted once per client.
+* The failed-authentication throttle in the database (D12).
+* The code: unknown, another client's, used (a replay revokes what it issued, D3) or expired, with
+  the reference's two ``error_description`` texts.
+* The token (§4.4, D4): the scope is the app's stored scopes (+ the consented OpenID scopes), a
+  new non-expiring token per exchange, stored as a digest, the app's tokens for another scope
+  revoked, and the code used up by a compare-and-set in the same transaction (checklist F1).
 """
 import base64
 import binascii
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass, field
 
 from peewee import IntegrityError
@@ -27,19 +26,18 @@ from pimconnect.db import write_txn
 from pimconnect.models import ApiClient, ApiToken, AuthCode, AuthCodeToken, CodeIdentifier, ConnectedApp, Connection
 from pimconnect.models import User, UserConsent
 from pimconnect.models.structure import utcnow
-from pimconnect.services.apps import listings as app_listings
-from pimconnect.services.apps import codes as app_codes
 from pimconnect.services.access import audit
 from pimconnect.services.access import auth
-from pimconnect.services.apps import openid
-from pimconnect.services.connections.tokens import digest, new_secret
+from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import listings as app_listings
+from pimconnect.services.connections.tokens import digest
 
 CODE_NOT_VALID = "Code is not valid"
 CODE_EXPIRED = "Code has expired"
 THROTTLED = "Too many failed attempts. Try again in a minute."
 MAX_FAILURES = 10  # failed client authentications per client and address per minute (D12)
 LOCK_SECONDS = 60
-VERIFIER_PATTERN = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1
+AKENEO_METHOD = "akeneo_code_challenge"  # Authlib's name for Akeneo's exchange (a client auth method)
 
 
 @dataclass
@@ -50,9 +48,6 @@ class TokenError(Exception):
     description: str | None = None
     status: int = 400
     headers: dict = field(default_factory=dict)
-
-    def body(self):
-        return {"error": self.error, **({"error_description": self.description} if self.description else {})}
 
 
 @dataclass
@@ -72,7 +67,8 @@ def _text(params, name):
 
 
 def client_auth(params, authorization_header):
-    """Classify the request (D19) and read its client credentials; raises TokenError."""
+    """D19: which scheme the request uses, and its credentials; TokenError ``invalid_request`` when it
+    uses two, or an unreadable Basic header, or a Basic client other than the body's ``client_id``."""
     scheme, _, value = (authorization_header or "").partition(" ")
     has_basic = scheme.lower() == "basic"
     has_post = "client_secret" in params
@@ -94,52 +90,46 @@ def client_auth(params, authorization_header):
                       code_challenge=_text(params, "code_challenge"))
 
 
-def _throttle_key(client_id, remote_addr):
-    return f"app-token:{client_id[:60]}:{remote_addr or 'unknown'}"
+def throttle_key(client_id, remote_addr):
+    return f"app-token:{(client_id or '')[:60]}:{remote_addr or 'unknown'}"
 
 
-def _authentication_failed(credentials, key, remote_addr, reason):
-    """Count the failure (D12) and refuse with ``invalid_client`` (401 + WWW-Authenticate for Basic)."""
-    auth.record_failure([key], utcnow(), {key: MAX_FAILURES}, LOCK_SECONDS, window_seconds=60)
-    audit.record("app.token.failure", remote_addr=remote_addr, reason=reason,
-                 client_id=str(credentials.client_id)[:100])
-    raise _invalid_client(credentials)
+def throttled(key):
+    """TokenError 429 when failed authentications locked this client and address (D12), else None."""
+    if auth.is_locked([key], utcnow()):
+        return TokenError("invalid_client", THROTTLED, status=429, headers={"Retry-After": str(LOCK_SECONDS)})
+    return None
 
 
-def _invalid_client(credentials):
+def invalid_client(scheme):
     """``invalid_client``: 401 with WWW-Authenticate when Basic was used (RFC 6749 §5.2, D20), else 400.
 
     An unknown client and a wrong secret get the same answer, so client ids cannot be probed (A15).
     """
-    if credentials.scheme == "basic":
+    if scheme == "basic":
         return TokenError("invalid_client", status=401, headers={"WWW-Authenticate": 'Basic error="invalid_client"'})
     return TokenError("invalid_client")
 
 
-def authenticate(client, credentials, key, remote_addr):
-    """Check the app's secret or Akeneo challenge in constant time; record the identifier (single use)."""
-    secret = app_listings.app_secret(client.client_id) or ""
-    if credentials.scheme != "akeneo":
-        if not secret or not hmac.compare_digest((credentials.secret or "").encode(), secret.encode()):
-            _authentication_failed(credentials, key, remote_addr, "bad secret")
-        return
-    expected = hashlib.sha256((credentials.code_identifier + secret).encode()).hexdigest()
-    if not secret or not hmac.compare_digest(credentials.code_challenge.encode(), expected.encode()):
-        _authentication_failed(credentials, key, remote_addr, "bad code challenge")
-    try:
-        with write_txn():  # committed whatever happens next: the identifier is spent (D2)
-            CodeIdentifier.create(client=client, identifier_hash=digest(credentials.code_identifier))
-    except IntegrityError:
-        _authentication_failed(credentials, key, remote_addr, "code identifier reused")
+def live_client(client_id):
+    """The OAuth client of an app, unless unknown or revoked (the app was deleted), or None."""
+    if not client_id:
+        return None
+    client = ApiClient.get_or_none((ApiClient.client_id == client_id) & (ApiClient.kind == "app"))
+    return None if client is None or client.revoked else client
 
 
-def _check_request(params, credentials):
-    """The reference's field checks (§4.3), first violation only; returns the app's OAuth client."""
+def check_request(params, credentials):
+    """The reference's field checks (§4.3), first violation only; returns the app's OAuth client.
+
+    Before Authlib's grant: the reference checks ``client_id`` and its client before ``grant_type``,
+    and the challenge fields after it ("grant type before client authentication").
+    """
     if not credentials.client_id:
         raise TokenError("invalid_request")
-    client = ApiClient.get_or_none((ApiClient.client_id == credentials.client_id) & (ApiClient.kind == "app"))
-    if client is None or client.revoked:
-        raise _invalid_client(credentials)
+    client = live_client(credentials.client_id)
+    if client is None:
+        raise invalid_client(credentials.scheme)
     if not _text(params, "code"):
         raise TokenError("invalid_request")
     if params.get("grant_type") != "authorization_code":
@@ -149,97 +139,115 @@ def _check_request(params, credentials):
     return client
 
 
-def _s256(verifier):
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+def authentication_failed(client_id, scheme, key, remote_addr, reason):
+    """Count the failure (D12), audit it, and return the ``invalid_client`` answer to give."""
+    auth.record_failure([key], utcnow(), {key: MAX_FAILURES}, LOCK_SECONDS, window_seconds=60)
+    audit.record("app.token.failure", remote_addr=remote_addr, reason=reason, client_id=str(client_id)[:100])
+    return invalid_client(scheme)
 
 
-def _check_code(code, client, params):
-    """The code is this client's, unexpired, for the same redirect_uri and PKCE verifier (D3)."""
+def secret_matches(client_id, secret):
+    """client_secret_basic / client_secret_post against the app's decrypted secret (D5), constant time."""
+    expected = app_listings.app_secret(client_id) or ""
+    return bool(expected) and hmac.compare_digest((secret or "").encode(), expected.encode())
+
+
+def challenge_matches(client_id, identifier, challenge):
+    """Akeneo's exchange (§4.2): lowercase hex SHA-256 of identifier + secret, constant time."""
+    secret = app_listings.app_secret(client_id) or ""
+    expected = hashlib.sha256((identifier + secret).encode()).hexdigest()
+    return bool(secret) and hmac.compare_digest(challenge.encode(), expected.encode())
+
+
+def spend_identifier(client, identifier):
+    """Record the identifier as used (D2); False when the client used it before (a replayed pair).
+
+    A savepoint in the caller's transaction, which commits even if the request fails later: the
+    identifier is spent whatever happens next.
+    """
+    try:
+        with write_txn():
+            CodeIdentifier.create(client=client, identifier_hash=digest(identifier))
+    except IntegrityError:
+        return False
+    return True
+
+
+def find_code(value, client):
+    """The code ``value`` of ``client``, unused and unexpired; raises TokenError ``invalid_grant``.
+
+    A used code coming back is a replay: the tokens issued from it are revoked (D3, checklist F2),
+    which the caller's transaction commits although the request is refused.
+    """
+    code = (AuthCode.select(AuthCode, User).join(User)  # the user signs the id_token's claims
+            .where(AuthCode.code_hash == app_codes.digest(value)).first())
     if code is None or code.client_id != client.id:
         raise TokenError("invalid_grant", CODE_NOT_VALID)
     if code.used_at is not None:
-        with write_txn():
-            _revoke_replayed(code, client)
+        revoke_replayed(code, client)
         raise TokenError("invalid_grant", CODE_NOT_VALID)
     if code.expires_at <= utcnow():
         raise TokenError("invalid_grant", CODE_EXPIRED)
-    if code.redirect_uri is not None and params.get("redirect_uri") != code.redirect_uri:
-        raise TokenError("invalid_grant")
-    verifier = params.get("code_verifier")
-    if code.code_challenge is None:
-        if verifier is not None:  # PKCE downgrade (RFC 9700 §4.8.2, checklist A10)
-            raise TokenError("invalid_request")
-        return
-    if not isinstance(verifier, str) or not VERIFIER_PATTERN.fullmatch(verifier):
-        raise TokenError("invalid_request" if verifier is not None else "invalid_grant")
-    if not hmac.compare_digest(_s256(verifier).encode(), code.code_challenge.encode()):
-        raise TokenError("invalid_grant")
+    return code
 
 
-def _revoke_replayed(code, client):
-    """A used code came back: the tokens issued from it stop working (D3, checklist F2).
-
-    Call inside a write transaction that commits even though the request is refused.
-    """
+def revoke_replayed(code, client):
+    """A used code came back: the tokens issued from it stop working (D3, checklist F2)."""
     issued = AuthCodeToken.select(AuthCodeToken.token).where(AuthCodeToken.code == code.id)
     ApiToken.update(revoked=True).where(ApiToken.id.in_(issued)).execute()
     audit.record("app.token.replayed_code", user=code.user_id, client_id=client.client_id)
 
 
-def _scope_and_consent(connected, code):
-    """The token's scope (§4.4): stored authorization scopes + consented authentication scopes, sorted."""
+def connected_app(client):
+    """The ConnectedApp (with its Connection) of the client, or None once it was disconnected."""
+    return (ConnectedApp.select(ConnectedApp, Connection).join(Connection)
+            .where(ConnectedApp.id == client.client_id).first())
+
+
+def token_scope(connected, user_id):
+    """(scope, consent) of the token (§4.4): the stored authorization scopes, plus the consented
+    authentication scopes when the authorizing user consented to openid, sorted; consent or None."""
     scopes = set(connected.scopes or [])
-    consent = UserConsent.get_or_none((UserConsent.user == code.user_id) & (UserConsent.app_id == connected.id))
+    consent = UserConsent.get_or_none((UserConsent.user == user_id) & (UserConsent.app_id == connected.id))
     if consent is not None and "openid" in (consent.scopes or []):
         scopes.update(consent.scopes)
         return " ".join(sorted(scopes)), consent
     return " ".join(sorted(scopes)), None
 
 
-def _issue(code, client, connected, scope, key, remote_addr):
-    """Consume the code and insert the token in one transaction; a lost race is a replay (D3, F1)."""
-    value = new_secret()
+def save_token(value, code, client, connected, scope, key, remote_addr):
+    """Use the code up and store the token, inside the token request's transaction (D3, F1, D4).
+
+    The compare-and-set makes of two concurrent exchanges of one code one winner; the loser is a
+    replay (the winner's token is revoked). Returns False for the loser.
+    """
+    consumed = AuthCode.update(used_at=utcnow()).where(AuthCode.id == code.id, AuthCode.used_at.is_null()).execute()
+    if consumed != 1:
+        revoke_replayed(code, client)
+        return False
+    # D4: a new token per exchange; the app's tokens for another scope stop working.
+    ApiToken.update(revoked=True).where(
+        ApiToken.client == client.id, ApiToken.kind == "access", ApiToken.revoked == False,  # noqa: E712
+        ApiToken.scope.is_null() | (ApiToken.scope != scope)).execute()
+    token = ApiToken.create(token_hash=digest(value), kind="access", client=client,
+                            user=connected.connection.user_id, scope=scope, expires_at=None)
+    AuthCodeToken.create(code=code, token=token)
+    auth.clear_failures(key)
+    audit.record("app.token.issued", user=code.user_id, remote_addr=remote_addr, client_id=client.client_id,
+                 scope=scope)
+    return True
+
+
+def find_token(value, client):
+    """A live access token of the app ``client`` with this value, for revocation (RFC 7009), or None
+    (apps get no refresh token, §4.4; another client's token is not found, §2.2)."""
+    return (ApiToken.select().where(ApiToken.token_hash == digest(value), ApiToken.client == client.id,
+                                    ApiToken.kind == "access", ApiToken.revoked == False)  # noqa: E712
+            .first())
+
+
+def revoke(token, remote_addr=None):
+    """Revoke one app token (RFC 7009); the app stays connected, like D24's "Revoke access tokens"."""
     with write_txn():
-        consumed = AuthCode.update(used_at=utcnow()).where(
-            AuthCode.id == code.id, AuthCode.used_at.is_null()).execute()
-        if consumed != 1:  # another request consumed it since we read it: a replay
-            _revoke_replayed(code, client)
-            return None  # this transaction commits the revocation; the caller refuses the request
-        # D4: a new token per exchange; the app's tokens for other scopes stop working.
-        ApiToken.update(revoked=True).where(
-            ApiToken.client == client.id, ApiToken.kind == "access", ApiToken.revoked == False,  # noqa: E712
-            ApiToken.scope.is_null() | (ApiToken.scope != scope)).execute()
-        token = ApiToken.create(token_hash=digest(value), kind="access", client=client,
-                                user=connected.connection.user_id, scope=scope, expires_at=None)
-        AuthCodeToken.create(code=code, token=token)
-        auth.clear_failures(key)
-        audit.record("app.token.issued", user=code.user_id, remote_addr=remote_addr, client_id=client.client_id,
-                     scope=scope)
-    return value
-
-
-def exchange(params, authorization_header=None, remote_addr=None):
-    """Answer a token request (``params``: the body's fields) with the response body, or raise TokenError."""
-    credentials = client_auth(params, authorization_header)
-    key = _throttle_key(credentials.client_id or "", remote_addr)
-    if auth.is_locked([key], utcnow()):
-        raise TokenError("invalid_client", THROTTLED, status=429,
-                         headers={"Retry-After": str(LOCK_SECONDS)})
-    client = _check_request(params, credentials)
-    authenticate(client, credentials, key, remote_addr)
-    code = AuthCode.get_or_none(AuthCode.code_hash == app_codes.digest(params["code"]))
-    _check_code(code, client, params)
-    connected = (ConnectedApp.select(ConnectedApp, Connection).join(Connection)
-                 .where(ConnectedApp.id == client.client_id).first())
-    if connected is None:
-        raise TokenError("invalid_grant", CODE_NOT_VALID)
-    scope, consent = _scope_and_consent(connected, code)
-    if consent is not None:
-        openid.ensure_keys()
-    value = _issue(code, client, connected, scope, key, remote_addr)
-    if value is None:
-        raise TokenError("invalid_grant", CODE_NOT_VALID)
-    body = {"access_token": value, "token_type": "bearer", "scope": scope}
-    if consent is not None:
-        body["id_token"] = openid.id_token(client.client_id, User.get_by_id(code.user_id), consent)
-    return body
+        ApiToken.update(revoked=True).where(ApiToken.id == token.id).execute()
+        audit.record("app.token.revoked", client_id=token.client_id, remote_addr=remote_addr)

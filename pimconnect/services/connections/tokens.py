@@ -1,12 +1,23 @@
-"""Access and refresh tokens for the REST API: the connection token endpoint's password and
-refresh grants (API reference §3.1), bearer-token checks and revocation.
+"""Access and refresh tokens for the REST API: what the connection token endpoint's password and
+refresh grants keep in the database (API reference §3.1), bearer-token checks and revocation.
 
-Tokens are 256-bit random strings handed out once; only their SHA-256 digest is stored.
-Failed token requests are throttled per client and per user in the database (decision D12).
+The grants themselves run on Authlib (``pimconnect.oauth``); this module holds the reference's
+specifics they call: the order of the parameter checks and the 422 messages (decision D15), the
+argon2 client and user checks with their throttles in the database (D12, D14), and the storage of
+the pairs. Tokens are 256-bit random strings handed out once; only their SHA-256 digest is stored.
+
+Refresh tokens rotate (RFC 9700 §4.14.2, OAuth 2.1 §4.3.1, checklist A27): the pairs issued by
+one password grant and its refreshes form a *family*; a refresh uses its token up and revokes the
+pair's access token; presenting a used refresh token again revokes the whole family; and no
+refresh token of a family outlives ``PIM_REFRESH_TOKEN_MAX_SECONDS`` after the password grant.
 """
+import base64
+import binascii
 import datetime
 import hashlib
 import secrets
+
+from flask import current_app
 
 from pimconnect.db import write_txn
 from pimconnect.models import ApiClient, ApiToken, RevokedAppToken, User
@@ -18,6 +29,7 @@ from pimconnect.services.access.passwords import verify_password
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 14 * 24 * 3600  # the reference's default, 1209600 s
+REFRESH_FAMILY_SECONDS = 30 * 24 * 3600  # default absolute limit of a family (PIM_REFRESH_TOKEN_MAX_SECONDS)
 CLIENT_MAX_FAILURES = 10  # per client per minute (security checklist N8)
 USER_MAX_FAILURES = 5  # per API user per 15 minutes, as for the login form
 LOCK_SECONDS = 60
@@ -30,6 +42,8 @@ GRANT_NOT_ALLOWED = "This grant type is not authorized for this client"
 BAD_CREDENTIALS = "No user found for the given username and password"
 BAD_REFRESH = "Refresh token is invalid or has expired"
 THROTTLED = "Too many failed attempts. Try again in a minute."
+TOO_LARGE = "The request content size is too large"
+NOT_JSON = "Invalid json message received"
 
 INVALID_TOKEN = "The access token provided is invalid."
 EXPIRED_TOKEN = "The access token provided has expired."
@@ -55,22 +69,6 @@ def new_secret():
     return secrets.token_urlsafe(32)
 
 
-def _create_token(kind, client, user, seconds, scope=None):
-    value = new_secret()
-    expires = utcnow() + datetime.timedelta(seconds=seconds) if seconds else None
-    ApiToken.create(token_hash=digest(value), kind=kind, client=client, user=user, scope=scope, expires_at=expires)
-    return value
-
-
-def issue_pair(client, user):
-    """A new access token and refresh token; returns the token response body."""
-    with write_txn():
-        access = _create_token("access", client, user, ACCESS_TOKEN_SECONDS)
-        refresh = _create_token("refresh", client, user, REFRESH_TOKEN_SECONDS)
-    return {"access_token": access, "expires_in": ACCESS_TOKEN_SECONDS, "token_type": "bearer",
-            "scope": None, "refresh_token": refresh}
-
-
 def check_access_token(value):
     """(token, None) for a valid bearer token, else (None, the reference's 401 message)."""
     token = product_bulk.first_model("access_token", _access_token_query, digest(value))  # every API call
@@ -92,7 +90,45 @@ def _access_token_query(token_hash):
             .where(ApiToken.token_hash == token_hash, ApiToken.kind == "access"))
 
 
-def _client(client_id, secret):
+# -- The token request, in the reference's order (API reference §3.1) ------------------------------
+
+def missing_parameter(params):
+    """The reference's 422 message for a grant type or parameter missing, or None.
+
+    Checked before the client, as the reference does: a request without its parameters is refused
+    the same way whatever its credentials.
+    """
+    grant_type = params.get("grant_type")
+    if grant_type == "refresh_token":
+        return None if params.get("refresh_token") else MISSING_REFRESH_PARAMS
+    if grant_type != "password" or not params.get("username") or not params.get("password"):
+        return MISSING_PASSWORD_PARAMS
+    return None
+
+
+def basic_credentials(header):
+    """(client_id, secret) of an ``Authorization: Basic`` header, (None, None) when unreadable, or None
+    when the request has no Basic header. Not percent-decoded, as the reference reads it."""
+    scheme, _, value = (header or "").partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    client_id, _, secret = decoded.partition(":")
+    return client_id, secret
+
+
+def client_throttle_key(client_id, remote_addr):
+    return f"api-client:{client_id or ''}:{remote_addr or 'unknown'}"
+
+
+def is_throttled(key):
+    return auth.is_locked([key], utcnow())
+
+
+def authenticate_client(client_id, secret):
     """The connection client these credentials authenticate, or None (argon2 verify, constant work)."""
     client = None
     if client_id:
@@ -101,71 +137,135 @@ def _client(client_id, secret):
     return client if ok and not client.revoked else None
 
 
-def _throttle(keys, limits, window, remote_addr, reason, **detail):
-    auth.record_failure(keys, utcnow(), limits, LOCK_SECONDS, window_seconds=window)
-    audit.record("api.token.failure", remote_addr=remote_addr, reason=reason, **detail)
+def client_failed(key, remote_addr, client_id):
+    """Count a failed client authentication (D12) and audit it."""
+    auth.record_failure([key], utcnow(), {key: CLIENT_MAX_FAILURES}, LOCK_SECONDS, window_seconds=60)
+    audit.record("api.token.failure", remote_addr=remote_addr, reason="bad client", client_id=str(client_id)[:100])
 
 
-def grant(params, client_id, client_secret, remote_addr=None):
-    """Answer a token request (``params``: the body's fields) or raise TokenRefused."""
-    grant_type = params.get("grant_type")
-    if grant_type == "refresh_token":
-        if not params.get("refresh_token"):
-            raise TokenRefused(MISSING_REFRESH_PARAMS)
-    elif grant_type != "password" or not params.get("username") or not params.get("password"):
-        raise TokenRefused(MISSING_PASSWORD_PARAMS)
-    client_key = f"api-client:{client_id or ''}:{remote_addr or 'unknown'}"
-    if auth.is_locked([client_key], utcnow()):
-        raise TokenRefused(THROTTLED, status=429, retry_after=LOCK_SECONDS)
-    client = _client(client_id, client_secret)
-    if client is None:
-        _throttle([client_key], {client_key: CLIENT_MAX_FAILURES}, 60, remote_addr, "bad client",
-                  client_id=str(client_id)[:100])
-        raise TokenRefused(BAD_CLIENT)
-    if grant_type not in (client.grant_types or []):
-        raise TokenRefused(GRANT_NOT_ALLOWED)
-    if grant_type == "password":
-        return _password_grant(client, str(params["username"]), str(params["password"]), remote_addr)
-    return _refresh_grant(client, str(params["refresh_token"]), remote_addr)
+def authenticate_user(client, username, password, remote_addr):
+    """(user, new password hash or None) for valid API user credentials; raises TokenRefused.
 
-
-def _password_grant(client, username, password, remote_addr):
+    Failures are counted per username (D12), so a client cannot try passwords at full speed.
+    """
+    username = str(username)
     user_key = f"api-user:{username.lower()}"
     if auth.is_locked([user_key], utcnow()):
         raise TokenRefused(THROTTLED, status=429, retry_after=LOCK_SECONDS)
     user = User.get_or_none((User.username == username) & (User.type.in_(["user", "api"])))
-    ok, new_hash = verify_password(user.password_hash if user else None, password)
+    ok, new_hash = verify_password(user.password_hash if user else None, str(password))
     if not ok or not user.enabled:
-        _throttle([user_key], {user_key: USER_MAX_FAILURES}, auth.WINDOW_SECONDS, remote_addr,
-                  "bad credentials", username=username[:100], client_id=client.client_id)
+        auth.record_failure([user_key], utcnow(), {user_key: USER_MAX_FAILURES}, LOCK_SECONDS,
+                            window_seconds=auth.WINDOW_SECONDS)
+        audit.record("api.token.failure", remote_addr=remote_addr, reason="bad credentials",
+                     username=username[:100], client_id=client.client_id)
         raise TokenRefused(BAD_CREDENTIALS)
+    return user, new_hash
+
+
+# -- Storing the pairs ------------------------------------------------------------------------------
+
+def family_seconds():
+    return int(current_app.config.get("PIM_REFRESH_TOKEN_MAX_SECONDS", REFRESH_FAMILY_SECONDS))
+
+
+def _store_pair(token, client, user, family, family_expires_at):
+    """Insert the pair of a token response (``token``: Authlib's dict) in ``family``."""
+    now = utcnow()
+    refresh_expires = min(now + datetime.timedelta(seconds=REFRESH_TOKEN_SECONDS), family_expires_at)
+    ApiToken.create(token_hash=digest(token["access_token"]), kind="access", client=client, user=user,
+                    expires_at=now + datetime.timedelta(seconds=token["expires_in"]), family=family,
+                    family_expires_at=family_expires_at)
+    ApiToken.create(token_hash=digest(token["refresh_token"]), kind="refresh", client=client, user=user,
+                    expires_at=refresh_expires, family=family, family_expires_at=family_expires_at)
+
+
+def save_password_grant(token, client, user, new_hash, remote_addr):
+    """The pair of a password grant: a new family (its absolute limit starts now)."""
     with write_txn():
         if new_hash:
             User.update(password_hash=new_hash).where(User.id == user.id).execute()
-        auth.clear_failures(user_key)
-        body = issue_pair(client, user)
+        auth.clear_failures(f"api-user:{user.username.lower()}")
+        family_expires = utcnow() + datetime.timedelta(seconds=family_seconds())
+        _store_pair(token, client, user, secrets.token_hex(16), family_expires)
         audit.record("api.token.issued", user=user, remote_addr=remote_addr, client_id=client.client_id,
                      grant="password")
-    return body
 
 
-def _refresh_grant(client, value, remote_addr):
-    """Rotate: the refresh token is used up atomically, and a new pair is issued."""
+def find_refresh_token(value, client):
+    """The live refresh token of ``client`` with this value, or None (another client's is not found).
+
+    A used or revoked one coming back is reuse (a stolen token, or the one it replaced): its whole
+    family is revoked, in a transaction of its own that commits although the request is refused.
+    """
+    token = (ApiToken.select(ApiToken, User).join(User)
+             .where(ApiToken.token_hash == digest(value), ApiToken.kind == "refresh", ApiToken.client == client.id)
+             .first())
+    if token is None:
+        return None
+    if token.revoked:
+        _revoke_family(token, "reused refresh token")
+        return None
+    if not token.user.enabled or token.expires_at is not None and token.expires_at <= utcnow():
+        return None
+    return token
+
+
+def _revoke_family(token, reason):
     with write_txn():
-        token = (ApiToken.select(ApiToken, User).join(User)
-                 .where(ApiToken.token_hash == digest(value), ApiToken.kind == "refresh",
-                        ApiToken.client == client.id)
-                 .first())
-        valid = (token is not None and not token.revoked and token.user.enabled
-                 and (token.expires_at is None or token.expires_at > utcnow()))
-        # Compare-and-set: of two concurrent refreshes with one token, only one wins.
-        if not valid or ApiToken.update(revoked=True).where(
-                ApiToken.id == token.id, ApiToken.revoked == False).execute() != 1:  # noqa: E712
-            raise TokenRefused(BAD_REFRESH)
-        body = issue_pair(client, token.user)
-        audit.record("api.token.issued", user=token.user, remote_addr=remote_addr, client_id=client.client_id,
-                     grant="refresh_token")
-    return body
+        if token.family:
+            ApiToken.update(revoked=True).where(ApiToken.family == token.family,
+                                                ApiToken.revoked == False).execute()  # noqa: E712
+        audit.record("api.token.family_revoked", user=token.user_id, client_id=token.client_id, reason=reason)
+
+
+def save_refresh_grant(token, old, client, remote_addr):
+    """Rotate: use ``old`` up (compare-and-set), revoke its family's live access tokens, insert the new
+    pair in the family. False when a concurrent request used ``old`` first: that is reuse, and the
+    family is revoked (committed) instead."""
+    now = utcnow()
+    with write_txn():
+        won = ApiToken.update(revoked=True).where(
+            ApiToken.id == old.id, ApiToken.revoked == False).execute() == 1  # noqa: E712
+        if not won:
+            _revoke_family(old, "refresh token used concurrently")
+        else:
+            # The access token it replaces stops working (one that already expired says so itself).
+            if old.family:
+                ApiToken.update(revoked=True).where(
+                    ApiToken.family == old.family, ApiToken.kind == "access", ApiToken.revoked == False,  # noqa: E712
+                    ApiToken.expires_at > now).execute()
+            family = old.family or secrets.token_hex(16)  # pairs issued before families existed start one
+            family_expires = old.family_expires_at or now + datetime.timedelta(seconds=family_seconds())
+            _store_pair(token, client, old.user, family, family_expires)
+            audit.record("api.token.issued", user=old.user, remote_addr=remote_addr, client_id=client.client_id,
+                         grant="refresh_token")
+    return won
+
+
+def find_token(value, client):
+    """A live access or refresh token of ``client`` with this value, for revocation (RFC 7009), or None.
+
+    Whatever the ``token_type_hint``: a server that does not find the token by its hint must look
+    among every type (§2.1), and digests are unique across both. Another client's token is "not
+    found": the caller answers 200 and changes nothing, so a client learns nothing about tokens
+    that are not its own (§2.2).
+    """
+    return (ApiToken.select().where(ApiToken.token_hash == digest(value), ApiToken.client == client.id,
+                                    ApiToken.revoked == False)  # noqa: E712
+            .first())
+
+
+def revoke(token, remote_addr=None):
+    """RFC 7009: a refresh token takes its family (every pair derived from the grant) with it; an access
+    token goes alone."""
+    with write_txn():
+        if token.kind == "refresh" and token.family:
+            ApiToken.update(revoked=True).where(ApiToken.family == token.family).execute()
+        else:
+            ApiToken.update(revoked=True).where(ApiToken.id == token.id).execute()
+        audit.record("api.token.revoked", user=token.user_id, client_id=token.client_id, kind=token.kind,
+                     remote_addr=remote_addr)
 
 
 def revoke_client_tokens(client):
