@@ -271,12 +271,12 @@ def test_callback_with_a_query_gets_an_ampersand(seeded_app, admin):
     assert query(location)["tenant"] == "7" and query(location)["state"] == "z"
 
 
-def test_callback_url_building(catalog, admin):
+def test_callback_url_building(seeded_app, admin):
     """'?' or '&', state left out when absent, values encoded: the callbacks the code grant builds."""
-    register_app(catalog, callback="https://a/cb")
-    register_app(catalog, app_id=OTHER_ID, callback="https://a/cb?x=1")
-    connect(catalog, ["read_products"])
-    connect(catalog, ["read_products"], app_id=OTHER_ID)
+    register_app(seeded_app, callback="https://a/cb")
+    register_app(seeded_app, app_id=OTHER_ID, callback="https://a/cb?x=1")
+    connect(seeded_app, ["read_products"])
+    connect(seeded_app, ["read_products"], app_id=OTHER_ID)
     location = admin.client.get(authorize_url(state=None)).headers["Location"]
     assert location == f"https://a/cb?code={query(location)['code']}&iss=http%3A%2F%2Flocalhost"
     location = admin.client.get(authorize_url(client_id=OTHER_ID, state="s")).headers["Location"]

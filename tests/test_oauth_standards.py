@@ -28,8 +28,8 @@ def basic(client_id, secret):
 
 
 @pytest.fixture
-def creds(catalog):
-    with catalog.app_context(), db.connection_context():
+def creds(seeded_app):
+    with seeded_app.app_context(), db.connection_context():
         return make_connection("erp")[1]
 
 
@@ -101,18 +101,18 @@ def test_the_default_absolute_lifetime_is_thirty_days(client, creds, app):
     assert token.expires_at - token.created <= datetime.timedelta(days=14, seconds=1)
 
 
-def test_another_clients_refresh_token_is_refused_and_left_alone(client, creds, catalog):
+def test_another_clients_refresh_token_is_refused_and_left_alone(client, creds, seeded_app):
     """A refresh token presented by another client is invalid for it, and its owner's family stays."""
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         other = make_connection("other")[1]
     first = password_grant(client, creds).get_json()
     assert refresh(client, other, first["refresh_token"]).get_json() == REFUSED
     assert works(client, first["access_token"]) and refresh(client, creds, first["refresh_token"]).status_code == 200
 
 
-def test_concurrent_refreshes_of_one_token_leave_one_winner_and_no_error(catalog, creds):
+def test_concurrent_refreshes_of_one_token_leave_one_winner_and_no_error(seeded_app, creds):
     """8 simultaneous refreshes with one token on a live server: one 200, seven 422 (reuse), no 5xx."""
-    with serve(catalog) as url:
+    with serve(seeded_app) as url:
         first = requests.post(f"{url}{TOKEN}", timeout=30, auth=(creds.client_id, creds.secret), json={
             "grant_type": "password", "username": creds.username, "password": creds.password}).json()
         barrier = threading.Barrier(8)
@@ -149,9 +149,9 @@ def test_revoking_a_refresh_token_revokes_what_derives_from_it(client, creds):
     assert not works(client, body["access_token"]) and refresh(client, creds, body["refresh_token"]).get_json() == REFUSED
 
 
-def test_revocation_of_unknown_or_foreign_tokens_is_200_and_changes_nothing(client, creds, catalog):
+def test_revocation_of_unknown_or_foreign_tokens_is_200_and_changes_nothing(client, creds, seeded_app):
     """§2.2: an unknown token is 200; another client's token too, and it keeps working (no oracle)."""
-    with catalog.app_context(), db.connection_context():
+    with seeded_app.app_context(), db.connection_context():
         other = make_connection("other")[1]
     body = password_grant(client, creds).get_json()
     for token in ("not-a-token", body["access_token"], body["refresh_token"]):
@@ -222,7 +222,7 @@ def test_app_revocation_refuses_a_wrong_secret(client, app_id):
 
 # -- RFC 8414 ---------------------------------------------------------------------------------------
 
-def test_authorization_server_metadata(client, catalog):
+def test_authorization_server_metadata(client, seeded_app):
     """RFC 8414 from the registered grants and endpoints: PKCE S256, revocation, iss, the issuer from PIM_URL."""
     from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 

@@ -227,13 +227,13 @@ def test_prompt_none_when_the_consent_page_would_show_is_consent_required(client
     assert params["error"] == "consent_required"
 
 
-def test_prompt_none_when_the_user_may_not_connect_is_interaction_required(client, ctx, catalog):
+def test_prompt_none_when_the_user_may_not_connect_is_interaction_required(client, ctx, seeded_app):
     """A user with Open apps only, for an app not connected yet (a 403 page otherwise): interaction_required."""
     from tests.app_helpers import OPEN
     from tests.factories import login_with
 
     app_id = register_app("s3cr3t", name="Needs a manager")
-    user = login_with(catalog, [OPEN])
+    user = login_with(seeded_app, [OPEN])
     params = callback(authorize(user.client, app_id, scope="read_products openid", prompt="none"))
     assert params["error"] == "interaction_required"
 
