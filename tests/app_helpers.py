@@ -6,7 +6,7 @@ from pimconnect.db import db, write_txn
 from pimconnect.models import ApiClient, AuthCode, ConnectedApp
 from pimconnect.services.apps import listings as app_listings
 from pimconnect.services.apps import codes as app_codes
-from pimconnect.services.apps import connect as app_connect
+from pimconnect.services.apps import connected as connected_apps
 
 APP_ID = "11111111-1111-4111-8111-111111111111"
 OTHER_ID = "22222222-2222-4222-8222-222222222222"
@@ -47,7 +47,7 @@ def connect(app, scopes, app_id=APP_ID, info=None):
     with app.app_context(), db.connection_context():
         info = info or app_listings.find_app(app_id)
         with write_txn():
-            return app_connect.create_connected_app(info, scopes)
+            return connected_apps.create_connected_app(info, scopes)
 
 
 def stored_code(app, code):
@@ -87,7 +87,7 @@ def connect_code(app, app_id, scopes=("read_products",)):
     """Connect a registered app with ``scopes`` through the service; returns its connection code."""
     with app.app_context(), db.connection_context():
         with write_txn():
-            connected_app = app_connect.create_connected_app(app_listings.find_app(app_id), list(scopes))
+            connected_app = connected_apps.create_connected_app(app_listings.find_app(app_id), list(scopes))
         return connected_app.connection.code
 
 

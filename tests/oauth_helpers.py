@@ -10,7 +10,7 @@ from pimconnect.db import write_txn
 from pimconnect.models import User, UserConsent
 from pimconnect.services.apps import listings as app_listings
 from pimconnect.services.apps import codes as app_codes
-from pimconnect.services.apps import connect as app_connect
+from pimconnect.services.apps import connected as connected_apps
 
 TOKEN_URL = "/connect/apps/v1/oauth2/token"
 CALLBACK = "https://app.example.com/callback"
@@ -29,7 +29,7 @@ def connect_app(app_id, scopes, username="admin", consent=None):
     """Connect the app with ``scopes`` as ``username``; ``consent``: the user's OpenID scopes, if any."""
     user = User.get(User.username == username)
     with write_txn():
-        connected = app_connect.create_connected_app(app_listings.find_app(app_id), scopes, user)
+        connected = connected_apps.create_connected_app(app_listings.find_app(app_id), scopes, user)
         if consent is not None:
             give_consent(app_id, user, consent)
     return connected

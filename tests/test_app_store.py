@@ -89,7 +89,7 @@ def add_custom_app(app, name="My ERP sync", creator="admin"):
 
 def connect(app, app_id, code=False, token=False):
     """Connect ``app_id`` as the wizard would; optionally issue it a code, then a token."""
-    from pimconnect.services.apps.connect import create_connected_app
+    from pimconnect.services.apps.connected import create_connected_app
 
     with app.app_context(), db.connection_context():
         with write_txn():

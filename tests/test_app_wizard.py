@@ -14,6 +14,7 @@ from pimconnect.models import (
 )
 from pimconnect.services.apps import listings as app_listings
 from pimconnect.services.apps import connect as app_connect
+from pimconnect.services.apps import connected as connected_apps
 from tests.app_helpers import MANAGE as MANAGE_APPS
 from tests.app_helpers import OPEN as OPEN_APPS
 from pimconnect.services.errors import Invalid
@@ -36,7 +37,7 @@ def test_create_connected_app_makes_user_group_role_connection_and_record(seeded
     with seeded_app.app_context(), db.connection_context():
         info = register_app()
         with write_txn():
-            connected = app_connect.create_connected_app(info, ["delete_products", "read_catalog_structure"])
+            connected = connected_apps.create_connected_app(info, ["delete_products", "read_catalog_structure"])
         connected = ConnectedApp.get_by_id(APP_ID)
         connection = Connection.get_by_id(connected.connection_id)
         code = connection.code
@@ -70,7 +71,7 @@ def test_create_connected_app_refuses_at_the_limit(seeded_app):
         info = register_app()
         with pytest.raises(Invalid) as refused:
             with write_txn():
-                app_connect.create_connected_app(info, ["read_products"])
+                connected_apps.create_connected_app(info, ["read_products"])
         assert refused.value.errors == {"": "You reached the limit of 0 connections and connected Apps."}
         assert ConnectedApp.select().count() == 0 and Connection.select().count() == 0
 
@@ -81,7 +82,7 @@ def test_create_connected_app_unrevokes_a_deleted_apps_client(seeded_app):
         info = register_app()
         with write_txn():
             ApiClient.create(client_id=APP_ID, kind="app", grant_types=["authorization_code"], revoked=True)
-            app_connect.create_connected_app(info, [])
+            connected_apps.create_connected_app(info, [])
         assert not ApiClient.get(ApiClient.client_id == APP_ID).revoked
 
 

@@ -352,14 +352,14 @@ def _code_from_the_pim(live, username="admin"):
     from pimconnect.models import ConnectedApp, GroupPermission, User, UserConsent
     from pimconnect.services.apps import listings as app_listings
     from pimconnect.services.apps import codes as app_codes
-    from pimconnect.services.apps import connect as app_connect
+    from pimconnect.services.apps import connected as connected_apps
     from pimconnect.services.apps import scopes as app_scopes
 
     authorization, authentication = app_scopes.parse(demo_config.SCOPES)
     with live.pim.app_context(), db.connection_context(), write_txn():
         user = User.get(User.username == username)
         if ConnectedApp.get_or_none(ConnectedApp.id == DEMO_APP_ID) is None:
-            connected = app_connect.create_connected_app(app_listings.find_app(DEMO_APP_ID), authorization, user)
+            connected = connected_apps.create_connected_app(app_listings.find_app(DEMO_APP_ID), authorization, user)
             everything = {"all": True, "identifiers": []}
             for kind, levels in (("category", ("own", "edit", "view")), ("locale", ("edit", "view")),
                                  ("attribute_group", ("edit", "view"))):  # EE: what the wizard's "All" boxes give

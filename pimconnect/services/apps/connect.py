@@ -11,102 +11,28 @@ confirms cannot exceed it.
 import hashlib
 import hmac
 import json
-import re
-import secrets
 from dataclasses import dataclass
 
 from flask import current_app
 
-from pimconnect.db import serialize, write_txn
-from pimconnect.models import (
-    Connection,
-    ConnectedApp,
-    PendingAuthorization,
-    Role,
-    User,
-    UserGroup,
-    UserGroupMember,
-    UserRole,
-)
+from pimconnect.db import write_txn
+from pimconnect.models import ConnectedApp, PendingAuthorization, Role
 from pimconnect.models.structure import utcnow
 from pimconnect.permissions import user_permissions
 from pimconnect.services.apps import listings as app_listings
 from pimconnect.services.apps import codes as app_codes
+from pimconnect.services.apps import connected as connected_apps
 from pimconnect.services.apps import consent as app_consent
 from pimconnect.services.apps import scopes as app_scopes
 from pimconnect.services.access import audit
-from pimconnect.services.connections import settings as connections
 from pimconnect.services.access import group_permissions
 from pimconnect.services.apps.authorize_request import SUPPORT_HINT, error_message  # noqa: F401 (the views' API)
 from pimconnect.services.apps.authorize_request import single as _single
 from pimconnect.services.apps.authorize_request import validate as _validate
 from pimconnect.services.errors import Invalid
-from pimconnect.services.access.passwords import generate_password, hash_password
 
 MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
 OPEN_APPS = "akeneo_connectivity_connection_open_apps"
-CODE_LENGTH = 30  # the user-group name limit of the reference (§9.1)
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_NAME_UNSAFE = re.compile(r'[<>&"]')
-
-
-def _base36(length):
-    return "".join(secrets.choice(_BASE36) for _ in range(length))
-
-
-def new_code():
-    """``app_`` + random base36, 30 characters: the group name, username and connection code."""
-    return ("app_" + _base36(CODE_LENGTH))[:CODE_LENGTH]
-
-
-def new_password_hash():
-    """The app API user's password hash (nobody logs in with it). argon2 is slow on purpose, so
-    callers compute it before their write transaction, not under the connections-limit lock."""
-    return hash_password(generate_password(32))
-
-
-def _api_user(app, code, group, role, password_hash):
-    """The app's API user (type app), in the app group only: never in group All (§7.4)."""
-    first_name = _NAME_UNSAFE.sub("_", app.name)[:100]
-    user = User.create(username=code, email=f"{code}@example.com", first_name=first_name, last_name=" ",
-                       password_hash=password_hash, type="app")
-    UserGroupMember.create(user=user, group=group)
-    UserRole.create(user=user, role=role)
-    return user
-
-
-def create_connected_app(app, scopes, user=None, password_hash=None):
-    """Create what connecting ``app`` (an AppInfo) with ``scopes`` makes (§9.1); returns the ConnectedApp.
-
-    Call inside the caller's write_txn, with ``password_hash`` from ``new_password_hash()`` made
-    before it (made here otherwise). Raises Invalid({"": limit message}) at the connections
-    limit, checked under the same lock as manual connections. ``user`` is who connected (audit).
-    """
-    scopes = sorted(set(scopes))
-    password_hash = password_hash or new_password_hash()
-    serialize("connections-limit")
-    if connections.at_limit():
-        raise Invalid({"": connections.limit_message()})
-    if ConnectedApp.get_or_none(ConnectedApp.id == app.id) is not None:
-        raise Invalid({"": "This app is already connected."})
-    code = new_code()
-    group = UserGroup.create(name=code, type="app")
-    role = Role.create(code=_base36(CODE_LENGTH), label=app.id, type="app", permissions=app_scopes.acls(scopes))
-    api_user = _api_user(app, code, group, role, password_hash)
-    client = app_codes.app_client(app.id)
-    if client.revoked:  # a deleted app connecting again
-        client.revoked = False
-        client.save()
-    connection = Connection.create(code=code, label=app.name[:100], type="app", flow_type="other",
-                                   auditable=False, client=client, user=api_user)
-    connected = ConnectedApp.create(
-        id=app.id, name=app.name, logo=app.logo, author=app.author, partner=app.partner,
-        categories=list(app.categories or []), certified=bool(app.certified), is_custom_app=app.is_custom_app,
-        connection=connection, user_group=group, role=role, scopes=scopes)
-    audit.record("app.connected", user=user, app_id=app.id, connection=code, scopes=scopes)
-    return connected
-
-
 # -- The authorize request (§3.2.1) -------------------------------------------------------------
 
 @dataclass
@@ -379,7 +305,7 @@ def confirm(user, client_id, shown, consents, permissions=None, issue=_code_redi
     """
     password_hash = None
     if ConnectedApp.get_or_none(ConnectedApp.id == client_id) is None:
-        password_hash = new_password_hash()  # slow: before the transaction and its limit lock
+        password_hash = connected_apps.new_password_hash()  # slow: before the transaction and its limit lock
     with write_txn():
         data = wizard_data(user, client_id)
         check_shown(data, shown)
@@ -388,7 +314,7 @@ def confirm(user, client_id, shown, consents, permissions=None, issue=_code_redi
             raise Invalid(errors)
         app, pending = data.app, data.pending
         if data.connected is None:
-            connected = create_connected_app(app, pending.authorization_scope, user, password_hash)
+            connected = connected_apps.create_connected_app(app, pending.authorization_scope, user, password_hash)
             if "permissions" in data.steps:
                 chosen = permissions if permissions is not None else no_permissions()
                 group_permissions.save(connected.user_group_id, chosen)
