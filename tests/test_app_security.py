@@ -6,6 +6,7 @@ import pytest
 from pimconnect.db import db
 from pimconnect.models import ConnectedApp, Role, SecurityEvent, User, UserConsent
 from pimconnect.services.apps import connect as app_connect
+from pimconnect.services.apps import connected as connected_apps
 from tests import app_helpers
 from tests.app_helpers import APP_ID, CALLBACK, OPEN, WIZARD, authorize_url, code_count, connect, connected
 from tests.factories import login_with
@@ -137,13 +138,13 @@ def test_confirm_hashes_the_app_users_password_outside_the_transaction(listed, a
     the connections-limit lock), not inside it."""
     listed.config["PIM_EDITION"] = "ce"
     depths = []
-    real = app_connect.hash_password
+    real = connected_apps.hash_password
 
     def recording(value):
         depths.append(db.obj.transaction_depth())
         return real(value)
 
-    monkeypatch.setattr(app_connect, "hash_password", recording)
+    monkeypatch.setattr(connected_apps, "hash_password", recording)
     shown = _open_wizard(admin, "read_products")
     response = admin.post(STEP, data={"step": "authorizations", "action": "confirm", "consent": "1",
                                       "request": shown})

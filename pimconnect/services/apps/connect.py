@@ -287,7 +287,7 @@ def consent_errors(data, consents):
 def _code_redirect(pending, user):
     """The callback URL with a new code, from the authorization server (Authlib's code grant), which
     imports this module: hence the import here."""
-    from pimconnect.oauth import code_redirect
+    from pimconnect.oauth.authorize import code_redirect
 
     return code_redirect(pending, user)
 
