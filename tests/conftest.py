@@ -11,7 +11,7 @@ import tempfile
 import pytest
 
 from pimconnect import assets, create_app, migrate
-from pimconnect.db import bind, close_pools, db, temporary_postgres_schema, write_txn
+from pimconnect.db import bind, db, temporary_postgres_schema, write_txn
 from pimconnect.services import passwords
 from tests.golden import MIGRATED, SEEDED, compact_catalog, make_goldens
 
@@ -148,10 +148,16 @@ class Session:
         """The shared app as create_app left it, bound to ``database_url``: no test's config leaks."""
         if self.app is None:  # the last test changed the app's set-up: start from a new one
             self.app = create_app(make_test_config(database_url))
+            self.goldens.end_test_connections()  # the pool create_app opened (its start-up checks used it)
         self.app.config.clear()
         self.app.config.update(copy.deepcopy(self.config))
         self.app.config["DATABASE_URL"] = database_url
-        bind(self.app)
+        kept = self.goldens.pool_for(database_url)
+        if kept is None:
+            self.goldens.keep_pool(database_url, bind(self.app))
+        else:
+            db.initialize(kept)
+            self.app.extensions["database"] = kept
         # A test may add a route or hook as on a new app (Flask refuses once a request was served);
         # check_app() then throws the app away after that test.
         self.app._got_first_request = False
@@ -215,7 +221,7 @@ def app(pim_session, database_url):
             migrate.upgrade(db.obj)
         pim_session.filled[database_url] = MIGRATED
     yield app
-    close_pools()
+    pim_session.goldens.end_test_connections()
     pim_session.check_app()
 
 
