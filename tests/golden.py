@@ -13,6 +13,7 @@ import threading
 import uuid
 from urllib.parse import quote
 
+from pimconnect import db as pim_db
 from pimconnect.db import close_pools
 
 MIGRATED, SEEDED = "migrated", "seeded"
@@ -45,6 +46,15 @@ class SqliteGoldens:
         wal = path.with_name(path.name + "-wal")
         assert not wal.exists() or wal.stat().st_size == 0, f"{wal} still holds pages"
 
+    def pool_for(self, url):
+        return None
+
+    def keep_pool(self, url, database):
+        pass
+
+    def end_test_connections(self):
+        close_pools()
+
     def copy(self, kind, directory):
         target = directory / "test.sqlite3"
         if kind:
@@ -61,8 +71,9 @@ class PostgresGoldens:
     A golden is built in a schema of its own and kept, with the SQL script pg_dump writes for it
     (tables, indexes, constraints, sequences, rows). A worker's first test of a golden gets a schema
     replayed from the script; the next ones get the same schema with the golden's rows and sequence
-    positions put back (``_refill``: ~50 ms where the replay took ~650 ms, most of it DDL), unless the
-    test changed the schema's shape, which sends it to be dropped. A database per
+    positions put back (``_refill``: a few ms where the replay took ~650 ms, most of it DDL), unless
+    the test changed the schema's shape, which sends it to be dropped. The tests of a reused schema
+    share a pool of connections (a new backend per test cost ~6 ms and cold caches). A database per
     test (CREATE DATABASE ... TEMPLATE) was measured and rejected: each DROP DATABASE waits for a
     checkpoint, 14-80 s on this shared machine. Drops run on a background thread; nothing waits
     for them until the session ends.
@@ -76,6 +87,7 @@ class PostgresGoldens:
         self.scripts = {}
         self.refills = {}  # golden kind -> (tables, tables with rows, sequence positions)
         self.reused, self.shapes, self.in_use = {}, {}, set()  # golden kind -> this worker's reused schema
+        self.pools = {}  # a reused schema's URL -> the connection pool its tests share
         self.admin = psycopg.connect(base_url, autocommit=True)
         self.drops = queue.Queue()
         self.dropper = threading.Thread(target=self._drop_loop, args=(psycopg.connect(base_url, autocommit=True),),
@@ -122,16 +134,42 @@ class PostgresGoldens:
             "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s", (schema,)).fetchall()
         self.refills[kind] = (tables, filled, sequences)
 
-    def _refill(self, kind, schema):
-        """Give reused ``schema`` exactly the golden's rows and sequence positions, in one transaction."""
-        tables, filled, sequences = self.refills[kind]
-        golden = self._golden(kind)
-        statements = ["SET LOCAL session_replication_role = replica"]  # no foreign-key triggers: all rows go
-        statements += [f'DELETE FROM "{schema}"."{table}"' for table in tables]
-        statements += [f'INSERT INTO "{schema}"."{table}" SELECT * FROM "{golden}"."{table}"' for table in filled]
-        statements += [f"SELECT setval('\"{schema}\".\"{name}\"', {value or 1}, {'true' if value else 'false'})"
-                       for name, value in sequences]
+    def _track_writes(self, schema):
+        """Note which tables of ``schema`` each statement writes, in schema ``<schema>_writes``.
+
+        A statement trigger per table appends the table's name (no key: concurrent writers never
+        wait for each other); foreign-key cascades fire it on the tables they reach, and the refill,
+        run as a replica, does not.
+        """
+        marks = f"{schema}_writes"
+        tables = [row[0] for row in self.admin.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                                                         (schema,))]
+        statements = [f'CREATE SCHEMA "{marks}"', f'CREATE TABLE "{marks}".written (name text NOT NULL)',
+                      f'CREATE FUNCTION "{marks}".note() RETURNS trigger LANGUAGE plpgsql AS '
+                      f'$$ BEGIN INSERT INTO "{marks}".written VALUES (TG_TABLE_NAME); RETURN NULL; END $$']
+        statements += [f'CREATE TRIGGER pim_test_written AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE '
+                       f'ON "{schema}"."{table}" FOR EACH STATEMENT EXECUTE FUNCTION "{marks}".note()'
+                       for table in tables]
         with self.admin.transaction():
+            self.admin.execute(";\n".join(statements))
+
+    def _refill(self, kind, schema):
+        """Give reused ``schema`` exactly the golden's rows and sequence positions, in one transaction.
+
+        Only the tables the last test wrote get their rows back (most tests write a few of the ~45;
+        ~19 ms a test refilling them all); every sequence is set back, as a failed insert moves one.
+        """
+        tables, filled, sequences = self.refills[kind]
+        golden, marks = self._golden(kind), f"{schema}_writes"
+        with self.admin.transaction():
+            written = {row[0] for row in self.admin.execute(f'SELECT DISTINCT name FROM "{marks}".written')}
+            statements = ["SET LOCAL session_replication_role = replica"]  # no foreign-key triggers: all rows go
+            statements += [f'DELETE FROM "{schema}"."{table}"' for table in tables if table in written]
+            statements += [f'INSERT INTO "{schema}"."{table}" SELECT * FROM "{golden}"."{table}"'
+                           for table in filled if table in written]
+            statements += [f"SELECT setval('\"{schema}\".\"{name}\"', {value or 1}, {'true' if value else 'false'})"
+                           for name, value in sequences]
+            statements.append(f'DELETE FROM "{marks}".written')
             self.admin.execute(";\n".join(statements))
 
     def _shape(self, schema):
@@ -147,6 +185,33 @@ class PostgresGoldens:
                  SELECT concat_ws(':', conname, contype, conkey, confkey) FROM pg_constraint
                   WHERE connamespace = %(ns)s) AS shape""", {"ns": namespace}).fetchone()[0]
 
+    def pool_for(self, url):
+        """The pool kept open for reused schema ``url`` (its connections, their caches and prepared
+        statements go from test to test: a new backend per test cost ~6 ms and cold catalog caches)."""
+        return self.pools.get(url)
+
+    def keep_pool(self, url, database):
+        if url in (self._url(schema) for schema in self.reused.values()):
+            self.pools[url] = database
+
+    def end_test_connections(self):
+        """After a test: close every pool but the kept ones with one idle connection and none out.
+
+        A pooled connection is rolled back as it is checked in, so an idle one holds no lock that
+        could block the next refill; one still checked out might, and closes its whole pool. So does
+        a pool a threaded test filled: the suite's workers share the server's 100 connections.
+        """
+        kept = {id(database) for database in self.pools.values()
+                if not database._in_use and len(database._connections) <= 1}
+        for database in list(pim_db._POOLS):
+            if id(database) not in kept:
+                database.close_all()
+
+    def _forget_pool(self, url):
+        database = self.pools.pop(url, None)
+        if database is not None:
+            database.close_all()
+
     def copy(self, kind, directory):
         """A schema of this test's own (from golden ``kind``, or empty) and the function that ends it.
 
@@ -158,6 +223,7 @@ class PostgresGoldens:
             if reused is None:
                 reused = f"t_{uuid.uuid4().hex[:12]}"
                 self._create(reused, kind)
+                self._track_writes(reused)
                 self.reused[kind] = reused
                 self.shapes[kind] = self._shape(reused)
             else:
@@ -165,17 +231,19 @@ class PostgresGoldens:
             self.in_use.add(kind)
 
             def release():
-                close_pools()  # no pooled connection may hold a lock on the tables refilled next
+                self.end_test_connections()  # no pooled connection may hold a lock on the tables refilled next
                 self.in_use.discard(kind)
                 if self._shape(reused) != self.shapes[kind]:
+                    self._forget_pool(self._url(reused))
                     self.drops.put(self.reused.pop(kind))
+                    self.drops.put(f"{reused}_writes")
 
             return self._url(reused), release
         schema = f"t_{uuid.uuid4().hex[:12]}"
         self._create(schema, kind)
 
         def drop():
-            close_pools()  # an idle pooled connection would keep the schema's tables busy
+            self.end_test_connections()  # an idle pooled connection would keep the schema's tables busy
             self.drops.put(schema)
 
         return self._url(schema), drop
@@ -187,7 +255,9 @@ class PostgresGoldens:
 
     def close(self):
         close_pools()
-        for schema in [*self.reused.values(), *(self._golden(kind) for kind in self.scripts)]:
+        self.pools.clear()
+        reused = [*self.reused.values(), *(f"{schema}_writes" for schema in self.reused.values())]
+        for schema in [*reused, *(self._golden(kind) for kind in self.scripts)]:
             self.drops.put(schema)
         self.drops.put(None)
         self.dropper.join()

@@ -3,6 +3,7 @@ and axe-core's serious and critical violations on every page of the seed's journ
 import threading
 
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from werkzeug.serving import make_server
 
 from pimconnect import create_app, migrate
@@ -157,13 +158,16 @@ def test_product_save_stays_on_screen(ui, page):
 
 # -- axe-core over every page of the journeys ------------------------------------------------------
 
+# axe-core is loaded into every document of the sweep's browser context as it is created
+# (add_init_script) rather than sent over the DevTools pipe and evaluated after each navigation
+# (axe-playwright-python's Axe.run): the same script and the same axe.run, ~0.2 s less a page.
+RUN_AXE = "axe.run({resultTypes: ['violations']}).then(results => results.violations)"
+
+
 def _axe_problems(page):
     """The serious and critical axe-core violations of the page, as readable lines."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
     return [f"{page.url} {v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
-            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+            for v in page.evaluate(RUN_AXE) if v["impact"] in ("serious", "critical")]
 
 
 def _journey_pages(codes):
@@ -182,6 +186,7 @@ def test_no_serious_axe_violation_on_the_journeys(ui, page, viewport):
     """Login, home, products, a product, settings, App Store, More info, connected apps and their tabs,
     the custom app form, connections and the wizard's steps: 0 serious or critical axe violations."""
     base, codes = ui
+    page.context.add_init_script(AXE_SCRIPT)
     page.set_viewport_size(viewport)
     page.goto(f"{base}/login")
     problems = _axe_problems(page)
