@@ -47,6 +47,8 @@ LONG_MODULES = (
     "tests/e2e/test_connected_apps_journey.py",
     "tests/test_app_token_race.py",
     "tests/test_api_products_fuzz.py",
+    "tests/test_selection_property.py",
+    "tests/test_api_attributes.py",
     "tests/test_setup_commands.py",
     "tests/test_migrations_upgrade.py",
     "tests/e2e/test_journeys.py",
