@@ -12,8 +12,10 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import load_all_checks, not_a_server_error
 from schemathesis.core import deserialization
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -73,16 +75,30 @@ def live(tmp_path_factory):
             yield api
 
 
-@schema.parametrize()
+# One pytest item per operation, named by it ("GET /api/rest/v1/products"): schemathesis's own
+# ``schema.parametrize()`` gives all its items the same node id, and pytest-xdist then runs only one
+# of them. Each item builds that operation's Hypothesis test the way the schemathesis plugin does
+# (examples, coverage and fuzzing phases, as the schema's configuration enables them).
+OPERATIONS = {result.ok().label: result.ok() for result in schema.get_all_operations()}
+
+
 @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_api_contract(case, live):
+def _exchange(case, live):
     headers = live.basic if case.operation.path == TOKEN_PATH else live.bearer
     # schemathesis would send a batch body as one JSON array; the API takes one document per line.
     body = {"data": ndjson(case.body)} if case.media_type == COLLECTION_TYPE else {}
     # A generous timeout: this is no speed test, and a batch of 100 saves is slow on a busy machine.
     response = case.call_and_validate(base_url=live.url, headers=headers, checks=CHECKS, timeout=120, **body)
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("label", sorted(OPERATIONS))
+def test_api_contract(label, live):
+    load_all_checks()
+    fuzz = build_operation_test(config=schema.config, operation=OPERATIONS[label], test_func=_exchange,
+                                given_kwargs={}, feedback=FeedbackSources())
+    fuzz(live=live)
 
 
 HUGE_PAGE = "78120000760956452864"  # found by the fuzzer: its offset overflows a 64-bit integer
