@@ -3,8 +3,9 @@
 Every documented operation is its own test item and gets ``PIM_CONTRACT_EXAMPLES`` generated
 requests (default 15; set it higher, and PIM_CONTRACT_PHASES, for a deep run), authenticated with
 a real token from the password grant (the token endpoint itself with the connection's HTTP Basic
-credentials). Each answer must not be a server error, and its status, content type, headers and body must be the documented ones. Generation
-is derandomized so a CI run is repeatable; the module's server has a database of its own.
+credentials). Each answer must not be a server error, and its status, content type, headers and
+body must be the documented ones. Generation is derandomized so a CI run is repeatable; the
+module's server has a database of its own.
 """
 import json
 import os
