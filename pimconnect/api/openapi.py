@@ -96,7 +96,9 @@ def batch_patch(operation_id, summary, tag, item_write, key):
     return operation(operation_id, summary, tag, responses(
         {"200": {"description": "One result per input line (NDJSON, in order)",
                  "content": json_content(array(ref(f"BatchLineBy{key.capitalize()}")), COLLECTION_TYPE)}},
-        401, 403, 413, 415,
+        # 400: a body that is no UTF-8 cannot be split into lines and is refused as a whole, as is a
+        # product batch holding a line the decoder cannot take (limits.body_text, product_writes.batch).
+        400, 401, 403, 413, 415,
     ), request_body={"required": True, "description": "one JSON object per line (NDJSON), at most "
                                                        f"{MAX_BATCH_LINES} lines",
                      "content": json_content(array(line, maxItems=MAX_BATCH_LINES), COLLECTION_TYPE)})
