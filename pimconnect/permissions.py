@@ -17,14 +17,19 @@ class Permission:
     section: str
 
 
+# The Apps codes several modules check (views, the wizard, notifications).
+MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
+OPEN_APPS = "akeneo_connectivity_connection_open_apps"
+CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
+
 # Sections appear in this order in the role editor.
 SECTIONS = ["System", "Settings", "Products", "Users", "API"]
 
 _REGISTRY = [
     # The user documentation: System -> Roles -> a role -> Permissions tab -> System -> Manage apps.
-    Permission("akeneo_connectivity_connection_manage_apps", "Manage apps", "System"),
-    Permission("akeneo_connectivity_connection_open_apps", "Open apps", "System"),
-    Permission("akeneo_connectivity_connection_manage_test_apps", "Create and delete custom apps", "System"),
+    Permission(MANAGE_APPS, "Manage apps", "System"),
+    Permission(OPEN_APPS, "Open apps", "System"),
+    Permission(CUSTOM_APPS, "Create and delete custom apps", "System"),
     Permission("akeneo_connectivity_connection_manage_settings", "Manage connections settings", "System"),
     Permission("pimee_enrich_category_edit_permissions", "Manage category permissions", "System"),
     Permission("pimee_enrich_locale_edit_permissions", "Manage locale permissions", "System"),

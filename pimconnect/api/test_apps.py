@@ -11,10 +11,9 @@ from pimconnect.api import bp
 from pimconnect.api.bodies import json_object_body
 from pimconnect.api.core import ApiError, api_view
 from pimconnect.api.responses import no_content
+from pimconnect.permissions import CUSTOM_APPS
 from pimconnect.services.apps import custom as custom_apps
 from pimconnect.services.errors import Invalid
-
-MANAGE_TEST_APPS = "akeneo_connectivity_connection_manage_test_apps"
 
 
 def _item(app):
@@ -29,7 +28,7 @@ def test_apps_list():
 
 
 @bp.post("/test-apps")
-@api_view(MANAGE_TEST_APPS, "test apps")
+@api_view(CUSTOM_APPS, "test apps")
 def test_apps_create():
     data = json_object_body()
     try:
@@ -41,7 +40,7 @@ def test_apps_create():
 
 
 @bp.delete("/test-apps/<client_id>")
-@api_view(MANAGE_TEST_APPS, "test apps")
+@api_view(CUSTOM_APPS, "test apps")
 def test_apps_delete(client_id):
     # Another user's app answers as an unknown one: the API lists and deletes the caller's own only.
     app = custom_apps.get(client_id, creator=g.api_user)

@@ -17,7 +17,7 @@ from werkzeug.routing import BuildError
 
 from pimconnect import oauth
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
-from pimconnect.permissions import require
+from pimconnect.permissions import MANAGE_APPS, OPEN_APPS, require
 from pimconnect.security import AUTH_TIME_KEY, CSP, SESSION_TOKEN_KEY
 from pimconnect.services.access import auth as auth_service
 from pimconnect.services.apps import connect as app_connect
@@ -27,8 +27,6 @@ from pimconnect.services.errors import Invalid
 
 bp = Blueprint("app_authorize", __name__, url_prefix="/connect/apps")
 
-MANAGE_APPS = app_connect.MANAGE_APPS
-OPEN_APPS = app_connect.OPEN_APPS
 KIND_LABELS = {"category": "Category trees", "locale": "Locales", "attribute_group": "Attribute groups"}
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 

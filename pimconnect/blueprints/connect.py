@@ -5,14 +5,12 @@ from werkzeug.routing import RequestRedirect
 
 from pimconnect.errors import error_response
 from pimconnect.htmx import current_actor, redirect_to, render
-from pimconnect.permissions import can, login_only, require
+from pimconnect.permissions import CUSTOM_APPS, MANAGE_APPS, can, login_only, require
 from pimconnect.services.apps import listings as app_listings
 from pimconnect.services.connections import settings as connections
 from pimconnect.services.apps import connected as connected_apps_service
 from pimconnect.services.apps import store as app_store_service
 
-MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
-CREATE_CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
 CUSTOM_APP_CREATE_PATH = "/connect/custom-apps/create"
 CUSTOM_APP_DELETE_ENDPOINT = "custom_apps.delete"
 
@@ -83,10 +81,10 @@ def _gates():
     at_limit = connections.at_limit()
     return {"can_manage_apps": can(MANAGE_APPS), "at_limit": at_limit,
             "limit_message": connections.limit_message() if at_limit else "",
-            "create_custom_app_url": CUSTOM_APP_CREATE_PATH if can(CREATE_CUSTOM_APPS) and _has_route(
+            "create_custom_app_url": CUSTOM_APP_CREATE_PATH if can(CUSTOM_APPS) and _has_route(
                 CUSTOM_APP_CREATE_PATH) else None,
             # The trash link of a custom app card (its confirmation page comes with the custom apps issue).
-            "delete_custom_app_endpoint": CUSTOM_APP_DELETE_ENDPOINT if can(CREATE_CUSTOM_APPS)
+            "delete_custom_app_endpoint": CUSTOM_APP_DELETE_ENDPOINT if can(CUSTOM_APPS)
             and CUSTOM_APP_DELETE_ENDPOINT in current_app.view_functions else None}
 
 

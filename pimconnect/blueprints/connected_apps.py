@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
-from pimconnect.permissions import can, login_only, require
+from pimconnect.permissions import CUSTOM_APPS, MANAGE_APPS, OPEN_APPS, can, login_only, require
 from pimconnect.services.apps import scopes as app_scopes
 from pimconnect.services.apps import connected as service
 from pimconnect.services.apps import custom as custom_apps
@@ -17,9 +17,6 @@ from pimconnect.services.connections import error_monitoring
 from pimconnect.services.errors import Invalid
 
 bp = Blueprint("connected_apps", __name__)
-MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
-OPEN_APPS = "akeneo_connectivity_connection_open_apps"
-CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
 TABS = ("settings", "permissions", "catalogs", "error_monitoring")
 DELETE_TITLE = "Confirm deletion"
 DELETE_TEXT = "Are you sure you want to delete the app? Not sure about the impacts? Here is what will happen."

@@ -7,12 +7,11 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
-from pimconnect.permissions import require
+from pimconnect.permissions import CUSTOM_APPS, require
 from pimconnect.services.apps import custom as service
 from pimconnect.services.errors import Invalid
 
 bp = Blueprint("custom_apps", __name__, url_prefix="/connect/custom-apps")
-CUSTOM_APPS = "akeneo_connectivity_connection_manage_test_apps"
 DELETE_TITLE = "You are about to delete your app from this PIM."
 DELETE_TEXT = "By confirming the deletion, you will delete the app from the App Store page and the related connected app."
 

@@ -18,7 +18,7 @@ from flask import current_app
 from pimconnect.db import write_txn
 from pimconnect.models import ConnectedApp, PendingAuthorization, Role
 from pimconnect.models.structure import utcnow
-from pimconnect.permissions import user_permissions
+from pimconnect.permissions import MANAGE_APPS, OPEN_APPS, user_permissions
 from pimconnect.services.apps import listings as app_listings
 from pimconnect.services.apps import codes as app_codes
 from pimconnect.services.apps import connected as connected_apps
@@ -31,8 +31,6 @@ from pimconnect.services.apps.authorize_request import single as _single
 from pimconnect.services.apps.authorize_request import validate as _validate
 from pimconnect.services.errors import Invalid
 
-MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
-OPEN_APPS = "akeneo_connectivity_connection_open_apps"
 # -- The authorize request (§3.2.1) -------------------------------------------------------------
 
 @dataclass

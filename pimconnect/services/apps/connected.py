@@ -31,6 +31,7 @@ from pimconnect.models import (
     UserRole,
 )
 from pimconnect.models.structure import utcnow
+from pimconnect.permissions import MANAGE_APPS
 from pimconnect.services import notifications
 from pimconnect.services.apps import codes as app_codes
 from pimconnect.services.apps import listings as app_listings
@@ -41,7 +42,6 @@ from pimconnect.services.access.passwords import generate_password, hash_passwor
 from pimconnect.services.connections import settings as connections
 from pimconnect.services.errors import Invalid
 
-MANAGE_APPS = "akeneo_connectivity_connection_manage_apps"
 FLOW_TYPES = {"data_source": "Data source", "data_destination": "Data destination", "other": "Other"}
 NOT_LISTED = "App no longer listed on the PIM Connect App Store. Please contact the App support."
 PENDING = "App not connected. Opening the App should fix the connection issues."
