@@ -393,7 +393,7 @@ def test_list_endpoint_refusals(api, seeded_app, search, status, message):
 
 def _operators():
     from pimconnect.api.product_search import PROPERTIES
-    from pimconnect.api.product_search_values import OPERATORS
+    from pimconnect.services.selection.values import OPERATORS
 
     codes = {op for _, operators in PROPERTIES.values() for op in operators}
     codes |= {op for operators in OPERATORS.values() for op in operators}
@@ -445,7 +445,7 @@ def _well_formed_criterion(key):
     """A criterion on ``key`` with one of its operators, a context from the catalog and, mostly, a
     value of the right shape."""
     from pimconnect.api.product_search import PROPERTIES
-    from pimconnect.api.product_search_values import KIND_OF_TYPE, OPERATORS
+    from pimconnect.services.selection.values import KIND_OF_TYPE, OPERATORS
 
     kind = KIND_OF_KEY.get(key) or KIND_OF_TYPE[demo.ATTRIBUTES[key][0]]
     operators = PROPERTIES[key][1] if key in PROPERTIES else OPERATORS[kind]

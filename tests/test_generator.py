@@ -12,7 +12,8 @@ from pimconnect.models import (
     ProductValue,
 )
 from pimconnect.services.demo import generator
-from pimconnect.services.products.writes import completeness_for, save_product
+from pimconnect.services.products.completeness import completeness_for
+from pimconnect.services.products.writes import save_product
 
 
 def trees_of(product):

@@ -12,11 +12,10 @@ from pimconnect.models import (
     ProductCompleteness,
     ProductValue,
 )
-from pimconnect.services.products.completeness import recompute_family
+from pimconnect.services.products.completeness import completeness_for, recompute_family
 from pimconnect.services.products.writes import (
     StaleProduct,
     ValidationFailed,
-    completeness_for,
     delete_product,
     save_product,
 )

@@ -9,7 +9,8 @@ from pimconnect.services.products import form as product_form
 from pimconnect.services.products import grid as product_grid
 from pimconnect.services.products import reads as product_reads
 from pimconnect.services.products.media import save_with_uploads
-from pimconnect.services.products.writes import StaleProduct, ValidationFailed, completeness_for, delete_product, save_product
+from pimconnect.services.products.completeness import completeness_for
+from pimconnect.services.products.writes import StaleProduct, ValidationFailed, delete_product, save_product
 
 bp = Blueprint("products", __name__, url_prefix="/products")
 

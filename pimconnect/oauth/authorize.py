@@ -12,7 +12,7 @@ from flask import current_app, request
 from pimconnect.db import write_txn
 from pimconnect.permissions import user_permissions
 from pimconnect.services.apps import connect as app_connect
-from pimconnect.oauth.requests import AUTHORIZE_PATH, Outcome, Request
+from pimconnect.oauth.requests import AUTHORIZE_PATH, Request
 from pimconnect.oauth.apps import AppClient, known_clients, apps_server
 
 
@@ -30,7 +30,7 @@ def authorize(user, auth_time=None, fresh_login=False):
     openid_request = "openid" in (params.get("scope") or "").split()
     prompts = (params.get("prompt") or "").split() if openid_request else []  # an OpenID parameter
     if user is None and "none" not in prompts:
-        return Outcome("login")  # §3.1: the login page, before any check
+        return app_connect.Outcome("login")  # §3.1: the login page, before any check
     granted = user_permissions(user) if user is not None else None
     app, refused = app_connect.check_request(user, params, granted)
     if refused:
@@ -44,7 +44,7 @@ def authorize(user, auth_time=None, fresh_login=False):
     except OAuth2Error as error:
         return _refusal(error, app.id)
     if grant.prompt == "login" and not fresh_login:
-        return Outcome("fresh_login", app.id)  # prompt=login, or max_age passed (OIDC Core §3.1.2.1)
+        return app_connect.Outcome("fresh_login", app.id)  # prompt=login, or max_age passed (OIDC Core §3.1.2.1)
     kept = None
     if openid_request and "max_age" in params and auth_time is not None:
         kept = datetime.datetime.fromtimestamp(auth_time, datetime.timezone.utc).replace(tzinfo=None)
@@ -78,9 +78,9 @@ def _refusal(error, client_id):
     """An authorize error: redirected to the app with ``state`` and ``iss`` once the redirect URI is known
     good (RFC 6749 §4.1.2.1, RFC 9207), else on the PIM's own page."""
     if not error.redirect_uri:
-        return Outcome("error", client_id, error=error.error)  # insecure_transport has its sentence
+        return app_connect.Outcome("error", client_id, error=error.error)  # insecure_transport has its sentence
     _status, _body, headers = error()
-    return Outcome("redirect", client_id, url=add_params_to_uri(dict(headers)["Location"],
+    return app_connect.Outcome("redirect", client_id, url=add_params_to_uri(dict(headers)["Location"],
                                                                 [("iss", current_app.config["PIM_URL"])]))
 
 

@@ -13,11 +13,9 @@ from flask import current_app, has_request_context, request
 
 from pimconnect.config import DEV_ENVS
 from pimconnect.db import write_txn
-from pimconnect.services.apps import connect as app_connect
 from pimconnect.services.apps import tokens as app_tokens
 from pimconnect.services.connections import tokens as connection_tokens
 
-Outcome = app_connect.Outcome
 APP_BODY_MAX = 8192  # an app's token request is a few hundred bytes
 CONNECTION_BODY_MAX = 200  # the reference refuses larger token requests (API reference §3.1)
 AUTHORIZE_PATH = "/connect/apps/v1/authorize"  # the authorize request a confirmed wizard stands for

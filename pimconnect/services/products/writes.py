@@ -17,9 +17,6 @@ from pimconnect.services.products.validation import plan_write
 from pimconnect.services.products.values import OPTIONS_LOCK, index_rows
 from pimconnect.services.structure.snapshot import Structure
 
-completeness_for = completeness.completeness_for
-
-
 class StaleProduct(Exception):
     """The product changed since the caller read it (optimistic concurrency)."""
 
