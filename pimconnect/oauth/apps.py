@@ -8,7 +8,6 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import AuthorizationCodeMixin
@@ -22,7 +21,8 @@ from pimconnect.services.apps import openid
 from pimconnect.services.apps import scopes as app_scopes
 from pimconnect.services.apps import tokens as app_tokens
 from pimconnect.services.connections import tokens as connection_tokens
-from pimconnect.oauth.requests import APP_AUTH_METHODS, Refused, Request, app_body, as_refused, json_error, one_transaction
+from pimconnect.oauth.requests import APP_AUTH_METHODS, Refused, Request, TokenRevocation, app_body, as_refused
+from pimconnect.oauth.requests import json_error, one_transaction
 
 
 # -- Apps: clients, Akeneo's client authentication, the code grant, OpenID --------------------------
@@ -199,11 +199,11 @@ class _Issuer(IssuerParameter):
         return current_app.config["PIM_URL"]  # RFC 9207 (A29)
 
 
-class AppRevocation(RevocationEndpoint):
-    """RFC 7009 for app tokens: the app authenticates as at the token endpoint; another client's token,
-    like an unknown one, is answered 200 and left alone (§2.2: no oracle)."""
+class AppRevocation(TokenRevocation):
+    """RFC 7009 for app tokens: the app authenticates as at the token endpoint."""
 
     CLIENT_AUTH_METHODS = list(APP_AUTH_METHODS)
+    TOKENS = app_tokens
 
     def authenticate_endpoint_client(self, oauth_request):
         credentials = _app_credentials(oauth_request)
@@ -211,14 +211,6 @@ class AppRevocation(RevocationEndpoint):
         if refusal:
             raise as_refused(refusal)
         return super().authenticate_endpoint_client(oauth_request)
-
-    def authenticate_token(self, oauth_request, client):
-        if not oauth_request.form.get("token"):
-            raise InvalidRequestError()
-        return app_tokens.find_token(oauth_request.form["token"], client.row)
-
-    def revoke_token(self, token, oauth_request):
-        app_tokens.revoke(token, oauth_request.remote_addr)
 
 
 def known_clients():

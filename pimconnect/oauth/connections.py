@@ -6,11 +6,10 @@ from authlib.oauth2.rfc6749 import ClientMixin, InvalidClientError, InvalidGrant
 from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Request, TokenMixin
 from authlib.oauth2.rfc6749 import UnauthorizedClientError
 from authlib.oauth2.rfc6749 import UnsupportedGrantTypeError, grants
-from authlib.oauth2.rfc7009 import RevocationEndpoint
 from flask import current_app, request
 
 from pimconnect.services.connections import tokens as connection_tokens
-from pimconnect.oauth.requests import Refused, Request, STANDARD_AUTH_METHODS, connection_body, json_error
+from pimconnect.oauth.requests import STANDARD_AUTH_METHODS, Refused, Request, TokenRevocation, connection_body, json_error
 
 
 # -- Connections: the password and refresh grants ---------------------------------------------------
@@ -113,8 +112,11 @@ class _RefreshGrant(grants.RefreshTokenGrant):
         """Nothing: save_token used it up in the transaction that stored the new pair."""
 
 
-class _ConnectionRevocation(RevocationEndpoint):
+class _ConnectionRevocation(TokenRevocation):
+    """RFC 7009 for connection tokens: the connection authenticates with its client id and secret."""
+
     CLIENT_AUTH_METHODS = list(STANDARD_AUTH_METHODS)
+    TOKENS = connection_tokens
 
     def authenticate_endpoint_client(self, oauth_request):
         _source, client_id, _secret = _connection_credentials(oauth_request)
@@ -123,14 +125,6 @@ class _ConnectionRevocation(RevocationEndpoint):
             raise Refused("invalid_client", status=429, headers={"Retry-After": str(connection_tokens.LOCK_SECONDS)})
         return _authenticate_connection(lambda: super(_ConnectionRevocation, self).authenticate_endpoint_client(
             oauth_request), oauth_request)
-
-    def authenticate_token(self, oauth_request, client):
-        if not oauth_request.form.get("token"):
-            raise InvalidRequestError()
-        return connection_tokens.find_token(oauth_request.form["token"], client.row)
-
-    def revoke_token(self, token, oauth_request):
-        connection_tokens.revoke(token, oauth_request.remote_addr)
 
 
 def _connection_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):

@@ -9,6 +9,7 @@ from authlib.consts import default_json_headers
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc6749 import InsecureTransportError, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from flask import current_app, has_request_context, request
 
 from pimconnect.config import DEV_ENVS
@@ -155,3 +156,17 @@ def one_transaction():
         raise refusal
 
 
+class TokenRevocation(RevocationEndpoint):
+    """RFC 7009 over one token service (``TOKENS``: ``find_token(token, client_row)`` and
+    ``revoke(token, remote_addr)``); the subclass authenticates its own kind of client. Another
+    client's token, like an unknown one, is answered 200 and left alone (§2.2: no oracle)."""
+
+    TOKENS = None
+
+    def authenticate_token(self, oauth_request, client):
+        if not oauth_request.form.get("token"):
+            raise InvalidRequestError()
+        return self.TOKENS.find_token(oauth_request.form["token"], client.row)
+
+    def revoke_token(self, token, oauth_request):
+        self.TOKENS.revoke(token, oauth_request.remote_addr)
