@@ -14,6 +14,7 @@ from pimconnect.models.apps import (
     UserConsent,
 )
 from pimconnect.models.audit import SecurityEvent
+from pimconnect.models.catalogs import Catalog
 from pimconnect.models.jobs import Job
 from pimconnect.models.notifications import Notification
 from pimconnect.models.structure import (
@@ -80,6 +81,7 @@ ALL_MODELS = [
     GroupPermission,
     Notification,
     Job,
+    Catalog,
     RevokedAppToken,
     BusinessError,
 ]
