@@ -82,6 +82,9 @@ _REGISTRY = [
     Permission("pim_api_currency_list", "List currencies", "API"),
     Permission("pim_api_association_type_list", "List association types", "API"),
     Permission("pim_api_association_type_edit", "Create and update association types", "API"),
+    Permission("pim_api_catalog_list", "List app catalogs", "API"),
+    Permission("pim_api_catalog_edit", "Create and update app catalogs", "API"),
+    Permission("pim_api_catalog_remove", "Remove app catalogs", "API"),
 ]
 
 PERMISSIONS = {p.code: p for p in _REGISTRY}
@@ -89,7 +92,7 @@ API_ACLS = [p.code for p in _REGISTRY if p.section == "API"]
 
 # App scopes and the API ACLs each one grants (API reference §3.4). Write scopes include the read
 # ones; ``read_channel_localization`` is the "secret scope" every app gets. The Connect wizard (and
-# the app's role) reuse this one table. The catalogs scopes guard the catalogs API, not an ACL.
+# the app's role) reuse this one table (catalogs-for-apps.md §2.2 for the catalog scopes).
 _READ_STRUCTURE = ["pim_api_attribute_list", "pim_api_attribute_group_list", "pim_api_family_list",
                    "pim_api_family_variant_list"]
 SCOPE_ACLS = {
@@ -108,9 +111,9 @@ SCOPE_ACLS = {
     "read_products": ["pim_api_product_list"],
     "write_products": ["pim_api_product_list", "pim_api_product_edit"],
     "delete_products": ["pim_api_product_list", "pim_api_product_edit", "pim_api_product_remove"],
-    "read_catalogs": [],
-    "write_catalogs": [],
-    "delete_catalogs": [],
+    "read_catalogs": ["pim_api_catalog_list"],
+    "write_catalogs": ["pim_api_catalog_list", "pim_api_catalog_edit"],
+    "delete_catalogs": ["pim_api_catalog_list", "pim_api_catalog_edit", "pim_api_catalog_remove"],
 }
 # A write (or delete) scope includes the scopes it implies ("any permission to write a resource
 # includes the permission to read it").
