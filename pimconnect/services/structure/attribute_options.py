@@ -5,6 +5,7 @@ from peewee import IntegrityError
 
 from pimconnect.db import serialize, write_txn
 from pimconnect.models import AttributeOption, ProductValue
+from pimconnect.services.catalogs import validity
 from pimconnect.services.errors import Invalid
 from pimconnect.services.products.values import OPTIONS_LOCK
 from pimconnect.services.structure.checks import (
@@ -87,3 +88,4 @@ def delete_option(option):
         if option_in_use(option):
             raise Invalid({"option": f'The option "{option.code}" is used by products and cannot be deleted.'})
         option.delete_instance()
+        validity.recheck_after("attribute_option", [option.code])  # §6.3: in the deletion's transaction

@@ -12,6 +12,7 @@ from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, FamilyAttribute, Product
 from pimconnect.models.structure import utcnow
 from pimconnect.services import jobs
+from pimconnect.services.catalogs import validity
 from pimconnect.services.errors import Invalid
 from pimconnect.services.products.completeness import enqueue_recompute_family
 from pimconnect.services.structure.attribute_types import IDENTIFIER
@@ -196,5 +197,6 @@ def delete_family(family):
     try:
         with write_txn():
             family.delete_instance()
+            validity.recheck_after("family", [family.code])  # §6.3: in the deletion's transaction
     except IntegrityError:
         raise Invalid({"family": f'The family "{family.code}" is used by products and cannot be deleted.'}) from None

@@ -26,6 +26,7 @@ from pimconnect.models import (
 )
 from pimconnect.models.structure import utcnow
 from pimconnect.services import jobs
+from pimconnect.services.catalogs import validity
 from pimconnect.services.products.completeness import enqueue_recompute_all
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -107,6 +108,8 @@ def set_enabled(kind, code, enabled):
                                     "and cannot be disabled.")
         item.enabled = bool(enabled)
         item.save()
+        if not enabled:
+            validity.recheck_after(kind, [code])  # §6.3: in the deactivation's transaction
     return item
 
 
@@ -240,6 +243,9 @@ def store_channel(channel, code, labels, tree, locales, currencies, units):
     ChannelLocale.insert_many([{"channel": channel, "locale": lo} for lo in locales]).execute()
     ChannelCurrency.delete().where(ChannelCurrency.channel == channel).execute()
     ChannelCurrency.insert_many([{"channel": channel, "currency": cu} for cu in currencies]).execute()
+    if before[0] - {lo.code for lo in locales}:
+        # A locale removed from the channel breaks the criteria and mappings that pair them (§4.4, §7.4).
+        validity.recheck_after("channel", [channel.code])
     return channel, before != ({lo.code for lo in locales}, {cu.code for cu in currencies})
 
 
@@ -249,6 +255,7 @@ def delete_channel(channel):
         if Channel.select().count() <= 1:
             raise SettingsError(f"The channel {channel.code} is the last channel and cannot be deleted.")
         channel.delete_instance()
+        validity.recheck_after("channel", [channel.code])  # §6.3: in the deletion's transaction
 
 
 # -- Category trees -----------------------------------------------------------------------------
@@ -384,3 +391,4 @@ def delete_category(category):
         if category.parent_id is None:
             Category.update(root=None).where(Category.id == category.id).execute()
         Category.delete().where(Category.id == category.id).execute()
+        validity.recheck_after("category", [category.code])  # §6.3: in the deletion's transaction
