@@ -2,17 +2,20 @@
 disabling in the transaction of the structure change that breaks it, the notification of the users
 with Manage apps, the check before product reads, and enabling again once fixed."""
 import uuid
+from html import unescape
 
 import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import (
     Attribute,
+    Channel,
     AttributeOption,
     Catalog,
     Category,
     Currency,
     Family,
+    FamilyAttribute,
     Locale,
     Notification,
     Role,
@@ -24,6 +27,7 @@ from pimconnect.services import notifications
 from pimconnect.services.catalogs import validity
 from pimconnect.services.structure import families as family_service
 from pimconnect.services.structure import settings as structure_settings
+from tests.factories import make_product
 
 STATUS = {"field": "enabled", "operator": "=", "value": True}
 OPTION_DELETED = "At least one selected option does not exists."
@@ -75,6 +79,9 @@ def enable_unused(model, code):
 # Each structure change: (name, the criteria and filters that use it, the change through the web UI or
 # the REST API, the error the broken catalog gets).
 CHANGES = [
+    ("attribute", [STATUS, {"field": "waterproof", "operator": "=", "value": True, "scope": None, "locale": None}], {},
+     lambda admin, api: admin.post("/settings/attributes/waterproof/delete"),
+     {"path": "[product_selection_criteria][1][field]", "message": "Invalid field value"}),
     ("option", [{"field": "color", "operator": "IN", "value": ["blue"], "scope": None, "locale": None}], {},
      lambda admin, api: admin.post("/settings/attributes/color/options/blue/delete"),
      {"path": "[product_selection_criteria][0][value]", "message": OPTION_DELETED}),
@@ -138,17 +145,36 @@ def test_a_structure_change_disables_the_catalogs_it_breaks(admin, api, name, cr
     assert catalog_notifications(already) == []
 
 
-def test_deleting_an_attribute_disables_the_catalogs_using_it(ctx):
-    """An attribute deleted (with the recheck in its transaction) breaks the criteria naming it."""
-    broken = make_catalog("Broken", [{"field": "waterproof", "operator": "=", "value": True, "scope": None,
-                                      "locale": None}])
-    kept = make_catalog("Kept", [STATUS])
-    with write_txn():
-        Attribute.delete().where(Attribute.code == "waterproof").execute()
-        assert [c.id for c in validity.recheck_after("attribute", ["waterproof"])] == [broken.id]
-    assert stored(broken).errors == [{"path": "[product_selection_criteria][0][field]",
-                                      "message": "Invalid field value"}]
-    assert stored(kept).enabled
+def test_an_attribute_products_use_is_not_deleted(admin):
+    """Deleting an attribute some product has a value for, the identifier, or a family's label is
+    refused with a message, and the catalogs using it stay enabled."""
+    catalog = make_catalog("Waterproof", [{"field": "waterproof", "operator": "=", "value": True, "scope": None,
+                                           "locale": None}])
+    make_product("hat-1", values={"waterproof": [{"locale": None, "scope": None, "data": True}]})
+    refused = admin.post("/settings/attributes/waterproof/delete")
+    assert refused.status_code == 422
+    assert 'The attribute "waterproof" is used by products and cannot be deleted.' in unescape(refused.get_data(as_text=True))
+    assert "The identifier attribute cannot be deleted." in admin.post("/settings/attributes/sku/delete").get_data(
+        as_text=True)
+    assert "is the label or image of the family" in admin.post("/settings/attributes/name/delete").get_data(
+        as_text=True)
+    with db.connection_context():
+        assert Attribute.select().where(Attribute.code.in_(["waterproof", "sku", "name"])).count() == 3
+    assert stored(catalog).enabled
+
+
+def test_deleting_an_attribute_drops_its_links(admin):
+    """A deleted attribute leaves its families, requirements and channels' conversion units."""
+    assert admin.post("/settings/channels/print", {
+        "labels[en_US]": "Print", "category_tree": "print", "locales": ["en_US", "de_DE"], "currencies": ["EUR"],
+        "conversion_units[capacity]": "LITER", "conversion_units[weight]": "GRAM"}).status_code == 303
+    response = admin.post("/settings/attributes/capacity/delete")
+    assert response.status_code == 303
+    with db.connection_context():
+        assert not Attribute.select().where(Attribute.code == "capacity").exists()
+        assert structure_settings.channel_data(Channel.get(code="print"))["conversion_units"] == {"weight": "GRAM"}
+        links = FamilyAttribute.select().join(Family).where(Family.code == "bags")
+        assert "capacity" not in [link.attribute.code for link in links]
 
 
 def test_a_failing_change_rolls_back_the_disabling_too(admin, monkeypatch):

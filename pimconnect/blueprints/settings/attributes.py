@@ -176,6 +176,19 @@ def attribute_update(code):
     return redirect_to(url_for("settings.attribute_edit", code=attribute.code))
 
 
+@bp.post("/attributes/<code>/delete")
+@require("pim_enrich_attribute_edit")
+def attribute_delete(code):
+    """Delete an attribute that no product uses; explain the refusal otherwise."""
+    attribute = _attribute_or_404(code)
+    try:
+        attribute_service.delete_attribute(attribute)
+    except Invalid as exc:
+        return _attribute_form(attribute, attribute.type, attribute_as_form(attribute), exc.errors, refused_status())
+    flash(f'Attribute "{code}" deleted.', "success")
+    return redirect_to(url_for("settings.attributes"))
+
+
 def attribute_as_form(attribute):
     """The attribute's stored properties as form values."""
     form = {f"label-{k}": v for k, v in attribute.labels.items()}

@@ -8,12 +8,14 @@ properties and their checks) is in ``attribute_types``.
 """
 from peewee import IntegrityError, fn
 
-from pimconnect.db import write_txn
-from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Family
+from pimconnect.db import serialize, write_txn
+from pimconnect.models import Attribute, AttributeGroup, AttributeRequirement, Channel, Family, ProductValue
 from pimconnect.models.structure import utcnow
 from pimconnect.services import jobs
+from pimconnect.services.catalogs import validity
 from pimconnect.services.errors import Invalid
 from pimconnect.services.products.completeness import enqueue_recompute_family
+from pimconnect.services.products.values import OPTIONS_LOCK
 from pimconnect.services.structure.attribute_types import (
     IDENTIFIER,
     TYPE_SPECIFIC,
@@ -135,6 +137,39 @@ def write_attribute(attribute, state, errors=None):
         raise Invalid({"code": "This attribute could not be saved: its code is already used."}) from None
     jobs.kick()
     return attribute
+
+
+def delete_attribute(attribute):
+    """Delete an attribute no product has a value for, with its options, family links and requirements.
+
+    As with families and options, PIM Connect refuses to delete what products use rather than rewrite
+    their documents. The identifier and a family's label or image attribute stay. Inside the same
+    transaction: the families that required it get their completeness recomputed (queued), channels
+    forget its conversion unit, and the enabled catalogs it breaks are disabled (catalogs §6.3). The
+    check waits for every product write in progress (OPTIONS_LOCK, which each holds shared), so a
+    product saved with a value meanwhile is either seen or refused once the attribute is gone.
+    """
+    code = attribute.code
+    if attribute.type == IDENTIFIER:
+        raise Invalid({"attribute": "The identifier attribute cannot be deleted."})
+    with write_txn():
+        serialize(OPTIONS_LOCK)
+        if ProductValue.select().where(ProductValue.attribute == attribute.id).exists():
+            raise Invalid({"attribute": f'The attribute "{code}" is used by products and cannot be deleted.'})
+        families = [f.code for f in Family.select(Family.code).where(
+            (Family.attribute_as_label == attribute.id) | (Family.attribute_as_image == attribute.id))
+            .order_by(Family.code)]
+        if families:
+            raise Invalid({"attribute": f'The attribute "{code}" is the label or image of the family '
+                                        f'{", ".join(families)} and cannot be deleted.'})
+        _enqueue_requiring_families(attribute)
+        for channel in Channel.select():  # a handful
+            if code in (channel.conversion_units or {}):
+                channel.conversion_units = {k: v for k, v in channel.conversion_units.items() if k != code}
+                channel.save()
+        Attribute.delete().where(Attribute.id == attribute.id).execute()  # options, links, requirements cascade
+        validity.recheck_after("attribute", [code])
+    jobs.kick()
 
 
 def _enqueue_requiring_families(attribute):
