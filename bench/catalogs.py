@@ -14,6 +14,7 @@ IN (hats, clothing) AND category IN CHILDREN master AND completeness > 79 % on e
 - **endpoints**: the whole ``product-uuids`` walk (limit 1000) and ``products`` walk (limit 100)
   over HTTP (a threaded werkzeug server on a loopback port, a keep-alive session, the app's
   token), following ``_links.next``; skipped with a message when the endpoints are not there;
+- **validity**: ``ensure_valid``, the check every product call makes first (§6.3);
 - **preview**: the editor's live preview (§10.1) — the count (exact, or "more than 10,000") and the
   first 10 products through the engine, with the structure read afresh as a request does.
 
@@ -279,6 +280,12 @@ def run_backend(label, url, products, runs, preview_runs):
         count_ms = median_ms(lambda: selection.count(EVERYTHING, _selection()), preview_runs)
         page_ms = median_ms(lambda: selection.page(EVERYTHING, _selection(), limit=PREVIEW_SIZE), preview_runs)
         print(f"  of which: count {count_ms:.1f} ms, first {PREVIEW_SIZE} products {page_ms:.1f} ms")
+        from pimconnect.models import Catalog
+        from pimconnect.services.catalogs import validity
+
+        catalog = Catalog.get_by_id(catalog_id)
+        check_ms = median_ms(lambda: validity.ensure_valid(catalog), preview_runs)
+        print(f"validity check before a product page (ensure_valid, structure read afresh): {check_ms:.2f} ms")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with serve(app) as base:
         session = requests.Session()
