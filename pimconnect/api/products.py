@@ -21,6 +21,7 @@ from pimconnect.api.params import (
 )
 from pimconnect.api.responses import base_url, offset_page, search_after_page
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
+from pimconnect.services.drafts import drafts
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.rest import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
 from pimconnect.services.products.writes import current_batch
@@ -103,8 +104,14 @@ def read_options(key, **projections):
 
 
 def product_response(access, product, key):
-    """A single product the reader may see (no ``_links``, §6.2), as much of it as it may see (EE)."""
-    return jsonify(normalize_products([product], read_options(key), access)[0])
+    """A single product the reader may see (no ``_links``, §6.2), as much of it as it may see (EE);
+    an editor's workflow status tells whether it has a draft, sent or not (§9.2)."""
+    item = normalize_products([product], read_options(key), access)[0]
+    if access.restricted and item.get("metadata", {}).get("workflow_status") == "working_copy":
+        draft = drafts.draft_of(product, access.user_id)
+        if draft is not None:
+            item["metadata"] = {"workflow_status": drafts.workflow_status("edit", draft)}
+    return jsonify(item)
 
 
 # --- the list -----------------------------------------------------------------------------
