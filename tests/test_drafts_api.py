@@ -76,6 +76,10 @@ def test_the_draft_accumulates_changes_and_drops_unchanged_values(editor):
     assert item["metadata"] == {"workflow_status": "draft_in_progress"}
     assert editor.get(f"{URL}/hat-edit").get_json()["metadata"] == {"workflow_status": "draft_in_progress"}
     assert "description" not in editor.get(f"{URL}/hat-edit").get_json()["values"]  # GET shows the approved one
+    listed = {item["identifier"]: item["metadata"]["workflow_status"]
+              for item in editor.get(f"{URL}?limit=100").get_json()["_embedded"]["items"]}
+    assert listed == {"hat-edit": "draft_in_progress", "hat-view": "read_only", "hat-own": "working_copy",
+                      "hat-free": "working_copy"}
 
 
 def test_a_draft_is_validated_like_a_write(editor):
@@ -158,6 +162,8 @@ def test_submitting_notifies_the_owners_once(editor):
     assert legacy.get_json() == {"code": 422, "message": "You already submit your draft for approval."}
     assert editor.get(f"{URL}/hat-edit/draft").get_json()["metadata"] == {
         "workflow_status": "proposal_waiting_for_approval"}
+    assert editor.patch(f"{URL}/hat-edit", json={"values": name("en_US", "Proposed")}).status_code == 204
+    assert ProductDraft.get().status == "ready"  # nothing changed: still sent
     editor.patch(f"{URL}/hat-edit", json={"values": name("en_US", "Proposed again")})
     assert ProductDraft.get().status == "in_progress"  # editing a sent draft puts it back in progress
 

@@ -169,3 +169,19 @@ def test_an_editor_saves_a_draft_and_sends_it_from_the_product_page(seeded_app, 
     assert editor.post(f"/products/{product.uuid}", data={**form, "submit": "1"}).status_code == 303
     assert ProductDraft.get().status == "ready"
     assert Notification.select().join(User).where(User.username == "julia").exists()
+
+
+def test_a_draft_in_progress_is_shown_and_can_be_deleted(seeded_app, julia, product):
+    editor = _person(seeded_app, category={"edit": ["master"], "view": ["master"]},
+                     locale={"edit": ["en_US"], "view": ["en_US"]}, attribute_group={"edit": ["ecommerce"]})
+    form = {"locale": "en_US", "scope": "ecommerce", "v__name": "Work in progress", "draft": "1"}
+    assert editor.post(f"/products/{product.uuid}", data=form).status_code == 303
+    page = editor.client.get(f"/products/{product.uuid}").get_data(as_text=True)
+    assert "disabled" in page.split('id="identifier"')[1].split(">")[0]  # properties are the owners'
+    draft = ProductDraft.get()
+    tab = julia.client.get(f"/products/{product.uuid}/proposals").get_data(as_text=True)
+    assert "Work in progress" in tab and "In progress" in tab and 'name="approve"' not in tab
+    assert _review(julia, product, draft, approve="1").status_code == 303  # refused: not sent
+    assert _values(product)[("name", "en_US")] == "Hat"
+    assert editor.post(f"/products/{product.uuid}/drafts/{draft.id}/delete").status_code == 303
+    assert not ProductDraft.select().exists()

@@ -61,7 +61,7 @@ def _rows(access, product, draft):
     return [{"code": code, "label": labels.get(code, code), "locale": locale, "scope": scope,
              "current": drafts.stored_value(product, code, locale, scope), "proposed": data,
              "reviewable": reviewable, "key": "|".join((code, locale or "", scope or ""))}
-            for code, locale, scope, data, reviewable in review.to_review(access, draft)]
+            for code, locale, scope, data, reviewable in review.shown_changes(access, draft)]
 
 
 @bp.get("/products/<uuid:product_uuid>/proposals")
@@ -73,10 +73,10 @@ def product_tab(product_uuid):
     owner = review.owns(access, product)
     items = []
     for draft in review.product_drafts(product):
-        if draft.status == drafts.READY or draft.author_id == current_user.id:
+        if owner or draft.author_id == current_user.id:
             items.append({"draft": draft, "rows": _rows(access, product, draft),
                           "state": review.review_state(access, draft) if owner else None})
-    return render("proposals/product.html", product=product, items=items, owner=owner)
+    return render("proposals/product.html", product=product, items=items, owner=owner, user_id=current_user.id)
 
 
 def _change(raw):
@@ -113,3 +113,17 @@ def review_proposal(product_uuid, draft_id):
     verb = "approved" if action == review.APPROVE else "rejected"
     flash(f"{count} change{'s' if count != 1 else ''} {verb}.", "success")
     return redirect_to(back)
+
+
+@bp.post("/products/<uuid:product_uuid>/drafts/<int:draft_id>/delete")
+@require("pim_enrich_product_index")
+def delete_draft(product_uuid, draft_id):
+    """Discard a draft in progress: its author's, or one on a product the user owns."""
+    product = _product_or_404(product_uuid)
+    try:
+        review.delete_draft(workflow_access(), current_user, product, draft_id)
+    except review.ReviewRefused as refused:
+        flash(str(refused), "error")
+    else:
+        flash("Draft deleted.", "success")
+    return redirect_to(url_for(".product_tab", product_uuid=product.uuid))

@@ -109,12 +109,15 @@ def save_draft(product, author_id, values):
     with write_txn():
         draft = draft_of(product, author_id)
         rows = {row[:3]: row for row in entries(draft.changes)} if draft is not None else {}
+        before = dict(rows)
         for code, locale, scope in sent:
             data = stored_value(planned, code, locale, scope)
             if data == stored_value(product, code, locale, scope):
                 rows.pop((code, locale, scope), None)
             else:
                 rows[(code, locale, scope)] = (code, locale, scope, data, DRAFT)
+        if draft is not None and {k: r[3] for k, r in rows.items()} == {k: r[3] for k, r in before.items()}:
+            return draft  # nothing changed: a sent draft stays sent
         return _store(draft, product, author_id, list(rows.values()))
 
 
@@ -168,8 +171,17 @@ def owners_of(product):
             if Access.of(user, (), enforce_grants=grants_enforced()).product_level(categories) == "own"]
 
 
+def draft_statuses(author_id, product_uuids):
+    """{product uuid: its draft's status} for the author's drafts among ``product_uuids`` (one query)."""
+    if not product_uuids:
+        return {}
+    return dict(ProductDraft.select(ProductDraft.product, ProductDraft.status)
+                .where(ProductDraft.author == author_id, ProductDraft.product.in_(list(product_uuids))).tuples())
+
+
 def workflow_status(level, draft):
     """``metadata.workflow_status`` of a product for a reader with ``level`` and its draft (§9.2)."""
-    if level == "edit" and draft is not None:
-        return "proposal_waiting_for_approval" if draft.status == READY else "draft_in_progress"
+    status = getattr(draft, "status", draft)  # a ProductDraft, or its status
+    if level == "edit" and status is not None:
+        return "proposal_waiting_for_approval" if status == READY else "draft_in_progress"
     return {"own": "working_copy", "edit": "working_copy"}.get(level, "read_only")

@@ -49,6 +49,25 @@ def to_review(access, draft):
             for code, locale, scope, data, status in entries(draft.changes) if status == TO_REVIEW]
 
 
+def shown_changes(access, draft):
+    """What the product's Proposals tab shows of a draft: a proposal's changes to review, or every change
+    of a draft in progress (none reviewable)."""
+    if draft.status == READY:
+        return to_review(access, draft)
+    return [(code, locale, scope, data, False) for code, locale, scope, data, _status in entries(draft.changes)]
+
+
+def delete_draft(access, user, product, draft_id):
+    """Discard a draft in progress (§9.6): its author's, or any on a product the user owns."""
+    with write_txn():
+        draft = ProductDraft.get_or_none(ProductDraft.id == draft_id, ProductDraft.product == product.uuid)
+        if draft is None or draft.status != IN_PROGRESS:
+            raise ReviewRefused("Only a draft in progress can be deleted.")
+        if draft.author_id != user.id and not owns(access, product):
+            raise ReviewRefused("You can delete only your drafts, or drafts on products you own.")
+        draft.delete_instance()
+
+
 def review_state(access, draft):
     """Waiting for approval / Can be partially reviewed / Can't be reviewed, for this reviewer."""
     flags = [row[4] for row in to_review(access, draft)]
