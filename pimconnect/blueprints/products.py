@@ -2,12 +2,12 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
+from pimconnect.blueprints.proposals import workflow_access
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale
-from pimconnect.blueprints.proposals import workflow_access
 from pimconnect.permissions import can, current_access, require
 from pimconnect.services.drafts import drafts
-from pimconnect.services.drafts.review import may_review
+from pimconnect.services.drafts.review import may_edit_value
 from pimconnect.services.products import form as product_form
 from pimconnect.services.products import grid as product_grid
 from pimconnect.services.products import reads as product_reads
@@ -147,7 +147,7 @@ def save(product_uuid):
 def _save_draft(product, locale, channel, groups):
     """An editor's save (§9.3): the values it may edit go to its draft; "Send for approval" then sends it."""
     access = workflow_access()
-    values = {code: [entry for entry in entries if may_review(access, code, entry["locale"])]
+    values = {code: [entry for entry in entries if may_edit_value(access, code, entry["locale"])]
               for code, entries in product_form.values_patch(groups, request.form).items()}
     values = {code: entries for code, entries in values.items() if entries}
     try:

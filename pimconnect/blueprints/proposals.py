@@ -88,7 +88,7 @@ def _change(raw):
 
 
 @bp.post("/products/<uuid:product_uuid>/proposals/<int:draft_id>")
-@require("pim_enrich_product_index")
+@require("pim_enrich_product_edit_attributes")
 def review_proposal(product_uuid, draft_id):
     """Approve or reject a proposal's changes (all the reviewer may review, or one), with an optional comment."""
     form = request.form

@@ -118,10 +118,10 @@ def save_draft(product, author_id, values):
                 rows[(code, locale, scope)] = (code, locale, scope, data, DRAFT)
         if draft is not None and {k: r[3] for k, r in rows.items()} == {k: r[3] for k, r in before.items()}:
             return draft  # nothing changed: a sent draft stays sent
-        return _store(draft, product, author_id, list(rows.values()))
+        return store_changes(draft, product, author_id, list(rows.values()))
 
 
-def _store(draft, product, author_id, rows, status=None):
+def store_changes(draft, product, author_id, rows, status=None):
     """Write the draft's rows (delete it when none is left); ``status`` None: back in progress."""
     if not rows:
         if draft is not None:
@@ -155,7 +155,7 @@ def submit(product, author, reference=None, legacy=False, link=None):
         if draft.status == READY:
             raise DraftRefused(422, ALREADY_SUBMITTED_LEGACY if legacy else ALREADY_SUBMITTED)
         rows = [(*row[:4], TO_REVIEW) for row in entries(draft.changes)]
-        _store(draft, product, author.id, rows, status=READY)
+        store_changes(draft, product, author.id, rows, status=READY)
         owners = [user for user in owners_of(product) if user.id != author.id]
         notifications.notify(owners, f"{author.full_name} has sent a proposal to review for the product "
                                      f"{product.identifier}.", subject=product.identifier, link=link,

@@ -11,7 +11,7 @@ from pimconnect.services import notifications
 from pimconnect.services.drafts.drafts import (
     DRAFT,
     TO_REVIEW,
-    _store,
+    store_changes,
     entries,
     product_categories,
 )
@@ -37,15 +37,15 @@ def owns(access, product):
     return access.product_level(product_categories(product)) == "own"
 
 
-def may_review(access, code, locale):
-    """Whether the reviewer may edit the change's attribute group and locale."""
+def may_edit_value(access, code, locale):
+    """Whether the reader may edit a value of ``code`` in ``locale``: its attribute group and locale (§9.1)."""
     group = access.group_of.get([code]).get(code)
     return access.can_edit_attribute_group(group) and (locale is None or access.can_edit_locale(locale))
 
 
 def to_review(access, draft):
     """The proposal's changes waiting for review: (attribute, locale, scope, data, reviewable)."""
-    return [(code, locale, scope, data, may_review(access, code, locale))
+    return [(code, locale, scope, data, may_edit_value(access, code, locale))
             for code, locale, scope, data, status in entries(draft.changes) if status == TO_REVIEW]
 
 
@@ -103,7 +103,7 @@ def review(access, reviewer, product, draft_id, action, change=None, comment="",
         if draft is None or draft.status != READY:
             raise ReviewRefused("This proposal was changed or reviewed meanwhile.")
         rows = entries(draft.changes)
-        chosen = [row for row in rows if row[4] == TO_REVIEW and may_review(access, *row[:2])
+        chosen = [row for row in rows if row[4] == TO_REVIEW and may_edit_value(access, *row[:2])
                   and (change is None or tuple(row[:3]) == tuple(change))]
         if not chosen:
             raise ReviewRefused("There is no change here you may review.")
@@ -117,7 +117,7 @@ def review(access, reviewer, product, draft_id, action, change=None, comment="",
         else:
             left = [(*row[:4], DRAFT) if tuple(row[:3]) in keys else row for row in rows]
         still = any(row[4] == TO_REVIEW for row in left)
-        _store(draft, product, draft.author_id, left, status=READY if still else IN_PROGRESS)
+        store_changes(draft, product, draft.author_id, left, status=READY if still else IN_PROGRESS)
         _tell_author(reviewer, draft.author, product, action, chosen if change is not None else None, comment)
     return len(chosen)
 
