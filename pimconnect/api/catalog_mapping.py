@@ -30,7 +30,6 @@ from pimconnect.models import Family, Product
 from pimconnect.services.catalogs import mapping_schema
 from pimconnect.services.catalogs.mapped import mapped_products
 from pimconnect.services.catalogs.mapping import required_targets_condition
-from pimconnect.services.products.rest import ROW_COLUMNS
 from pimconnect.services.selection import CATALOG, CATALOG_CRITERIA, InvalidSelection, Selection, page
 from pimconnect.services.selection.structure import SelectionStructure
 
@@ -123,7 +122,7 @@ def _selected(catalog, limit, after=None, extra=None):
     """
     structure = SelectionStructure()
     selection = Selection(catalog.product_selection_criteria, CATALOG_CRITERIA, CATALOG)
-    query = Product.select(*ROW_COLUMNS, Product.family).join(Family, JOIN.LEFT_OUTER)
+    query = Product.select(Product, Family.id, Family.code).join(Family, JOIN.LEFT_OUTER)
     for condition in (required_targets_condition(catalog, structure), extra):
         if condition is not None:
             query = query.where(condition)
