@@ -295,3 +295,57 @@ def test_required_target_needs_a_source(ctx):
     schema = {**SCHEMA, "required": ["uuid", "erp"]}
     assert _problems({**MAPPING, "erp": _source(None)}, schema) == [("[erp][source]", "The source is required.")]
     assert _problems({**MAPPING, "body": _source(None)}, schema) == []
+
+
+def test_image_is_its_absolute_download_url(shop, api, seeded_app):
+    from tests.test_api_media_files import PNG, upload
+
+    info = {"identifier": "hat-1", "attribute": "picture", "locale": None, "scope": None}
+    answer = upload(api, product=info, file=(PNG, "hat.png"))
+    assert answer.status_code == 201, answer.get_json()
+    code = answer.headers["Location"].split("/media-files/", 1)[1]
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "image": {"type": "string", "format": "uri"}}}
+    with seeded_app.app_context(), write_txn():
+        Catalog.update(product_mapping_schema=schema, product_mapping={**MAPPING, "image": _source("picture")}).where(
+            Catalog.id == shop.catalog).execute()
+    found = items(shop)
+    assert found[shop.uuids["hat-1"]]["image"] == f"http://localhost{V1}/media-files/{code}/download"
+    assert "image" not in found[shop.uuids["shirt-1"]]
+
+
+def test_restricted_app_gets_no_hidden_value(seeded_app, client, uuids):
+    """EE (D8): values of attribute groups and locales the app may not view are not mapped."""
+    from pimconnect.models import ConnectedApp
+    from pimconnect.services.access import group_permissions
+
+    api, user = connect_app(seeded_app, client, name="Restricted")
+    catalog_id = new_catalog(seeded_app, user, criteria=ALL, schema=SCHEMA, mapping=MAPPING)
+    everything = {"all": True, "identifiers": []}
+    with seeded_app.app_context():
+        group_permissions.save(ConnectedApp.get_by_id(api.app_id).user_group_id, {
+            "category": {"own": everything, "edit": everything, "view": everything},
+            "locale": {"edit": {"all": False, "identifiers": ["fr_FR"]}, "view": {"all": False, "identifiers": ["fr_FR"]}},
+            "attribute_group": {"edit": {"all": False, "identifiers": ["technical", "marketing"]},
+                                "view": {"all": False, "identifiers": ["technical", "marketing"]}},
+        })
+    shirt = items(api, catalog_id)[uuids["shirt-1"]]
+    assert "erp" not in shirt and "title" not in shirt and "price" not in shirt  # ERP, ecommerce groups hidden
+    assert shirt["weight"] == 2500 and shirt["color"] == "Blue"  # technical, marketing groups viewable
+
+
+def test_unusable_criteria_answer_the_disabled_payload(shop, seeded_app):
+    with seeded_app.app_context(), write_txn():
+        Catalog.update(product_selection_criteria=[{"field": "family", "operator": "IN", "value": ["gone"]}]).where(
+            Catalog.id == shop.catalog).execute()
+    assert mapped(shop)["error"].startswith(f"No products to synchronize. The catalog {shop.catalog} has been")
+    answer = shop.get(f"{V1}/catalogs/{shop.catalog}/mapped-products/{shop.uuids['hat-1']}")
+    assert answer.get_json()["error"].startswith(f"No product to synchronize. The catalog {shop.catalog} has been")
+
+
+def test_route_list_names_the_endpoints(client):
+    routes = {}
+    for route in client.get(V1).get_json()["routes"].values():
+        routes.setdefault(route["route"], set()).update(route["methods"])
+    assert routes[f"{V1}/catalogs/{{catalog_id}}/mapping-schemas/product"] == {"DELETE", "GET", "PUT"}
+    assert routes[f"{V1}/catalogs/{{catalog_id}}/mapped-products"] == {"GET"}
+    assert routes[f"{V1}/catalogs/{{catalog_id}}/mapped-products/{{product_uuid}}"] == {"GET"}

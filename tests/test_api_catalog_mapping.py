@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from pimconnect.db import write_txn
-from pimconnect.models import AttributeOption, Catalog, ConnectedApp
+from pimconnect.models import Catalog, ConnectedApp
 from pimconnect.services import catalogs
 from pimconnect.services.access import group_permissions
 from tests.app_helpers import app_token, connect_code, register_listing
@@ -113,7 +113,9 @@ def connect_app(seeded_app, client, scopes=ALL_SCOPES, name="Shop app"):
         group_permissions.save(connected.user_group_id, {
             kind: _everything(kind) for kind in ("category", "locale", "attribute_group")})
         user = connected.connection.user
-    return Api(client, app_token(seeded_app, app_id)), user
+    api = Api(client, app_token(seeded_app, app_id))
+    api.app_id = app_id
+    return api, user
 
 
 def new_catalog(app, owner, enabled=True, criteria=None, schema=None, mapping=None):
