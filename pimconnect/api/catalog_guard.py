@@ -27,7 +27,13 @@ FORBIDDEN = {  # §2.3
     REMOVE: "Access forbidden. You are not allowed to delete app catalogs.",
     PRODUCTS: "Access forbidden. You are not allowed to access products.",
 }
-STATUS_NOTE = " Note that you can get catalogs status with the GET /api/rest/v1/catalogs endpoint."
+# A disabled catalog's texts, character for character per endpoint (§6.2, D9)
+DISABLED_PAGE = ("No products to synchronize. The catalog {id} has been disabled on the PIM side. Note that you can "
+                 "get catalogs status with the GET /api/rest/v1/catalogs endpoint.")  # #6, #7, #9, #13
+DISABLED_PRODUCT = ('No products to synchronize. The catalog "{id}" has been disabled on PIM side. Note that you '
+                    'can get catalogs status with the GET /api/rest/v1/catalogs endpoint.')  # #8
+DISABLED_MAPPED_PRODUCT = ("No product to synchronize. The catalog {id} has been disabled on the PIM side. Note that "
+                           "you can get catalogs status with the GET /api/rest/v1/catalogs endpoint.")  # #14
 ISO_8601 = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2})(Z|[+\- ]\d{2}:\d{2}))?$")
 ISO_MESSAGE = "ISO 8601 format is required."
 ProductPageParams = namedtuple("ProductPageParams", "limit search_after updated_after updated_before")
@@ -82,9 +88,10 @@ def either_not_found(catalog_id, product_uuid):
                          f'"{product_uuid}" does not exist or you do not have permission to access it.')
 
 
-def disabled_payload(text):
-    """A disabled catalog's answer on product endpoints: HTTP 200 with ``error`` (§6.2, C12)."""
-    return jsonify({"error": text + STATUS_NOTE})
+def disabled_payload(template, catalog):
+    """A disabled catalog's answer on product endpoints: HTTP 200 with ``error`` (§6.2, C12: apps rely
+    on it, a client generated from the OpenAPI reads it as an empty last page)."""
+    return jsonify({"error": template.format(id=catalog.id)})
 
 
 # --- product list parameters (§3.6, C1) ---------------------------------------------------------

@@ -11,8 +11,10 @@ from flask import jsonify
 from peewee import JOIN
 
 from pimconnect.api import bp
-from pimconnect.api.bodies import json_object_body
+from pimconnect.api.bodies import json_body
 from pimconnect.api.catalog_guard import (
+    DISABLED_MAPPED_PRODUCT,
+    DISABLED_PAGE,
     EDIT,
     LIST,
     PRODUCTS,
@@ -45,7 +47,7 @@ NO_SCHEMA_ONE = "Impossible to map the product: no product mapping schema availa
 def put_product_mapping_schema(catalog_id):
     """Store the app's product mapping schema; 200 with the stored schema (§3.7 PIM Connect decision)."""
     catalog = catalog_or_404(catalog_id)
-    schema = json_object_body()
+    schema = json_body()  # any JSON: what is no object has no $schema reference (422)
     problem = mapping_schema.schema_problem(schema)
     if problem:
         raise validation_failed([{"property": "product_mapping_schema", "message": problem}])
@@ -78,16 +80,14 @@ def get_mapped_products(catalog_id):
     """A search-after page of mapped products (§3.8), or the reference's 200 ``{"error": …}``."""
     catalog = catalog_or_404(catalog_id)
     if not catalog.enabled:
-        return disabled_payload(f"No products to synchronize. The catalog {catalog.id} has been disabled on the "
-                                "PIM side.")
+        return disabled_payload(DISABLED_PAGE, catalog)
     params = product_page_params(MAX_MAPPED_LIMIT)
     if catalog.product_mapping_schema is None:
         return jsonify({"error": NO_SCHEMA})
     rows = _selected(catalog, params.limit, after=params.search_after,
                      extra=updated_condition(params.updated_after, params.updated_before))
     if rows is None:
-        return disabled_payload(f"No products to synchronize. The catalog {catalog.id} has been disabled on the "
-                                "PIM side.")
+        return disabled_payload(DISABLED_PAGE, catalog)
     items = mapped_products(rows, catalog, current_access(), base_url())
     last = items[-1]["uuid"] if items else None
     return search_after_page(items, params.limit, last)
@@ -99,15 +99,13 @@ def get_mapped_product(catalog_id, product_uuid):
     """One mapped product of the selection (§3.8); 404 with the "Either catalog … or product …" text (C6)."""
     catalog = catalog_or_404(catalog_id, product_uuid=product_uuid)
     if not catalog.enabled:
-        return disabled_payload(f"No product to synchronize. The catalog {catalog.id} has been disabled on the "
-                                "PIM side.")
+        return disabled_payload(DISABLED_MAPPED_PRODUCT, catalog)
     if catalog.product_mapping_schema is None:
         return jsonify({"error": NO_SCHEMA_ONE})
     wanted = parse_uuid(product_uuid)
     rows = _selected(catalog, 1, extra=Product.uuid == wanted) if wanted is not None else []
     if rows is None:
-        return disabled_payload(f"No product to synchronize. The catalog {catalog.id} has been disabled on the "
-                                "PIM side.")
+        return disabled_payload(DISABLED_MAPPED_PRODUCT, catalog)
     if not rows:
         raise either_not_found(catalog_id, product_uuid)
     return jsonify(mapped_products(rows, catalog, current_access(), base_url())[0])
