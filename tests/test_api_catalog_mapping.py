@@ -241,6 +241,8 @@ INVALID = {
                                "$schema": SCHEMA_URL.format("0.0.13")},
     "1.0.x without type": {**_with(type=None), "$schema": SCHEMA_URL.format("1.0.3")},
     "id with a fragment": _with(**{"$id": "https://app.example/schema#part"}),
+    "id with two hashes": _with(**{"$id": "https://app.example/schema##"}),
+    "pattern that is no regex": _target(type="string", pattern="[a-"),
 }
 
 

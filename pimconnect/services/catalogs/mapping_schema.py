@@ -18,6 +18,7 @@ from pimconnect.models.structure import utcnow
 SCHEMA_URL = re.compile(r"^https://api\.akeneo\.com/mapping/product/(\d+\.\d+\.\d+)/schema$")
 VERSIONS = frozenset([f"0.0.{n}" for n in range(1, 14)] + ["0.1.0", "0.2.0", "0.3.0"]
                      + [f"1.0.{n}" for n in range(0, 5)])
+ID = re.compile(r"^[^#]*#?$")
 MAX_TARGETS = 600  # C4: the current guide's limit (the UI slows down beyond 200)
 
 MISSING_REFERENCE = "You must provide a $schema reference."
@@ -52,7 +53,7 @@ def _valid(schema, version):
         return False
     if not all(isinstance(schema.get(key, ""), str) for key in ("$comment", "title", "description")):
         return False
-    if "$id" in schema and isinstance(schema["$id"], str) and "#" in schema["$id"].rstrip("#"):
+    if "$id" in schema and isinstance(schema["$id"], str) and not ID.match(schema["$id"]):
         return False  # "Non-empty fragments not allowed."
     defs = schema.get("$defs", {})
     if not isinstance(defs, dict) or not all(_target(t, prices) for t in defs.values()):
@@ -86,7 +87,7 @@ def _target(target, prices):
         return False
     if not all(isinstance(target.get(key, ""), str) for key in ("title", "description", "pattern")):
         return False
-    if target.get("format", "uri") not in ("date-time", "uri"):
+    if target.get("format", "uri") not in ("date-time", "uri") or not _regex(target.get("pattern", "")):
         return False
     if not all(_count(target[key]) for key in ("minLength", "maxLength") if key in target):
         return False
@@ -100,6 +101,16 @@ def _target(target, prices):
         return _items(target.get("items"), prices)
     if kind == "object":
         return _price(target)
+    return True
+
+
+def _regex(pattern):
+    """Whether ``pattern`` is a regular expression (``format: regex``; Python's syntax stands in for
+    ECMA-262's, which it mostly shares)."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
     return True
 
 
