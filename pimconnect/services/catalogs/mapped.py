@@ -36,6 +36,7 @@ class _Page:
     def __init__(self, documents, targets, mapping, structure):
         self.structure = structure
         self.targets = []  # (target, type key, association, source kind)
+        structure.attributes([a.get("source") for a in mapping.values() if isinstance(a, dict)])  # one query
         for target, definition in targets.items():
             association = mapping.get(target)
             if target == "uuid" or not isinstance(association, dict) or not isinstance(association.get("source"), str):

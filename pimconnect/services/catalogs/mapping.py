@@ -91,6 +91,7 @@ def mapping_problems(mapping, schema, structure=None):
         return []
     structure = structure or SelectionStructure()
     mapping = mapping if isinstance(mapping, dict) else {}
+    structure.attributes([a.get("source") for a in mapping.values() if isinstance(a, dict)])  # one query
     targets = schema["properties"]
     required = schema.get("required") if isinstance(schema.get("required"), list) else []
     problems = []
