@@ -84,7 +84,7 @@ def get_mapped_products(catalog_id):
     params = product_page_params(MAX_MAPPED_LIMIT)
     if catalog.product_mapping_schema is None:
         return jsonify({"error": NO_SCHEMA})
-    rows = _selected(catalog, params.limit, after=params.search_after,
+    rows = _selected(current_access(), catalog, params.limit, after=params.search_after,
                      extra=updated_condition(params.updated_after, params.updated_before))
     if rows is None:
         return disabled_payload(DISABLED_PAGE, catalog)
@@ -103,7 +103,7 @@ def get_mapped_product(catalog_id, product_uuid):
     if catalog.product_mapping_schema is None:
         return jsonify({"error": NO_SCHEMA_ONE})
     wanted = parse_uuid(product_uuid)
-    rows = _selected(catalog, 1, extra=Product.uuid == wanted) if wanted is not None else []
+    rows = _selected(current_access(), catalog, 1, extra=Product.uuid == wanted) if wanted is not None else []
     if rows is None:
         return disabled_payload(DISABLED_MAPPED_PRODUCT, catalog)
     if not rows:
@@ -111,8 +111,8 @@ def get_mapped_product(catalog_id, product_uuid):
     return jsonify(mapped_products(rows, catalog, current_access(), base_url())[0])
 
 
-def _selected(catalog, limit, after=None, extra=None):
-    """Up to ``limit`` products of the catalog's selection (criteria, the app's Access, required
+def _selected(access, catalog, limit, after=None, extra=None):
+    """Up to ``limit`` products of the catalog's selection (criteria, the app's ``access``, required
     targets, ``extra``) after the uuid ``after``, in uuid order, their family joined; None when the
     stored criteria cannot be evaluated (the catalog is then invalid, §6.3).
 
@@ -125,6 +125,6 @@ def _selected(catalog, limit, after=None, extra=None):
         if condition is not None:
             query = query.where(condition)
     try:
-        return page(current_access(), selection, after=after, limit=limit, query=query, structure=structure)
+        return page(access, selection, after=after, limit=limit, query=query, structure=structure)
     except InvalidSelection:
         return None
