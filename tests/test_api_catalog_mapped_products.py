@@ -324,7 +324,8 @@ def test_restricted_app_gets_no_hidden_value(seeded_app, client, uuids):
     with seeded_app.app_context():
         group_permissions.save(ConnectedApp.get_by_id(api.app_id).user_group_id, {
             "category": {"own": everything, "edit": everything, "view": everything},
-            "locale": {"edit": {"all": False, "identifiers": ["fr_FR"]}, "view": {"all": False, "identifiers": ["fr_FR"]}},
+            "locale": {"edit": {"all": False, "identifiers": ["fr_FR"]},
+                       "view": {"all": False, "identifiers": ["fr_FR"]}},
             "attribute_group": {"edit": {"all": False, "identifiers": ["technical", "marketing"]},
                                 "view": {"all": False, "identifiers": ["technical", "marketing"]}},
         })

@@ -36,6 +36,7 @@ DISABLED_MAPPED_PRODUCT = ("No product to synchronize. The catalog {id} has been
                            "you can get catalogs status with the GET /api/rest/v1/catalogs endpoint.")  # #14
 ISO_8601 = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2})(Z|[+\- ]\d{2}:\d{2}))?$")
 ISO_MESSAGE = "ISO 8601 format is required."
+INSUFFICIENT_SCOPE = {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
 ProductPageParams = namedtuple("ProductPageParams", "limit search_after updated_after updated_before")
 
 
@@ -57,7 +58,7 @@ def catalog_view(*acls):
                 check_content_type("application/json")
             for acl in acls:
                 if not api_can(acl):
-                    raise ApiError(403, FORBIDDEN[acl], headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+                    raise ApiError(403, FORBIDDEN[acl], headers=INSUFFICIENT_SCOPE)
             return view(*args, **kwargs)
 
         wrapped.required_permissions = ("pim_api_overall_access", *acls)
