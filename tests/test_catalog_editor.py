@@ -242,6 +242,17 @@ def test_preview_matches_the_engine_for_the_app_user(admin, seeded_app, shop, pr
     assert previews.preview(access, [{"field": "enabled", "operator": "=", "value": "x"}]).invalid
 
 
+def test_preview_narrowed_like_the_product_endpoints(shop, products, conn):
+    """The mapping's required targets narrow the reader (§7.6): count and products both follow."""
+    from pimconnect.models import Product
+
+    owner = stored(shop[1]).owner
+    access = previews.Narrowed(Access.of(owner, permissions.user_permissions(owner), enforce_grants=False),
+                               Product.identifier.in_(["hat-summer", "bag-off"]))
+    result = previews.preview(access, [{"field": "enabled", "operator": "=", "value": True}])
+    assert result.wording == "1 product" and [p["identifier"] for p in result.products] == ["hat-summer"]
+
+
 def test_preview_applies_the_app_users_ee_permissions(admin, seeded_app, shop, products):
     """EE: an app group without category rights sees uncategorized products only, as product-uuids."""
     _, catalog_id = shop
@@ -277,3 +288,26 @@ def test_mapping_tab_replaces_filters_when_a_schema_exists(admin, shop, conn):
                        ).where(Catalog.id == catalog_id).execute()
     page = admin.client.get(url(catalog_id, "mapping")).get_data(as_text=True)
     assert "Product mapping" in page and "Filter the values" not in page and "<td>uuid</td>" in page
+
+
+def test_mapping_problems_refuse_enabling(admin, shop, conn, monkeypatch):
+    """The mapping service's problems (its one hook) refuse the save and mark the mapping tab."""
+    import sys
+    import types
+    from collections import namedtuple
+
+    problem = namedtuple("MappingProblem", "path message")
+    fake = types.SimpleNamespace(catalog_mapping_problems=lambda catalog, structure=None: [
+        problem("[name][source]", "The source is required.")])
+    monkeypatch.setitem(sys.modules, "pimconnect.services.catalogs.mapping", fake)
+    _, catalog_id = shop
+    with write_txn():
+        Catalog.update(product_mapping_schema={"properties": {"uuid": {"type": "string"}, "name": {"type": "string"}}},
+                       product_mapping={"uuid": {"source": "uuid"}, "name": {"source": None}}
+                       ).where(Catalog.id == catalog_id).execute()
+    response = post(admin, catalog_id, [STATUS], action="save", enabled="yes")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'class="pill danger"' in page.split("Product mapping")[1][:120]
+    assert stored(catalog_id).enabled is False
+    page = admin.client.get(url(catalog_id, "mapping")).get_data(as_text=True)
+    assert "The source is required." in page

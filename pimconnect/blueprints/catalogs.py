@@ -57,8 +57,8 @@ def _page(catalog, state, tab, structure, problems, note=None, status=200, block
     """The editor for ``state`` (saved or not), its problems placed under their inputs."""
     tabs = _tabs(catalog)
     tab_problems = {t: any(p["path"].startswith(TAB_PATHS[t]) for p in problems) for t in tabs}
-    preview = previews.preview(app_access(catalog), state.criteria, structure, extra=_required(catalog)) \
-        if tab == "selection" else None
+    preview = previews.preview(previews.required_targets(app_access(catalog), catalog, structure), state.criteria,
+                               structure) if tab == "selection" else None
     return render(
         "catalogs/edit.html", block=block, status=status, catalog=catalog, app=editor.app_of(catalog),
         state=state, tab=tab, tabs=tabs, tab_labels=TAB_LABELS, tab_problems=tab_problems, problems=problems,
@@ -69,16 +69,6 @@ def _page(catalog, state, tab, structure, problems, note=None, status=200, block
         filter_choices=choices.filter_choices(state.filters) if tab == "filters" else None,
         preview=preview, note=note, max_criteria=editor.MAX_CRITERIA,
         limit_message=editor.LIMIT_REACHED.format(limit=editor.MAX_CRITERIA))
-
-
-def _required(catalog):
-    """Criteria the product mapping's required targets add (§7.6), when the mapping service says."""
-    try:
-        from pimconnect.services.catalogs import mapping
-    except ImportError:
-        return []
-    required = getattr(mapping, "required_criteria", None)
-    return list(required(catalog)) if callable(required) else []
 
 
 @bp.get("/connect/apps/v1/catalogs/<catalog_id>")

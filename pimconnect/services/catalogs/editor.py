@@ -309,21 +309,25 @@ def filter_problems(filters):
     return problems
 
 
-def mapping_problems(catalog):
-    """The product mapping's problems (§7.4), from the mapping service when it exists: the one place
-    it plugs in (``services/catalogs/mapping.py``'s ``problems(catalog)``, paths as ``[product_mapping]…``)."""
+def mapping_problems(catalog, structure=None):
+    """The product mapping's problems (§7.4), from the mapping service when it is there: the one place
+    it plugs in (``services/catalogs/mapping.py``'s ``catalog_mapping_problems``, whose paths are
+    ``[<target>][source]``, or "" for the whole mapping), placed under ``[product_mapping]``."""
     try:
         from pimconnect.services.catalogs import mapping
-    except ImportError:
+    except ImportError:  # the mapping service is not there (yet): no mapping to check
         return []
-    check = getattr(mapping, "problems", None)
-    return list(check(catalog)) if callable(check) and catalog.product_mapping_schema is not None else []
+    check = getattr(mapping, "catalog_mapping_problems", None)
+    if not callable(check) or catalog.product_mapping_schema is None:
+        return []
+    return [{"path": p.path if p.path.startswith(f"[{MAPPING}]") else f"[{MAPPING}]{p.path}", "message": p.message}
+            for p in check(catalog, structure)]
 
 
 def problems(state, catalog, structure):
     """Every problem of the catalog as the editor would save it."""
     return (criteria_problems(state.criteria, structure) + filter_problems(state.filters)
-            + mapping_problems(catalog))
+            + mapping_problems(catalog, structure))
 
 
 def stored_errors(catalog):

@@ -42,16 +42,42 @@ class Preview:
         return {0: "No products", 1: "1 product"}.get(self.count.value, f"{self.count.value:,} products")
 
 
-def catalog_selection(criteria, extra=()):
-    """The catalog dialect's Selection of ``criteria`` (plus ``extra`` criteria, e.g. the product
-    mapping's required targets, §7.6)."""
-    stored = list(criteria) + list(extra) if isinstance(criteria, list) else criteria
-    return Selection(stored, CATALOG_CRITERIA, CATALOG)
+def catalog_selection(criteria):
+    """The catalog dialect's Selection of ``criteria`` (the stored JSON list, saved or not)."""
+    return Selection(criteria, CATALOG_CRITERIA, CATALOG)
 
 
-def preview(access, criteria, structure=None, size=SIZE, extra=(), locale="en_US"):
-    """The Preview of ``criteria`` for the app user's ``access``."""
-    chosen = catalog_selection(criteria, extra)
+class Narrowed:
+    """``access`` whose products are narrowed by ``condition`` (the product mapping's required
+    targets, §7.6): the engine ANDs ``product_condition()`` into every count and page, so the
+    preview selects what the catalog's product endpoints return, without a second compiler."""
+
+    def __init__(self, access, condition):
+        self.access, self.condition = access, condition
+
+    def product_condition(self):
+        base = self.access.product_condition()
+        return self.condition if base is None else base & self.condition
+
+    def __getattr__(self, name):
+        return getattr(self.access, name)
+
+
+def required_targets(access, catalog, structure=None):
+    """``access`` narrowed to the products the catalog's required mapping targets keep (§7.6), from
+    the mapping service when it is there (``required_targets_condition``); ``access`` itself otherwise."""
+    try:
+        from pimconnect.services.catalogs import mapping
+    except ImportError:  # the mapping service is not there (yet): nothing is required
+        return access
+    required = getattr(mapping, "required_targets_condition", None)
+    condition = required(catalog, structure) if callable(required) else None
+    return access if condition is None else Narrowed(access, condition)
+
+
+def preview(access, criteria, structure=None, size=SIZE, locale="en_US"):
+    """The Preview of ``criteria`` for the app user's ``access`` (narrowed by ``required_targets``)."""
+    chosen = catalog_selection(criteria)
     try:
         count = selection.count(access, chosen, cap=COUNT_CAP, structure=structure)
         if count.exact and count.value == 0:
@@ -93,7 +119,8 @@ def counts(access_of, catalogs):
     listed = []
     for catalog in catalogs:
         try:
-            count = selection.count(access_of(catalog), catalog_selection(catalog.product_selection_criteria))
+            reader = required_targets(access_of(catalog), catalog)
+            count = selection.count(reader, catalog_selection(catalog.product_selection_criteria))
             listed.append((catalog, Preview(count).wording))
         except InvalidSelection:
             listed.append((catalog, ""))
