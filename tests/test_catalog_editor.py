@@ -1,6 +1,8 @@
 """The catalog editor (catalogs-for-apps.md §8, §10): the app's Catalogs tab, the editor's tabs, adding,
 changing and removing criteria without JavaScript, validation messages, the 25-criteria limit, value
 filters, enabling (refused while invalid), the live preview against the engine, CSRF and htmx fragments."""
+import re
+
 import pytest
 
 from pimconnect import permissions
@@ -311,3 +313,19 @@ def test_mapping_problems_refuse_enabling(admin, shop, conn, monkeypatch):
     assert stored(catalog_id).enabled is False
     page = admin.client.get(url(catalog_id, "mapping")).get_data(as_text=True)
     assert "The source is required." in page
+
+
+def test_picker_pages_attributes_twenty_at_a_time(admin, shop, conn):
+    """More than 20 attributes: the first 20, then a More button that shows 20 more."""
+    from pimconnect.models import Attribute, AttributeGroup
+
+    _, catalog_id = shop
+    with write_txn():
+        group = AttributeGroup.get(AttributeGroup.code == "other")
+        for number in range(10):
+            Attribute.create(code=f"zz_extra_{number}", type="pim_catalog_text", group=group, sort_order=99)
+    page = admin.client.get(url(catalog_id)).get_data(as_text=True)
+    picks = re.compile(r'class="pick( used)?"')
+    assert len(picks.findall(page)) == 4 + 20 and 'value="more"' in page
+    page = post(admin, catalog_id, [STATUS], action="more").get_data(as_text=True)
+    assert len(picks.findall(page)) == 4 + 26 and 'value="more"' not in page
