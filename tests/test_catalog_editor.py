@@ -329,3 +329,17 @@ def test_picker_pages_attributes_twenty_at_a_time(admin, shop, conn):
     assert len(picks.findall(page)) == 4 + 20 and 'value="more"' in page
     page = post(admin, catalog_id, [STATUS], action="more").get_data(as_text=True)
     assert len(picks.findall(page)) == 4 + 26 and 'value="more"' not in page
+
+
+def test_catalogs_tab_needs_manage_apps(seeded_app, shop, conn):
+    """A custom app's page opens for users who may create custom apps, but its catalogs only with Manage apps."""
+    from pimconnect.models import ConnectedApp
+
+    code, _ = shop
+    with write_txn():
+        ConnectedApp.update(is_custom_app=True).where(
+            ConnectedApp.connection == Connection.get(Connection.code == code)).execute()
+    creator = login_without(seeded_app, permissions.MANAGE_APPS)
+    response = creator.client.get(f"/connect/connected-apps/{code}?tab=catalogs")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "tab=catalogs" not in page and ">Store<" not in page

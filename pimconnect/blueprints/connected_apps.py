@@ -69,7 +69,8 @@ def _page(card, tab, errors=None, status=200, values=None):
     if service.permissions_tab_applies(card):
         tabs.append("permissions")
     owner = card.app.connection.user
-    if app_scopes.has_catalog_scope(scopes) or catalog_service.of_owner(owner).exists():  # §8.1
+    # §8.1: the app uses catalogs; only users with Manage apps see them (a custom app's creator may not)
+    if can(MANAGE_APPS) and (app_scopes.has_catalog_scope(scopes) or catalog_service.of_owner(owner).exists()):
         tabs.append("catalogs")
     tabs.append("error_monitoring")
     if tab not in tabs:
