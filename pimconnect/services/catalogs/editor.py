@@ -269,24 +269,26 @@ def engine_path(path):
 
 
 def criteria_problems(criteria, structure):
-    """The criteria's problems in the catalog's words (§4.4), a deleted attribute's as the editor
-    words it (§8.4)."""
+    """The criteria's problems in the catalog's words (§4.4)."""
     found = selection.validate(Selection(criteria, CATALOG_CRITERIA, CATALOG), structure)
-    problems = []
-    for problem in found:
-        message = catalog_criteria.word(problem)
-        if problem.code == "field.invalid" and is_deleted(criteria, problem.path, structure):
-            message = DELETED
-        problems.append({"path": engine_path(problem.path), "message": message})
-    return problems
+    return [{"path": engine_path(problem.path), "message": catalog_criteria.word(problem)} for problem in found]
 
 
-def is_deleted(criteria, path, structure):
-    """Whether the criterion at ``path`` names an attribute that no longer exists."""
-    index = (path or "").partition("[")[2].partition("]")[0]
-    if not index.isdigit() or int(index) >= len(criteria) or not isinstance(criteria[int(index)], dict):
+def deleted_attribute_words(found, criteria, structure):
+    """``found`` with a deleted attribute's ``Invalid field value`` as the editor words it (§8.4)."""
+    def worded(problem):
+        match = re.fullmatch(rf"\[{CRITERIA}\]\[(\d+)\]\[field\]", problem["path"])
+        if match and is_deleted(criteria, int(match.group(1)), structure):
+            return {**problem, "message": DELETED}
+        return problem
+    return [worded(problem) for problem in found]
+
+
+def is_deleted(criteria, index, structure):
+    """Whether the criterion at ``index`` names an attribute that no longer exists."""
+    if index >= len(criteria) or not isinstance(criteria[index], dict):
         return False
-    code = criteria[int(index)].get("field")
+    code = criteria[index].get("field")
     return isinstance(code, str) and code not in SYSTEM_FIELDS and structure.attribute(code) is None
 
 
@@ -324,10 +326,28 @@ def mapping_problems(catalog, structure=None):
             for p in check(catalog, structure)]
 
 
+def draft(catalog, state):
+    """The catalog as the editor would save it (never saved itself): what validation reads."""
+    return Catalog(id=catalog.id, name=catalog.name, owner=catalog.owner_id, enabled=state.enabled,
+                   product_selection_criteria=state.criteria, product_value_filters=stored_filters(state),
+                   product_mapping=catalog.product_mapping, product_mapping_schema=catalog.product_mapping_schema,
+                   errors=catalog.errors)
+
+
 def problems(state, catalog, structure):
-    """Every problem of the catalog as the editor would save it."""
-    return (criteria_problems(state.criteria, structure) + filter_problems(state.filters)
-            + mapping_problems(catalog, structure))
+    """Every problem of the catalog as the editor would save it: the validity service's checks when
+    it is there (one source of truth with the automatic disabling, §6.3), else the same checks here;
+    then the mapping's (a checker of its own, de-duplicated if validity runs it too)."""
+    unsaved = draft(catalog, state)
+    try:
+        from pimconnect.services.catalogs import validity
+    except ImportError:
+        validity = None
+    if callable(getattr(validity, "problems", None)):
+        found = validity.problems(unsaved, structure)
+    else:
+        found = criteria_problems(state.criteria, structure) + filter_problems(state.filters)
+    return merged(deleted_attribute_words(found, state.criteria, structure), mapping_problems(unsaved, structure))
 
 
 def stored_errors(catalog):
@@ -350,11 +370,15 @@ def merged(*lists):
     return out
 
 
+def stored_filters(state):
+    """The value filters as stored: only the non-empty lists (§5.1)."""
+    return {key: state.filters[key] for key in FILTER_KEYS if state.filters.get(key)}
+
+
 def save(catalog, state):
     """Store the state (one transaction); the caller validated it first (an invalid catalog is never
     saved, so it can never be enabled, §6.1). Stored errors of an automatic disabling are cleared."""
-    filters = {key: state.filters[key] for key in FILTER_KEYS if state.filters.get(key)}
     with write_txn():
         Catalog.update(enabled=state.enabled, product_selection_criteria=state.criteria,
-                       product_value_filters=filters, errors=[], updated=utcnow()
+                       product_value_filters=stored_filters(state), errors=[], updated=utcnow()
                        ).where(Catalog.id == catalog.id).execute()
