@@ -302,6 +302,7 @@ def test_mapping_problems_refuse_enabling(admin, shop, conn, monkeypatch):
     fake = types.SimpleNamespace(catalog_mapping_problems=lambda catalog, structure=None: [
         problem("[name][source]", "The source is required.")])
     monkeypatch.setitem(sys.modules, "pimconnect.services.catalogs.mapping", fake)
+    monkeypatch.setattr(catalogs, "mapping", fake, raising=False)  # when the real one was imported already
     _, catalog_id = shop
     with write_txn():
         Catalog.update(product_mapping_schema={"properties": {"uuid": {"type": "string"}, "name": {"type": "string"}}},
