@@ -90,14 +90,16 @@ def test_select_products_watch_the_preview_then_enable(shop, page, js):
     _add(page, js, "Category")
     expect(page.locator("#c1-operator")).to_be_visible()
     _do(page, js, lambda: page.select_option("#c1-operator", "IN CHILDREN"))
-    _do(page, js, lambda: page.locator("#c1-picker label.candidate", has_text="Ecommerce").first.locator("input").click())
+    ecommerce = page.locator("#c1-picker label.candidate", has_text="Ecommerce").first.locator("input")
+    _do(page, js, ecommerce.click)
     expect(page.locator("#c1-picker label.chip")).to_contain_text("Ecommerce")
     expect(count).not_to_have_text(first)
     second = count.inner_text()
 
     _add(page, js, "Seasons", search="seas")
     expect(page.locator("#c2-operator")).to_be_visible()
-    _do(page, js, lambda: page.locator("#c2-picker label.candidate", has_text="Summer").first.locator("input").click())
+    summer = page.locator("#c2-picker label.candidate", has_text="Summer").first.locator("input")
+    _do(page, js, summer.click)
     expect(page.locator("#c2-picker label.chip")).to_contain_text("Summer")
     expect(count).not_to_have_text(second)
     assert page.locator("#catalog-preview li").count() > 0
