@@ -40,14 +40,15 @@ def completeness(scope, locale):
     return {"field": "completeness", "operator": ">", "value": 50, "scope": scope, "locale": locale}
 
 
-def make_catalog(name, criteria=None, filters=None, enabled=True):
+def make_catalog(name, criteria=None, filters=None, enabled=True, mapping=None, schema=None):
     """A catalog of a new app user, stored as given (enabled or not)."""
     with db.connection_context(), write_txn():
         owner = User.create(username=f"app_{uuid.uuid4().hex[:8]}", email=f"{uuid.uuid4().hex[:8]}@apps.example",
                             password_hash="x", type="app")
         return Catalog.create(id=str(uuid.uuid4()), name=name, owner=owner, enabled=enabled,
                               product_selection_criteria=criteria if criteria is not None else [STATUS],
-                              product_value_filters=filters or {})
+                              product_value_filters=filters or {}, product_mapping=mapping or {},
+                              product_mapping_schema=schema)
 
 
 def stored(catalog):
@@ -143,6 +144,32 @@ def test_a_structure_change_disables_the_catalogs_it_breaks(admin, api, name, cr
     assert stored(untouched).enabled and catalog_notifications(untouched) == []
     assert not stored(already).enabled and stored(already).errors == []
     assert catalog_notifications(already) == []
+
+
+SCHEMA = {"$schema": "https://api.akeneo.com/mapping/product/0.0.13/schema", "type": "object",
+          "properties": {"uuid": {"type": "string"}, "body": {"type": "string"}}, "required": ["uuid"]}
+
+
+def body_from(source, scope, locale):
+    return {"uuid": {"source": "uuid", "scope": None, "locale": None},
+            "body": {"source": source, "scope": scope, "locale": locale}}
+
+
+@pytest.mark.parametrize("mapping, change, expected", [
+    (body_from("description", "print", "en_US"), lambda admin: admin.post("/settings/channels/print/delete"),
+     {"path": "[product_mapping][body][scope]",
+      "message": "This channel has been deleted. Please check your channel settings or update this value."}),
+    (body_from("erp_name", None, None), lambda admin: admin.post("/settings/attributes/erp_name/delete"),
+     {"path": "[product_mapping][body][source]", "message": "This attribute has been deleted."}),
+], ids=["channel", "attribute"])
+def test_a_structure_change_that_breaks_the_mapping_disables_the_catalog(admin, mapping, change, expected):
+    """The product mapping (§7.4) is checked too: a source's channel or attribute deleted disables the catalog."""
+    broken = make_catalog("Mapped", [STATUS], mapping=mapping, schema=SCHEMA)
+    assert validity.problems(broken) == []
+    assert change(admin).status_code == 303
+    after = stored(broken)
+    assert not after.enabled and after.errors == [expected] and after.product_mapping == mapping
+    assert len(catalog_notifications(broken)) == 1
 
 
 def test_an_attribute_products_use_is_not_deleted(admin):

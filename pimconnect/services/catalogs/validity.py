@@ -2,8 +2,8 @@
 (catalogs-for-apps.md §6.3, D9).
 
 - ``problems(catalog)`` — every problem of the catalog's criteria (§4.4, through the selection
-  engine's structure-only validation: no product is read), value filters (§5.1) and, through the
-  checkers added to ``CHECKERS``, product mapping (§7.4); each ``{"path", "message"}``.
+  engine's structure-only validation: no product is read), value filters (§5.1) and product
+  mapping (§7.4, the mapping service's checks); each ``{"path", "message"}``.
 - ``recheck_after(kind, codes)`` — called by the structure services **inside the transaction** of
   a deletion or deactivation: disables the enabled catalogs the change made invalid, stores their
   errors and notifies the users with Manage apps (§6.4). A change that rolls back rolls all of it
@@ -24,6 +24,7 @@ from pimconnect.models import Catalog
 from pimconnect.models.structure import utcnow
 from pimconnect.permissions import MANAGE_APPS
 from pimconnect.services import notifications
+from pimconnect.services.catalogs import mapping
 from pimconnect.services.selection import CATALOG, CATALOG_CRITERIA, Selection, SelectionStructure, validate
 from pimconnect.services.selection.catalog_criteria import word
 
@@ -105,9 +106,19 @@ def _filter_code_valid(key, code, structure):
     return structure.currency_activated(code)
 
 
-# The checks every validation runs, in the editor's tab order. Product mapping (§7.4) joins them as a
-# function (catalog, structure) -> [{"path", "message"}] with paths under [product_mapping].
-CHECKERS = (criteria_problems, value_filter_problems)
+def mapping_problems(catalog, structure):
+    """The product mapping's problems (§7.4) when the app pushed a schema, placed under
+    ``[product_mapping]`` (the mapping service's paths are ``[<target>][source]``, or "" for the
+    whole mapping)."""
+    if catalog.product_mapping_schema is None:
+        return []
+    return [error(p.path if p.path.startswith("[product_mapping]") else f"[product_mapping]{p.path}", p.message)
+            for p in mapping.catalog_mapping_problems(catalog, structure)]
+
+
+# The checks every validation runs, in the editor's tab order: each (catalog, structure) ->
+# [{"path", "message"}].
+CHECKERS = (criteria_problems, value_filter_problems, mapping_problems)
 
 
 def problems(catalog, structure=None, checkers=()):
