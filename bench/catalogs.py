@@ -4,7 +4,8 @@ editor preview's server time, on a catalog of three criteria over 100,000 produc
     .venv/bin/python bench/catalogs.py [--products 100000] [--database-url postgresql://…] [--runs 3]
                                        [--preview-runs 9]
 
-The catalog (enabled, owned by a connected app with read_catalogs and read_products) selects family
+The catalog (enabled, owned by a connected app with read_catalogs and read_products, whose user group
+may view everything under PIM_EDITION=ee) selects family
 IN (hats, clothing) AND category IN CHILDREN master AND completeness > 79 % on ecommerce / en_US.
 
 - **floor**: the same selection as one hand-written SQL query, and the JSON encoding of the same
@@ -63,6 +64,7 @@ def verdict(ok):
 def connect_app_and_catalog(app):
     """A connected app with a token, and its enabled catalog: (token, catalog id)."""
     from pimconnect.models import ApiToken, Catalog
+    from pimconnect.services.access import group_permissions
     from pimconnect.services.apps import codes as app_codes
     from pimconnect.services.apps import connected as connected_apps
     from pimconnect.services.apps import listings as app_listings
@@ -81,6 +83,11 @@ def connect_app_and_catalog(app):
                             user=owner, scope=" ".join(SCOPES))
             catalog = Catalog.create(id=str(uuid.uuid4()), name="Bench store", owner=owner, enabled=True,
                                      product_selection_criteria=CRITERIA)
+            # PIM_EDITION=ee (the default): the app's user group may view every category, locale and
+            # attribute group, so that the app reads the whole selection.
+            everything = {"view": {"all": True, "identifiers": []}}
+            group_permissions.save(connected.user_group_id, {"category": everything, "locale": everything,
+                                                             "attribute_group": everything})
     return token, catalog.id
 
 
