@@ -249,3 +249,59 @@ def test_a_deleted_apps_token_answers_401_and_its_catalogs_are_gone(seeded_app, 
     assert (answer.status_code, answer.get_json()["message"]) == (
         401, "The access token provided is invalid. Your app has been disconnected from that PIM.")
     assert Catalog.get_or_none(Catalog.id == catalog_id) is None
+
+
+def test_migration_0014_gives_apps_connected_before_it_the_catalog_acls(database_url):
+    """An app connected with catalog scopes before 0014 (its role without the catalog ACLs) gets them
+    on upgrade and can use the catalog endpoints without reconnecting; other roles are left alone."""
+    from pimconnect import create_app, migrate
+    from pimconnect.db import close_pools, db
+    from pimconnect.models import Role
+    from pimconnect.services.apps import connected as connected_apps
+    from pimconnect.services.apps import listings as app_listings
+    from tests.conftest import make_test_config
+
+    catalog_acls = {"pim_api_catalog_list", "pim_api_catalog_edit", "pim_api_catalog_remove"}
+    app = create_app(make_test_config(database_url))
+    try:
+        with app.app_context(), db.connection_context():
+            migrate.upgrade(db.obj, target="0013_catalogs")
+            roles = {}
+            for name, scopes in (("Writer", ["read_products", "write_catalogs"]), ("Reader", ["read_products"]),
+                                 ("Deleter", ["delete_catalogs"])):
+                listing, _ = app_listings.register({
+                    "id": str(uuid.uuid4()), "kind": "app", "name": name, "author": "Tests",
+                    "activate_url": "https://app.example/activate", "callback_url": "https://app.example/callback",
+                    "editions": ["ce", "ee"], "versions": []})
+                with write_txn():
+                    connected = connected_apps.create_connected_app(app_listings.find_app(listing.id), scopes)
+                    role = Role.get_by_id(connected.role_id)
+                    role.permissions = [p for p in role.permissions if p not in catalog_acls]  # as before 0014
+                    role.save()
+                roles[name] = (role.id, set(role.permissions), connected.id)
+
+            assert migrate.upgrade(db.obj) == ["0014_catalog_acls"]
+
+            def acls(name):
+                return set(Role.get_by_id(roles[name][0]).permissions)
+
+            assert acls("Writer") == roles["Writer"][1] | {"pim_api_catalog_list", "pim_api_catalog_edit"}
+            assert acls("Reader") == roles["Reader"][1]
+            assert acls("Deleter") == roles["Deleter"][1] | catalog_acls
+        api = Api(app.test_client(), app_token(app, roles["Writer"][2]))
+        assert api.post(URL, json={"name": "After the upgrade"}).status_code == 201
+        assert len(api.get(URL).get_json()["_embedded"]["items"]) == 1
+    finally:
+        close_pools()
+
+
+def test_the_route_list_and_the_openapi_document_name_every_catalog_endpoint(seeded_app, client):
+    routes = {(r["route"], method) for r in client.get("/api/rest/v1").get_json()["routes"].values()
+              for method in r["methods"]}
+    paths = client.get("/api/rest/v1/openapi.json").get_json()["paths"]
+    for path, method in (("", "GET"), ("", "POST"), ("/{catalog_id}", "GET"), ("/{catalog_id}", "PATCH"),
+                         ("/{catalog_id}", "DELETE"), ("/{catalog_id}/product-uuids", "GET"),
+                         ("/{catalog_id}/products", "GET"), ("/{catalog_id}/products/{product_uuid}", "GET"),
+                         ("/{catalog_id}/product-identifiers", "GET")):
+        assert (URL + path, method) in routes
+        assert method.lower() in paths[URL + path]
