@@ -70,6 +70,7 @@ def test_get_accepts_the_id_in_upper_case(app_api):
     ({"name": "x" * 256}, [{"property": "name", "message": "This value is too long. It should have 255 characters "
                                                            "or less."}]),
     ({"name": 12}, [{"property": "name", "message": "This value should be of type string."}]),
+    ({"name": "a\x00b"}, [{"property": "name", "message": "This value should not contain the NUL character."}]),
 ])
 def test_invalid_names_are_refused_on_create_and_patch(app_api, body, errors):
     expected = {"code": 422, "message": "Validation failed.", "errors": errors}
@@ -194,6 +195,8 @@ def test_body_rules(app_api):
     for body in ("{", "[]", '"x"'):
         answer = app_api.post(URL, data=body, headers={"Content-Type": "application/json"})
         assert (answer.status_code, answer.get_json()["message"]) == (400, "Invalid json message received")
+    answer = app_api.post(URL, data='{"name": "\\ud800"}', headers={"Content-Type": "application/json"})
+    assert (answer.status_code, answer.get_json()["message"]) == (400, "Invalid json message received")
     answer = app_api.client.post(URL, data='{"name": "Bare"}',
                                  headers={"Authorization": f"Bearer {app_api.token}"})
     assert answer.status_code == 201, answer.get_json()

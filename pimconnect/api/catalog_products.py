@@ -26,7 +26,6 @@ UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 MOMENT = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:(Z)|([+\- ])(\d{2}):(\d{2})))?")
 NOT_A_UUID = "This is not a valid UUID."
 ISO_8601 = "ISO 8601 format is required."
-LIMIT_RANGE = f"This value should be between 1 and {catalog_products.MAX_LIMIT}."
 LIST_DISABLED = ("No products to synchronize. The catalog {} has been disabled on the PIM side. Note that you can get "
                  "catalogs status with the GET /api/rest/v1/catalogs endpoint.")
 ONE_DISABLED = ('No products to synchronize. The catalog "{}" has been disabled on PIM side. Note that you can get '
@@ -74,10 +73,11 @@ def parse_moment(raw):
 
 
 class Parameters:
-    """The page parameters of a product list as given (for the links) and as read (for the page)."""
+    """The page parameters of a product list as given (for the links) and as read (for the page);
+    ``max_limit`` is the list's (1000 here, 100 for mapped products)."""
 
-    def __init__(self, with_dates=True):
-        self.with_dates = with_dates
+    def __init__(self, with_dates=True, max_limit=catalog_products.MAX_LIMIT):
+        self.with_dates, self.max_limit = with_dates, max_limit
         self.search_after = _text_parameter("search_after")
         raw_limit = request.args.getlist("limit")
         self.limit = _php_int(raw_limit[-1]) if raw_limit else catalog_products.DEFAULT_LIMIT
@@ -89,8 +89,8 @@ class Parameters:
         errors = []
         if self.search_after is not None and not UUID_TEXT.fullmatch(self.search_after):
             errors.append({"property": "searchAfter", "message": NOT_A_UUID})
-        if not 1 <= self.limit <= catalog_products.MAX_LIMIT:
-            errors.append({"property": "limit", "message": LIMIT_RANGE})
+        if not 1 <= self.limit <= self.max_limit:
+            errors.append({"property": "limit", "message": f"This value should be between 1 and {self.max_limit}."})
         moments = {}
         for name, prop, raw in (("after", "updatedAfter", self.updated_after),
                                 ("before", "updatedBefore", self.updated_before)):

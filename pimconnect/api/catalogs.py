@@ -15,6 +15,7 @@ from pimconnect.api.responses import absolute, no_content
 from pimconnect.services import catalogs
 from pimconnect.services.catalogs import writes
 from pimconnect.services.errors import ValidationFailed
+from pimconnect.services.structure.rest.common import Refused, check_encodable
 
 CATALOGS = "/api/rest/v1/catalogs"
 LIST, EDIT, REMOVE = "pim_api_catalog_list", "pim_api_catalog_edit", "pim_api_catalog_remove"
@@ -87,6 +88,17 @@ def _refused(failed):
     raise validation_failed(failed.errors) from None
 
 
+def _body():
+    """The JSON object sent; a lone surrogate (a ``\\ud800`` escape) is refused as bad JSON, as the
+    reference's decoder refuses it (and no database could store it)."""
+    data = json_object_body()
+    try:
+        check_encodable(data)
+    except Refused as refused:
+        raise ApiError(refused.status, refused.message) from None
+    return data
+
+
 # --- #1 list, #2 create -------------------------------------------------------------------------
 
 def _list_parameter(name, default, maximum=None):
@@ -125,7 +137,7 @@ def list_catalogs():
 @catalog_view(EDIT)
 def create_catalog():
     """Create a disabled catalog for the calling app (§3.4): 201 with it."""
-    data = json_object_body()
+    data = _body()
     try:
         catalog = writes.create(current_access().user_id, data.get("name"))
     except ValidationFailed as failed:
@@ -148,7 +160,7 @@ def get_catalog(catalog_id):
 def update_catalog(catalog_id):
     """Rename the catalog (§3.5): only ``name`` is read; ``enabled``, criteria and the rest are ignored."""
     catalog = owned_catalog(catalog_id)
-    data = json_object_body()
+    data = _body()
     try:
         writes.rename(catalog, data.get("name"))
     except ValidationFailed as failed:

@@ -10,6 +10,7 @@ from pimconnect.models import Catalog
 from pimconnect.models.structure import utcnow
 from pimconnect.services import catalogs
 from pimconnect.services.errors import ValidationFailed
+from pimconnect.services.structure.rest.common import NUL
 
 NAME_MAX = 255
 BLANK = "This value should not be blank."
@@ -29,6 +30,8 @@ def name_errors(name):
         return [{"property": "name", "message": BLANK}, {"property": "name", "message": TOO_SHORT}]
     if len(name) > NAME_MAX:
         return [{"property": "name", "message": TOO_LONG}]
+    if "\x00" in name:  # PostgreSQL text cannot hold it (as for every other stored text of the API)
+        return [{"property": "name", "message": NUL}]
     return []
 
 
