@@ -360,3 +360,9 @@ def test_in_ce_nothing_is_restricted(shop, seeded_app):
           attribute_group=_levels(view=["ecommerce"]))
     configure(shop.catalog)
     assert items(shop.get(f"{URL}/{shop.catalog}/product-uuids")) == enabled_uuids()
+
+
+def test_empty_parameters_are_no_parameters(shop):
+    configure(shop.catalog)
+    answer = shop.get(f"{URL}/{shop.catalog}/product-uuids?search_after=&updated_after=&updated_before=")
+    assert items(answer) == enabled_uuids()
