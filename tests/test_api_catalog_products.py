@@ -383,3 +383,23 @@ def test_selection_condition_takes_unsaved_criteria(shop):
     assert sorted(str(u) for (u,) in selected.tuples()) == sorted(uuid_of(i) for i in ("hat-2", "hat-4"))
     stored = Product.select(Product.uuid).where(selection_condition(access, catalog))
     assert sorted(str(u) for (u,) in stored.tuples()) == enabled_uuids()
+
+
+@pytest.mark.parametrize("suffix", ["product-uuids", "products", "product-identifiers"])
+def test_a_page_costs_the_same_statements_whatever_its_size_and_reads_the_products_once(shop, suffix):
+    """One statement reads the page's products (keyset: uuid > after, LIMIT); the page's size adds none."""
+    from tests.test_api_attributes import counted_queries
+
+    configure(shop.catalog, product_selection_criteria=[
+        {"field": "enabled", "operator": "=", "value": True},
+        {"field": "family", "operator": "IN", "value": ["hats"]}])
+    counts = []
+    for limit in (1, 5):
+        shop.get(f"{URL}/{shop.catalog}/{suffix}?limit={limit}")  # warm: compiled statements are cached
+        with counted_queries() as statements:
+            assert len(items(shop.get(f"{URL}/{shop.catalog}/{suffix}?limit={limit}"))) == limit
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")
+                 and 'FROM "product" AS "t1"' in sql and "LIMIT" in sql and "COUNT" not in sql.upper()]
+        assert len(reads) == 1, reads
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
