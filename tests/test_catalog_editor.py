@@ -292,20 +292,13 @@ def test_mapping_tab_replaces_filters_when_a_schema_exists(admin, shop, conn):
     assert "Product mapping" in page and "Filter the values" not in page and "<td>uuid</td>" in page
 
 
-def test_mapping_problems_refuse_enabling(admin, shop, conn, monkeypatch):
-    """The mapping service's problems (its one hook) refuse the save and mark the mapping tab."""
-    import sys
-    import types
-    from collections import namedtuple
-
-    problem = namedtuple("MappingProblem", "path message")
-    fake = types.SimpleNamespace(catalog_mapping_problems=lambda catalog, structure=None: [
-        problem("[name][source]", "The source is required.")])
-    monkeypatch.setitem(sys.modules, "pimconnect.services.catalogs.mapping", fake)
-    monkeypatch.setattr(catalogs, "mapping", fake, raising=False)  # when the real one was imported already
+def test_mapping_problems_refuse_enabling(admin, shop, conn):
+    """A required mapping target without a source (§7.4) refuses the save and marks the mapping tab."""
     _, catalog_id = shop
+    schema = {"$schema": "https://api.akeneo.com/mapping/product/1.0.3/schema",
+              "properties": {"uuid": {"type": "string"}, "name": {"type": "string"}}, "required": ["name"]}
     with write_txn():
-        Catalog.update(product_mapping_schema={"properties": {"uuid": {"type": "string"}, "name": {"type": "string"}}},
+        Catalog.update(product_mapping_schema=schema,
                        product_mapping={"uuid": {"source": "uuid"}, "name": {"source": None}}
                        ).where(Catalog.id == catalog_id).execute()
     response = post(admin, catalog_id, [STATUS], action="save", enabled="yes")
