@@ -299,3 +299,26 @@ def test_enabling_validates_and_clears_the_stored_errors(ctx):
     assert stored(catalog).enabled and stored(catalog).errors == []
     validity.disable(catalog)
     assert not stored(catalog).enabled
+
+
+@pytest.mark.xfail(strict=True, reason="until the merger wires validity.ensure_valid into services/catalogs/products."
+                                       "readable_condition (§6.3 point 2); remove this mark then")
+@pytest.mark.parametrize("endpoint", ["product-uuids", "products", "product-identifiers"])
+def test_a_product_call_on_an_enabled_invalid_catalog_disables_it(seeded_app, client, conn, endpoint):
+    """The product endpoints check the catalog first: invalid → disabled, errors stored, notified, and
+    the disabled payload of §6.2."""
+    from tests.test_api_catalogs import URL, connected_app
+
+    app_api = connected_app(seeded_app, client)
+    catalog_id = app_api.post(URL, json={"name": "Store"}).get_json()["id"]
+    with write_txn():
+        Catalog.update(enabled=True, product_selection_criteria=[
+            {"field": "family", "operator": "IN", "value": ["nope"]}]).where(Catalog.id == catalog_id).execute()
+    answer = app_api.get(f"{URL}/{catalog_id}/{endpoint}")
+    assert answer.status_code == 200 and answer.get_json() == {"error": (
+        f"No products to synchronize. The catalog {catalog_id} has been disabled on the PIM side. Note that you "
+        "can get catalogs status with the GET /api/rest/v1/catalogs endpoint.")}
+    catalog = Catalog.get_by_id(catalog_id)
+    assert not catalog.enabled and catalog.errors == [
+        {"path": "[product_selection_criteria][0][value]", "message": FAMILY_DELETED}]
+    assert len(catalog_notifications(catalog)) == 1
