@@ -285,7 +285,8 @@ def run_backend(label, url, products, runs, preview_runs):
               f"{seconds * 1000:,.0f} ms, {seconds / floors['products']:.2f}× the products floor")
         found, first = preview()
         preview_ms = median_ms(preview, preview_runs)
-        judged = f"(target ≤ {PREVIEW_TARGET_MS:.0f} ms) {verdict(preview_ms <= PREVIEW_TARGET_MS)}" if is_sqlite() else ""
+        judged = (f"(target ≤ {PREVIEW_TARGET_MS:.0f} ms) {verdict(preview_ms <= PREVIEW_TARGET_MS)}"
+                  if is_sqlite() else "")
         print(f"preview (count {found}, first {len(first)} products): median {preview_ms:.1f} ms of {preview_runs} "
               + judged)
         count_ms = median_ms(lambda: selection.count(EVERYTHING, _selection()), preview_runs)
