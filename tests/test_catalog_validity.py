@@ -58,7 +58,7 @@ def stored(catalog):
 
 def catalog_notifications(catalog):
     with db.connection_context():
-        return list(Notification.select().where(Notification.link == f"/connect/apps/v1/catalogs/{catalog.id}")
+        return list(Notification.select().where(Notification.link.startswith(f"/connect/apps/v1/catalogs/{catalog.id}"))
                     .order_by(Notification.user))
 
 
@@ -143,6 +143,10 @@ def test_a_structure_change_disables_the_catalogs_it_breaks(admin, api, name, cr
         ("error", "Broken", 'The catalog "Broken" has been disabled because its configuration is no longer valid.')}
     assert stored(untouched).enabled and catalog_notifications(untouched) == []
     assert not stored(already).enabled and stored(already).errors == []
+    assert {n.link for n in sent} == {f"/connect/apps/v1/catalogs/{broken.id}"
+                                      + ("?tab=filters" if "filters" in expected["path"] else "")}
+    opened = admin.client.get(sent[0].link)  # the notification's button: the editor shows the error at once
+    assert opened.status_code == 200 and expected["message"] in unescape(opened.get_data(as_text=True))
     assert catalog_notifications(already) == []
 
 
@@ -169,7 +173,9 @@ def test_a_structure_change_that_breaks_the_mapping_disables_the_catalog(admin, 
     assert change(admin).status_code == 303
     after = stored(broken)
     assert not after.enabled and after.errors == [expected] and after.product_mapping == mapping
-    assert len(catalog_notifications(broken)) == 1
+    [sent] = catalog_notifications(broken)
+    assert sent.link == f"/connect/apps/v1/catalogs/{broken.id}?tab=mapping"
+    assert expected["message"] in unescape(admin.client.get(sent.link).get_data(as_text=True))
 
 
 def test_an_attribute_products_use_is_not_deleted(admin):
@@ -259,9 +265,9 @@ def test_problems_reports_every_criterion_and_filter_with_its_path(ctx):
          "message": 'The currency "GBP" has been deactivated. Please check your currencies settings or remove this '
                     "filter."},
     ]
-    assert [validity.tab_of(p["path"]) for p in validity.problems(catalog)][:1] == ["product_selection"]
-    assert validity.tab_of("[product_value_filters][channels]") == "value_filters"
-    assert validity.tab_of("[product_mapping][name][source]") == "product_mapping"
+    assert [validity.tab_of(p["path"]) for p in validity.problems(catalog)][:1] == ["selection"]
+    assert validity.tab_of("[product_value_filters][channels]") == "filters"
+    assert validity.tab_of("[product_mapping][name][source]") == "mapping"
 
 
 def test_extra_checkers_join_the_validation(ctx):

@@ -47,8 +47,7 @@ DISABLED_MESSAGE = 'The catalog "{name}" has been disabled because its configura
 DISABLED_ACTION = "Open the catalog"
 EDITOR_PATH = "/connect/apps/v1/catalogs/{id}"
 
-TABS = {"product_selection_criteria": "product_selection", "product_value_filters": "value_filters",
-        "product_mapping": "product_mapping"}
+TABS = {"product_selection_criteria": "selection", "product_value_filters": "filters", "product_mapping": "mapping"}
 
 
 def error(path, message):
@@ -56,10 +55,16 @@ def error(path, message):
 
 
 def tab_of(path):
-    """The editor tab of an error path: ``product_selection``, ``value_filters`` or ``product_mapping``
+    """The editor tab (its ``?tab=``) of an error path: ``selection``, ``filters`` or ``mapping``
     (``settings`` for anything else)."""
     match = re.match(r"\[(\w+)\]", path or "")
     return TABS.get(match.group(1) if match else "", "settings")
+
+
+def editor_link(catalog, errors=()):
+    """The catalog editor, on the tab of the first error (§6.4: the notification's button)."""
+    tab = tab_of(errors[0]["path"]) if errors else "selection"
+    return EDITOR_PATH.format(id=catalog.id) + ("" if tab == "selection" else f"?tab={tab}")
 
 
 # --- the checks ------------------------------------------------------------------------------------
@@ -149,7 +154,7 @@ def disable_invalid(catalog, errors, recipients=None):
         if changed:
             users = notifications.holders_of(MANAGE_APPS) if recipients is None else recipients
             notifications.notify(users, DISABLED_MESSAGE.format(name=catalog.name), level="error",
-                                 subject=catalog.name, link=EDITOR_PATH.format(id=catalog.id),
+                                 subject=catalog.name, link=editor_link(catalog, errors),
                                  action_label=DISABLED_ACTION)
     catalog.enabled, catalog.errors = False, errors
     return bool(changed)
