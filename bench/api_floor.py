@@ -33,7 +33,7 @@ def _page_sql(filtered=False):
     where = f"p.uuid > {param}"
     if filtered:
         where += (" AND EXISTS (SELECT 1 FROM product_value v JOIN attribute a ON a.id = v.attribute_id "
-                  f"WHERE v.product_id = p.uuid AND a.code = 'color' AND v.text = 'red')")
+                  "WHERE v.product_id = p.uuid AND a.code = 'color' AND v.text = 'red')")
     return (f"SELECT p.uuid, p.identifier, p.enabled, f.code, {text}, {assoc}, p.created, p.updated, "
             f"(SELECT {cats} FROM product_category pc JOIN category c ON c.id = pc.category_id "
             f"WHERE pc.product_id = p.uuid) "
