@@ -11,7 +11,7 @@ from pimconnect.db import is_sqlite, serialize_shared, write_txn
 from pimconnect.models import Product, ProductCategory, ProductCompleteness, ProductValue
 from pimconnect.models.structure import utcnow
 from pimconnect.services.products import bulk as product_bulk
-from pimconnect.services.products import completeness
+from pimconnect.services.products import completeness, statistics
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.validation import plan_write
 from pimconnect.services.products.values import OPTIONS_LOCK, index_rows
@@ -136,6 +136,7 @@ class _Batch:
         # lines send, looked up at the start; others are looked up line by line.
         self.holders = {}
         self.created = []  # optimistic: the rows of the new products not inserted yet
+        self.count = 0  # products written
 
     def insert_created(self):
         """Insert the new products' rows still waiting (optimistic batches), with one statement."""
@@ -147,6 +148,7 @@ class _Batch:
                 raise Replay() from None
 
     def add(self, uuid, entry):
+        self.count += 1
         previous = self.pending.get(uuid)
         if previous is not None:  # the same product twice: its last state, categories kept if unsent
             entry.existed = entry.existed or previous.existed
@@ -193,6 +195,7 @@ def shared_structure(optimistic=False):
     try:
         yield batch
         batch.flush()
+        statistics.after_write(batch.count)  # a large batch: the planner's statistics are refreshed
     finally:
         _batch.reset(token)
 
