@@ -179,8 +179,10 @@ def statement_counts(app, token, start):
     statements = [0]
     original = db.obj.execute_sql
 
+    me = threading.get_ident()  # not the job worker's polling
+
     def counting(sql, *args, **kwargs):
-        statements[0] += 1
+        statements[0] += threading.get_ident() == me
         return original(sql, *args, **kwargs)
 
     db.obj.execute_sql = counting
