@@ -49,9 +49,9 @@ def start_gunicorn(url, port, workers):
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{port}/api/rest/v1", timeout=2)
+            requests.get(f"http://127.0.0.1:{port}/api/rest/v1", timeout=10)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.3)
     process.terminate()
     raise RuntimeError("gunicorn did not start")
