@@ -2,7 +2,7 @@
 PostgreSQL, none on SQLite, none for a small write."""
 import uuid
 
-from pimconnect.db import db, is_sqlite
+from pimconnect.db import db, is_sqlite, write_txn
 from pimconnect.models import Job
 from pimconnect.services import jobs
 from pimconnect.services.products import statistics
@@ -38,3 +38,16 @@ def test_a_large_batch_queues_one_analyze_on_postgresql(api, seeded_app):
         [(tuples,)] = db.execute_sql("SELECT reltuples FROM pg_class WHERE oid = 'product'::regclass").fetchall()
     assert tuples == 2 * statistics.LARGE_WRITE + statistics.LARGE_WRITE - 1
     assert [job.state for job in statistics_jobs()] == ["done"]
+
+
+def test_the_job_keeps_only_its_last_finished_runs(app):
+    with app.app_context(), db.connection_context():
+        for _ in range(statistics.KEEP + 3):
+            with write_txn():
+                statistics.after_write(statistics.LARGE_WRITE)
+            jobs.run_pending()
+        kept = list(Job.select().where(Job.kind == "statistics"))
+    if is_sqlite():
+        assert kept == []
+    else:
+        assert len(kept) == statistics.KEEP and {job.state for job in kept} == {"done"}

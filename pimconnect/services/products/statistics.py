@@ -8,6 +8,7 @@ absorbs the next), and the worker runs it within a second. SQLite plans from its
 and ``PRAGMA optimize`` at its own pace: nothing is queued there.
 """
 from pimconnect.db import db, is_sqlite
+from pimconnect.models import Job
 from pimconnect.services import jobs
 
 # Products written by one request from which the statistics are refreshed: autovacuum's own default
@@ -16,6 +17,7 @@ from pimconnect.services import jobs
 LARGE_WRITE = 50
 TABLES = ("product", "product_value", "product_category", "product_completeness")
 KEY = "statistics:products"
+KEEP = 5  # finished runs kept for the jobs page
 
 
 def _total(params):
@@ -23,9 +25,13 @@ def _total(params):
 
 
 def _step(params, cursor, limit):
-    """ANALYZE the product tables (it takes no lock that product reads or writes wait for)."""
+    """ANALYZE the product tables (it takes no lock that product reads or writes wait for), and forget
+    all but the last KEEP runs (this one included): a nightly load queues one every second or so."""
     if not is_sqlite():
         db.execute_sql("ANALYZE " + ", ".join(f'"{table}"' for table in TABLES))
+    finished = Job.select(Job.id).where(Job.kind == "statistics", Job.state == "done")
+    Job.delete().where(Job.kind == "statistics", Job.state == "done",
+                       Job.id.not_in(finished.order_by(Job.id.desc()).limit(KEEP - 1))).execute()
     return len(TABLES), None
 
 
