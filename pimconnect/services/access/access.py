@@ -15,6 +15,7 @@ Cost: building an Access runs no query. The grants are read on first need, in on
 reader's groups with their permission rows); the structure they refer to is looked up only for the
 codes a request names (a page's categories, a body's attributes), each code once, never whole tables.
 """
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -86,12 +87,20 @@ AXES = {"category": "trees", "locale": "locales", "attribute_group": "attribute_
 
 def load_grants(user_id):
     """The Grants of the user's groups, or None when one of them is "All" — in one query."""
-    rows = (UserGroup.select(UserGroup.name, GroupPermission.kind, GroupPermission.levels)
-            .join(UserGroupMember).switch(UserGroup)
-            .join(GroupPermission, JOIN.LEFT_OUTER, on=(GroupPermission.group == UserGroup.id))
-            .where(UserGroupMember.user == user_id).tuples())
+    from pimconnect.db import db
+    from pimconnect.services.products.bulk import compiled
+
+    def build():
+        return (UserGroup.select(UserGroup.name, GroupPermission.kind, GroupPermission.levels)
+                .join(UserGroupMember).switch(UserGroup)
+                .join(GroupPermission, JOIN.LEFT_OUTER, on=(GroupPermission.group == UserGroup.id))
+                .where(UserGroupMember.user == 0))
+
+    # Every API request asks: rendered once (issue 16, a small page's fixed cost).
+    rows = db.execute_sql(compiled("load_grants", build), [user_id]).fetchall()
     grants = Grants()
     for group, kind, levels in rows:
+        levels = json.loads(levels) if isinstance(levels, str) else levels
         if group == ALL_GROUP:
             return None
         axis = getattr(grants, AXES.get(kind, ""), None)
