@@ -3,7 +3,8 @@ import uuid
 
 from pimconnect import permissions as permission_registry
 from pimconnect.db import db, write_txn
-from pimconnect.models import Product, Role, User, UserRole
+from pimconnect.models import Product, Role, User, UserGroup, UserGroupMember, UserRole
+from pimconnect.services.access import group_permissions
 from pimconnect.services.access.passwords import hash_password
 from pimconnect.services.products.writes import save_product
 from tests.conftest import Auth
@@ -17,8 +18,14 @@ def login_with(app, permissions):
             role = Role.create(code=f"ROLE_{name.upper()}", label=name, permissions=list(permissions))
             user = User.create(username=name, email=f"{name}@example.com", password_hash=hash_password("pw-" + name))
             UserRole.create(user=user, role=role)
+            everyone = UserGroup.get_or_none(UserGroup.name == "All")
+            if everyone is None:  # a migrated database without the demo users: a fresh install's "All"
+                everyone = UserGroup.create(name="All")
+                group_permissions.grant_everything(everyone.id)
+            UserGroupMember.create(user=user, group=everyone)
     auth = Auth(app.test_client())
     assert auth.login(name, "pw-" + name).status_code == 303
+    auth.username = name
     return auth
 
 

@@ -10,7 +10,6 @@ from pimconnect.api.products import parse_uuid
 from pimconnect.db import write_txn
 from pimconnect.models import Category, Product, ProductCategory
 from pimconnect.services.access import product_permissions
-from pimconnect.services.access.access import category_tree
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.writes import Replay, StaleProduct, save_product, shared_structure
 from pimconnect.services.structure.rest.common import Refused, check_encodable
@@ -19,12 +18,9 @@ from pimconnect.services.structure.rest.common import Refused, check_encodable
 # --- EE permissions (§9.3): what the reader may change ---------------------------------------
 
 def _stored_categories(access, product):
-    """The product's category codes; their trees join the reader's Access in the same query."""
-    tree, of_category = category_tree()
-    rows = list(ProductCategory.select(Category.code, tree.code).join(Category).join(tree, on=of_category)
-                .where(ProductCategory.product == product.uuid).tuples())
-    access.tree_of.learn(rows)
-    return [code for code, _tree in rows]
+    """The product's category codes (the reader's levels on them are looked up with the body's)."""
+    return [code for (code,) in ProductCategory.select(Category.code).join(Category)
+            .where(ProductCategory.product == product.uuid).tuples()]
 
 
 def check_deletable(access, product, reference):

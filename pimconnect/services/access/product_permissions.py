@@ -87,14 +87,14 @@ def _sent_categories(data):
 
 
 def _learn_trees(access, stored, data):
-    """Look the trees of the stored and sent categories up together (one query)."""
-    access.tree_of.get(list(stored) + [code for code in _sent_categories(data) if isinstance(code, str)])
+    """Look the reader's levels on the stored and sent categories up together (one query)."""
+    access.category_level.get(list(stored) + [code for code in _sent_categories(data) if isinstance(code, str)])
 
 
 def _merged_categories(access, stored, data):
     if not isinstance(data.get("categories"), list):
         return None
-    existing = access.tree_of.get(data["categories"])
+    existing = access.category_level.get(data["categories"])
     for code in data["categories"]:
         if isinstance(code, str) and code in existing and not access.can_view_category(code):
             raise Refusal(422, HIDDEN_CATEGORY.format(category=code), documented=True)

@@ -2,7 +2,7 @@
 
 One query each for the attributes, the association types, the page's categories, the products its
 associations name, and (when asked) its completenesses and its options' labels — whatever the page size.
-For a restricted reader (EE) the attributes' and categories' queries also bring their groups and trees,
+For a restricted reader (EE) the attributes' and categories' queries also bring their groups and its levels,
 so that its Access removes what it may not see without a query of its own.
 Rows come as plain tuples (ProductRow), not models, and each attribute's output rule is looked up
 once per page: a page of 100 products is mostly JSON decoding and encoding, not bookkeeping.
@@ -14,6 +14,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from peewee import JOIN, SQL, fn
+
 from pimconnect.services.documents import iso
 from pimconnect.models import (
     AssociationType,
@@ -21,15 +23,16 @@ from pimconnect.models import (
     AttributeGroup,
     AttributeOption,
     Category,
+    CategoryPermission,
     Channel,
     Family,
     Locale,
     Product,
     ProductCategory,
     ProductCompleteness,
+    UserGroupMember,
 )
 from pimconnect.db import db
-from pimconnect.services.access.access import category_tree
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.values import MEDIA_TYPES
 
@@ -41,6 +44,7 @@ ROW_COLUMNS = (Product.uuid, Product.identifier, Product.enabled, Family.code, P
 PLAIN, NUMBER, METRIC, PRICES = range(4)  # how an attribute's data is shown (see _entry)
 KINDS = {"pim_catalog_number": NUMBER, "pim_catalog_metric": METRIC, "pim_catalog_price_collection": PRICES}
 AttributeRule = namedtuple("AttributeRule", "type kind decimals_allowed media")
+SAMPLE_USER = -7  # the reader's id in a compiled statement, swapped for the real one
 
 
 def product_rows(query):
@@ -163,24 +167,34 @@ def _iso(moment):
 
 def _categories(uuids, access):
     """{uuid hex: [category codes]} of the page, in one statement compiled once per page size; for a
-    restricted reader it also brings each category's tree, which its Access then knows."""
-    trees = access.restricted
+    restricted reader the same statement brings its level on each category (its Access then knows)."""
+    restricted = access.restricted
+    sample = [uuid_module.UUID(int=n) for n in range(len(uuids))]
 
     def build():
-        tree, of_category = category_tree()
-        columns = (ProductCategory.product, Category.code) + ((tree.code,) if trees else ())
-        query = ProductCategory.select(*columns).join(Category)
-        if trees:
-            query = query.join(tree, on=of_category)
-        return (query.where(ProductCategory.product.in_([uuid_module.UUID(int=n) for n in range(len(uuids))]))
-                .order_by(Category.code))
+        query = ProductCategory.select(ProductCategory.product, Category.code).join(Category)
+        if restricted:
+            groups = UserGroupMember.select(UserGroupMember.group).where(UserGroupMember.user == SAMPLE_USER)
+            granted = (CategoryPermission.category == Category.id) & CategoryPermission.group.in_(groups)
+            query = (query.select_extend(fn.COALESCE(fn.MAX(CategoryPermission.level), SQL("0")))
+                     .join(CategoryPermission, JOIN.LEFT_OUTER, on=granted)
+                     .group_by(ProductCategory.product, Category.code))
+        return query.where(ProductCategory.product.in_(sample)).order_by(Category.code)
 
-    sql = product_bulk.compiled(f"page_categories{'_trees' if trees else ''}_{len(uuids)}", build)
+    params = [u.hex for u in uuids]
+    sql = None
+    if restricted:
+        sql = product_bulk.compiled_as(f"page_categories_levels_{len(uuids)}", build,
+                                       [SAMPLE_USER] + [u.hex for u in sample])
+        params = [access.user_id] + params if sql else params
+    if sql is None:  # unrestricted, or rendered otherwise: the codes alone (levels looked up on need)
+        restricted = False
+        sql = product_bulk.compiled(f"page_categories_{len(uuids)}", build)
     found = {}
-    for product_id, code, *tree in db.execute_sql(sql, [u.hex for u in uuids]).fetchall():
+    for product_id, code, *level in db.execute_sql(sql, params).fetchall():
         found.setdefault(product_id.hex if isinstance(product_id, uuid_module.UUID) else product_id, []).append(code)
-        if tree:
-            access.tree_of.learn([(code, tree[0])])
+        if level:
+            access.category_level.learn([(code, int(level[0]))])
     return found
 
 
