@@ -20,6 +20,7 @@ VIEW_ONLY = 'Product "{identifier}" cannot be updated. You only have a view righ
 EDIT_ONLY = ('Product "{identifier}" cannot be updated directly: you have an edit right on it, and the proposals '
              'that edit rights produce are not available in PIM Connect yet.')
 FIELDS_NEED_OWN = 'You cannot update the following fields "{fields}". You should at least own this product to do it.'
+HIDDEN_ASSOCIATED = 'Property "associations" expects a valid product {by}. The product does not exist, "{reference}" given.'
 # The documented 422s: core.documented() adds " Check the expected format on the API documentation."
 HIDDEN_ATTRIBUTE = "The {attribute} attribute does not exist in your PIM."
 VIEW_ONLY_GROUP = 'Attribute "{attribute}" belongs to the attribute group "{group}" on which you only have view permission.'
@@ -31,6 +32,10 @@ DELETE_NEEDS_OWN = ("You can delete a product only if it is classified in at lea
                     "an own permission.")
 
 
+class Unchanged(Exception):
+    """A write on a view-only product that changes nothing: answered as done (204), nothing written (§9.3)."""
+
+
 class Refusal(Exception):
     """A write the user's EE permissions refuse: ``status`` and the reference's ``message``;
     ``documented`` marks the 422s the reference answers with a documentation link."""
@@ -40,15 +45,21 @@ class Refusal(Exception):
         self.status, self.message, self.documented = status, message, documented
 
 
-def check_update(access, identifier, stored_categories, data):
+def check_update(access, identifier, stored_categories, data, unchanged=None):
     """Refuse (Refusal) a PATCH the reader's level does not allow; return the categories to store
-    when ``data`` sets them (the submitted ones plus the hidden ones it keeps, §9.3)."""
+    when ``data`` sets them (the submitted ones plus the hidden ones it keeps, §9.3).
+
+    ``unchanged(categories)`` tells whether the write (with those categories) would change nothing:
+    on a view-only product such a write is no refusal but ``Unchanged`` (the reference answers 204)."""
     if not access.restricted:
         return None
     _learn_trees(access, stored_categories, data)
     level = access.product_level(stored_categories)
     if level is None:
         raise Refusal(404, NOT_FOUND.format(reference=identifier))
+    if level == "view" and unchanged is not None and unchanged(_merged_categories(access, stored_categories, data,
+                                                                                 quiet=True)):
+        raise Unchanged()
     _check_values(access, data)
     categories = _merged_categories(access, stored_categories, data)
     if level == "view":
@@ -91,12 +102,12 @@ def _learn_trees(access, stored, data):
     access.category_level.get(list(stored) + [code for code in _sent_categories(data) if isinstance(code, str)])
 
 
-def _merged_categories(access, stored, data):
+def _merged_categories(access, stored, data, quiet=False):
     if not isinstance(data.get("categories"), list):
         return None
     existing = access.category_level.get(data["categories"])
     for code in data["categories"]:
-        if isinstance(code, str) and code in existing and not access.can_view_category(code):
+        if isinstance(code, str) and code in existing and not access.can_view_category(code) and not quiet:
             raise Refusal(422, HIDDEN_CATEGORY.format(category=code), documented=True)
     hidden = [code for code in stored if not access.can_view_category(code)]
     return list(data["categories"]) + [code for code in hidden if code not in data["categories"]]

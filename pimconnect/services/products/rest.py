@@ -100,7 +100,7 @@ def normalize_products(products, options, access):
     types = _fetch("page_association_types", lambda: AssociationType.select(
         AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
     categories = _categories(uuids, access)
-    names = _associated_names(products, options.key)
+    names = _associated_names(products, options.key, access)
     completenesses = _completenesses(uuids, options) if options.with_completenesses else {}
     values = {p.uuid: _values(p.values or {}, attributes, options) for p in products}
     labels = _option_labels(values.values(), attributes) if options.with_attribute_options else {}
@@ -198,13 +198,14 @@ def _categories(uuids, access):
     return found
 
 
-def _associated_names(products, key):
-    """{uuid string: name} of the associated products that still exist (uuid, or identifier on /products)."""
+def _associated_names(products, key, access):
+    """{uuid string: name} of the associated products that still exist and the reader may see (uuid, or
+    identifier on /products): the others are left out of the associations (§9.2; a write keeps them, §9.3)."""
     wanted = {ref for p in products for entry in (p.associations or {}).values()
               for ref in (entry or {}).get("products", [])}
     if not wanted:
         return {}
-    query = Product.select(Product.uuid, Product.identifier).where(Product.uuid.in_(list(wanted)))
+    query = access.restrict(Product.select(Product.uuid, Product.identifier).where(Product.uuid.in_(list(wanted))))
     return {str(row.uuid): (row.identifier if key == "identifier" else str(row.uuid)) for row in query}
 
 
