@@ -5,6 +5,7 @@ from flask_login import current_user
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale
 from pimconnect.permissions import can, current_access, require
+from pimconnect.services.access import product_permissions
 from pimconnect.services.products import form as product_form
 from pimconnect.services.products import grid as product_grid
 from pimconnect.services.products import reads as product_reads
@@ -62,11 +63,20 @@ def _product_or_404(product_uuid):
     return product
 
 
+def _locales():
+    """The enabled locales the user may view (EE), in code order."""
+    codes = [loc.code for loc in Locale.select(Locale.code).where(Locale.enabled == True)  # noqa: E712
+             .order_by(Locale.code)]
+    return current_access().visible_locales(codes)
+
+
 def _context(args):
-    """The (locale code, Channel) the page edits: from the request, else the user's defaults."""
+    """The (locale code, Channel) the page edits: from the request, else the user's defaults (a locale
+    the user may view)."""
+    locales = _locales()
     locale = args.get("locale") or current_user.catalog_locale
-    if not Locale.select().where((Locale.code == locale) & (Locale.enabled == True)).exists():  # noqa: E712
-        locale = current_user.catalog_locale
+    if locale not in locales:
+        locale = current_user.catalog_locale if current_user.catalog_locale in locales else (locales or [locale])[0]
     channel = Channel.get_or_none(Channel.code == (args.get("scope") or current_user.catalog_scope))
     channel = channel or Channel.get_or_none(Channel.code == current_user.catalog_scope) or Channel.select().first()
     return locale, channel
@@ -78,18 +88,37 @@ def _title(product, ui_locale):
     return product_grid.product_label(product, label_attribute and label_attribute.code, ui_locale)
 
 
+def _level(product):
+    """The user's right on the product (EE §9.1): own / edit / view (own when nothing is restricted)."""
+    access = current_access()
+    if not access.restricted:
+        return "own"
+    return access.product_level(product_permissions.stored_category_codes(product))
+
+
+def _groups(product, locale, channel):
+    return product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale,
+                                     access=current_access(), editable=_level(product) == "own")
+
+
 def _page(product, locale, channel, groups, status=200, errors=(), submitted=None):
     """Render the product page (or only its form region for htmx)."""
     ui_locale = current_user.catalog_locale
+    access = current_access()
     return render(
         "products/show.html", block="product_form", status=status, product=product, locale=locale,
-        title=_title(product, ui_locale),
+        title=_title(product, ui_locale), level=_level(product),
         channel=channel, groups=groups, errors=list(errors), submitted=submitted,
-        families=_families(), trees=product_form.category_trees(product, ui_locale),
-        completeness=completeness_for(product) if product.family_id else [],
-        locales=[loc.code for loc in Locale.select().where(Locale.enabled == True)],  # noqa: E712
+        families=_families(), trees=product_form.category_trees(product, ui_locale, access),
+        completeness=_visible_completeness(product, access) if product.family_id else [],
+        locales=_locales(),
         channels=list(Channel.select().order_by(Channel.code)), ui_locale=ui_locale,
     )
+
+
+def _visible_completeness(product, access):
+    """The product's completeness on the locales the user may view."""
+    return [c for c in completeness_for(product) if access.can_view_locale(c["locale"])]
 
 
 @bp.get("/<uuid:product_uuid>")
@@ -98,8 +127,7 @@ def show(product_uuid):
     """Show a product's values for one locale and channel."""
     product = _product_or_404(product_uuid)
     locale, channel = _context(request.args)
-    groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
-    return _page(product, locale, channel, groups)
+    return _page(product, locale, channel, _groups(product, locale, channel))
 
 
 @bp.post("/<uuid:product_uuid>")
@@ -107,10 +135,15 @@ def show(product_uuid):
 def save(product_uuid):
     """Save the shown values and uploaded files (plus enabled, family and, when allowed, categories)."""
     product = _product_or_404(product_uuid)
+    if _level(product) != "own":
+        abort(403)  # EE: only an owner changes a product directly (an editor's drafts are another flow)
     form = request.form
     locale, channel = _context(form)
-    groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
+    groups = _groups(product, locale, channel)
     data = product_form.product_patch(groups, form, with_categories=can("pim_enrich_product_categories_view"))
+    if "categories" in data:  # the categories the user cannot see stay (§9.3)
+        data["categories"] = product_permissions.with_hidden_categories(
+            current_access(), product_permissions.stored_category_codes(product), data["categories"])
     uploads = product_form.media_uploads(groups, request.files)
     try:
         save_with_uploads(data, product, uploads, expected_version=product_form.as_int(form.get("version")))
@@ -130,6 +163,8 @@ def save(product_uuid):
 def confirm_delete(product_uuid):
     """Ask for confirmation on a page of its own (works without JavaScript)."""
     product = _product_or_404(product_uuid)
+    if _level(product) != "own":
+        abort(403)
     return render("products/delete.html", product=product, title=_title(product, current_user.catalog_locale))
 
 
@@ -138,6 +173,8 @@ def confirm_delete(product_uuid):
 def delete(product_uuid):
     """Delete a product (confirmed on its own page first), then go back to the grid."""
     product = _product_or_404(product_uuid)
+    if _level(product) != "own":
+        abort(403)
     delete_product(product)
     flash(f"Product {product.identifier} deleted.", "success")
     return redirect_to(url_for(".index"))

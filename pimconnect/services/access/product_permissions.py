@@ -5,6 +5,7 @@ Who may see what lives on the reader's ``Access`` (services.access.access): this
 """
 from flask import current_app
 
+from pimconnect.models import Category, ProductCategory
 from pimconnect.services.access.access import Access
 
 
@@ -91,6 +92,20 @@ def check_delete(access, identifier, stored_categories):
         raise Refusal(404, NOT_FOUND.format(reference=identifier))
     if level != "own":
         raise Refusal(403, DELETE_NEEDS_OWN)
+
+
+def stored_category_codes(product):
+    """The codes of the categories ``product`` is classified in."""
+    return [code for (code,) in ProductCategory.select(Category.code).join(Category)
+            .where(ProductCategory.product == product.uuid).tuples()]
+
+
+def with_hidden_categories(access, stored, sent):
+    """The ``sent`` category codes plus the ``stored`` ones the reader cannot see (kept on write, §9.3)."""
+    if not access.restricted:
+        return list(sent)
+    hidden = access.hidden_categories(list(stored))
+    return list(sent) + [code for code in hidden if code not in sent]
 
 
 def _sent_categories(data):

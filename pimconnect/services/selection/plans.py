@@ -95,7 +95,7 @@ def _where(access, resolved, plan):
 def _seen_by(access, structure):
     """The structure the selection is checked against: as ``access``'s reader sees it (EE §9.2: the
     attributes, categories and locales it may not see do not exist for it)."""
-    if structure is None and access.restricted:
+    if structure is None and getattr(access, "restricted", False):  # (stand-ins may have product_condition only)
         return ReaderStructure(access)
     return structure
 
