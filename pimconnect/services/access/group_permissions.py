@@ -169,6 +169,28 @@ def levels_on(kind, entity_id):
             table.select(table.group, table.level).where(column == entity_id).tuples()}
 
 
+def entity_form(kind, entity_id):
+    """What an entity's Permissions tab shows: [(level, label, [(group id, group name, checked)])], the
+    highest level first; a group holding a level is checked on it and on every lower one."""
+    held = levels_on(kind, entity_id)
+    groups = list(UserGroup.select(UserGroup.id, UserGroup.name).order_by(UserGroup.type, UserGroup.name).tuples())
+    return [(level, LEVEL_LABELS[level],
+             [(group, name, LEVEL_VALUES.get(held.get(group), 0) >= LEVEL_VALUES[level]) for group, name in groups])
+            for level in KINDS[kind]["levels"]]
+
+
+def levels_from_form(kind, form):
+    """{group id: the highest level ticked} from an entity's Permissions tab (``<level>`` lists of group ids);
+    a higher level includes the lower ones, whatever was ticked below it."""
+    known = {group for (group,) in UserGroup.select(UserGroup.id).tuples()}
+    levels = {}
+    for level in reversed(KINDS[kind]["levels"]):  # view, edit, own: the last one ticked wins
+        for raw in form.getlist(level):
+            if raw.isdigit() and int(raw) in known:
+                levels[int(raw)] = level
+    return levels
+
+
 def set_levels_on(kind, entity_id, levels, children=False):
     """Replace the rights on one entity with ``{group id: level name or None}``; for a category with
     ``children``, on every category under it too."""
