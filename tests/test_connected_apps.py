@@ -136,6 +136,9 @@ def test_permissions_tab_saves_normalised_levels(admin, shop, conn):
     app_id, code = shop
     page = admin.client.get(f"/connect/connected-apps/{code}?tab=permissions").get_data(as_text=True)
     assert 'name="category-own"' in page and 'name="locale-edit"' in page
+    # the wizard's labelled checkboxes, not list boxes of codes
+    assert 'type="checkbox" name="category-own" value="master"' in page and "> Master catalog</label>" in page
+    assert "<select" not in page.split('id="app-permissions"')[1].split("</form>")[0]
     response = admin.post(f"/connect/connected-apps/{code}/permissions",
                           {"category-own": ["master", "nope"], "locale-view-all": "1",
                            "attribute_group-edit": ["marketing"]})

@@ -57,6 +57,16 @@ def options():
     }
 
 
+def choices():
+    """The options with their labels, as the wizard's Permissions step and the connected app's Permissions tab
+    show them: {kind: [(code, label)]} (trees and attribute groups by their en_US label, locales by code)."""
+    labels = {"category": {c.code: c.labels for c in Category.select().where(Category.parent.is_null())},
+              "attribute_group": {g.code: g.labels for g in AttributeGroup.select()}}
+    return {kind: [(code, ((labels.get(kind) or {}).get(code) or {}).get("en_US") or
+                    (code if kind == "locale" else f"[{code}]")) for code in codes]
+            for kind, codes in options().items()}
+
+
 def levels_for(kind, view_only):
     return ("view",) if view_only else KINDS[kind]["levels"]
 
