@@ -50,6 +50,16 @@ def test_counts_are_the_readers(app_api, api):  # noqa: F811
     assert api.get(f"{URL}?with_count=true").get_json()["items_count"] == 5
 
 
+def test_completeness_shows_only_the_readers_locales(app_api, api):  # noqa: F811
+    locales = {entry["locale"] for entry in app_api.get(f"{URL}/hat-master?with_completenesses=true")
+               .get_json().get("completenesses", [])}
+    everything = {entry["locale"] for entry in api.get(f"{URL}/hat-master?with_completenesses=true")
+                  .get_json().get("completenesses", [])}
+    assert "de_DE" in everything and locales == everything - {"de_DE"}
+    listed = app_api.get(f"{URL}?with_completenesses=true&limit=100").get_json()["_embedded"]["items"]
+    assert all(entry["locale"] != "de_DE" for item in listed for entry in item["completenesses"])
+
+
 def test_a_no_op_patch_of_a_view_only_product_answers_204(app_api):  # noqa: F811
     before = Product.get(Product.identifier == "hat-shop")
     for body in ({"identifier": "hat-shop"}, {"enabled": True}, {"categories": ["ecommerce_sale"]},

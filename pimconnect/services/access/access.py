@@ -289,6 +289,9 @@ class Access:
             if kept:
                 values[attribute] = kept
         item["values"] = values
+        if item.get("completenesses"):
+            item["completenesses"] = [entry for entry in item["completenesses"]
+                                      if self._seen("locale", entry.get("locale"), self.can_view_locale)]
         if visible_products is not None:
             for key in ("associations", "quantified_associations"):
                 for links in (item.get(key) or {}).values():
