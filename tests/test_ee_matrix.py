@@ -229,3 +229,15 @@ def test_ce_restricts_nobody(make_app, catalog):
     catalog.config["PIM_EDITION"] = "ce"
     assert _identifiers(app.get(f"{URL}?limit=100")) == ["Braided_hat", "Cap", "Hat"]
     assert app.patch(f"{URL}/Braided_hat", json=_name("en_US", "x")).status_code == 204
+
+
+def test_ui_grid_shows_no_hidden_label_category_or_locale(catalog, app):
+    person = _person(app, catalog, {"category": _levels("category", view=["ecommerce"]),
+                                    "locale": _levels("locale", view=["en_US"]),
+                                    "attribute_group": _levels("attribute_group", view=["ERP"])})
+    grid = person.client.get("/products/").get_data(as_text=True)
+    assert "Hat en_US" not in grid  # the label attribute (name) is in the hidden ecommerce group
+    assert 'value="print_traditional"' not in grid and 'value="ecommerce_sale"' in grid
+    assert '<option value="fr_FR"' not in grid
+    everyone = login_with(app, ["pim_enrich_product_index"]).client.get("/products/").get_data(as_text=True)
+    assert "Hat en_US" in everyone and 'value="print_traditional"' in everyone

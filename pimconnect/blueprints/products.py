@@ -26,7 +26,7 @@ def index():
     rows, next_cursor = product_grid.grid_page(access, filters, after=after)
     return render("products/index.html", block="results", filters=filters, rows=rows, after=after,
                   next_cursor=next_cursor, total=product_grid.grid_total(access, filters, product_grid.COUNT_CAP),
-                  count_cap=product_grid.COUNT_CAP, choices=product_grid.filter_choices(current_user.catalog_locale))
+                  count_cap=product_grid.COUNT_CAP, choices=product_grid.filter_choices(current_user.catalog_locale, access))
 
 
 def _families():
