@@ -20,13 +20,14 @@ def init_app(app):
         media,
         notifications,
         products,
+        proposals,
         settings,
         system,
     )
 
     # connected_apps before connect: it serves /connect/connected-apps.
-    for module in (auth, home, settings, system, jobs, products, media, connected_apps, custom_apps, connect, connections,
-                   notifications):
+    for module in (auth, home, settings, system, jobs, products, proposals, media, connected_apps, custom_apps,
+                   connect, connections, notifications):
         app.register_blueprint(module.bp)
     from pimconnect.security import csrf
 

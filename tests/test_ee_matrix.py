@@ -4,7 +4,8 @@ user documentation's examples (seed-connect-apps.md "Give permissions to your Ap
   cannot see Braided hat (only in Print);
 - a translation app with View on fr_FR and Edit on de_DE and en_US writes only those;
 - an app with View on ecommerce, marketing and media sees no ERP or technical values and writes none.
-Edit-level writes answer 403 for now (drafts and proposals come on their own branch)."""
+An Edit-level change goes to the editor's draft (204 on the API, "Save draft" on the product page); the
+product itself is unchanged."""
 import pytest
 
 from pimconnect.db import db, write_txn
@@ -125,7 +126,7 @@ LEVELS = {
     "none": _levels("category", view=["master"]),
 }
 # level -> (GET, PATCH with a change, DELETE)
-API_EXPECTED = {"own": (200, 204, 204), "edit": (200, 403, 403), "view": (200, 403, 403), "none": (404, 404, 404)}
+API_EXPECTED = {"own": (200, 204, 204), "edit": (200, 204, 403), "view": (200, 403, 403), "none": (404, 404, 404)}
 
 
 @pytest.mark.parametrize("level", list(LEVELS))
@@ -138,6 +139,9 @@ def test_api_level_by_operation(make_app, level):
     assert got == API_EXPECTED[level]
     if level == "view":
         assert app.get(f"{URL}/Hat").get_json()["metadata"] == {"workflow_status": "read_only"}
+    if level in ("edit", "view"):  # an editor's change went to its draft: the product is unchanged
+        names = {e["locale"]: e["data"] for e in Product.get(Product.identifier == "Hat").values["name"]}
+        assert names["en_US"] == "Hat en_US"
 
 
 # --- level × operation, on the web UI --------------------------------------------------------------
@@ -156,7 +160,7 @@ def _person(app, catalog, levels_by_kind):
 
 
 # level -> (GET page, POST save, POST delete)
-UI_EXPECTED = {"own": (200, 303, 303), "edit": (200, 403, 403), "view": (200, 403, 403), "none": (404, 404, 404)}
+UI_EXPECTED = {"own": (200, 303, 303), "edit": (200, 303, 403), "view": (200, 403, 403), "none": (404, 404, 404)}
 
 
 @pytest.mark.parametrize("level", list(LEVELS))
@@ -172,6 +176,7 @@ def test_ui_level_by_operation(catalog, app, level):
     if page.status_code == 200:
         assert ("/delete" in html) == (level == "own")  # Own-only actions hidden
         assert ('type="submit" class="primary">Save' in html) == (level == "own")
+        assert ("Save draft" in html) == (level == "edit")
     saved = person.post(f"/products/{hat.uuid}", {"identifier": "Hat", "enabled": "1", "family": "hats",
                                                   "locale": "en_US", "scope": "ecommerce", "v__name": "Changed"})
     deleted = person.post(f"/products/{hat.uuid}/delete", {})

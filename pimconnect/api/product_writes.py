@@ -10,6 +10,7 @@ from pimconnect.api.products import parse_uuid
 from pimconnect.db import write_txn
 from pimconnect.models import Category, Product, ProductCategory
 from pimconnect.services.access import product_permissions
+from pimconnect.services.drafts.drafts import save_draft
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.writes import Replay, StaleProduct, changes_nothing, save_product, shared_structure
 from pimconnect.services.structure.rest.common import Refused, check_encodable
@@ -33,9 +34,17 @@ def check_deletable(access, product, reference):
         raise ApiError(refusal.status, refusal.message) from None
 
 
+class Drafted(int):
+    """The status of a write that went to the editor's draft (§9.3): 204, answered with the draft's Location."""
+
+
+DRAFTED = Drafted(204)
+
+
 def _permitted_write(access, data, product, operation_id, by="uuid"):
     """``data`` as the reader may write it: refused (403/404/422) or with its hidden categories and
-    associations kept; None when it changes nothing on a view-only product (nothing to write, §9.3)."""
+    associations kept; None when it changes nothing on a view-only product (nothing to write, §9.3).
+    An editor's change of values raises DraftNeeded (it goes to the editor's draft)."""
     if not access.restricted:
         return data
     try:
@@ -210,13 +219,15 @@ def _batch_document(line):
 
 def write(access, data, product, by, operation_id):
     """save_product as the reader may write, its refusals turned into the reference's 422s (documented,
-    or "Validation failed.") and its permission refusals into 403/404 (§9.3)."""
-    permitted = _permitted_write(access, data, product, operation_id, by)
-    if permitted is None:
-        return product  # a view-only product's write that changes nothing (§9.3: 204)
-    data = permitted
+    or "Validation failed.") and its permission refusals into 403/404 (§9.3). An editor's change is
+    written to its draft instead: then DRAFTED is returned, not the product."""
     try:
-        return save_product(data, product, associations_by=by)
+        permitted = _permitted_write(access, data, product, operation_id, by)
+        if permitted is None:
+            return product  # a view-only product's write that changes nothing (§9.3: 204)
+        return save_product(permitted, product, associations_by=by)
+    except product_permissions.DraftNeeded:
+        return _write_draft(access, data, product, operation_id)
     except ValidationFailed as exc:
         if exc.documented:
             raise documented(exc.documented[0], operation_id) from None
@@ -225,3 +236,13 @@ def write(access, data, product, by, operation_id):
         # Another request changed or deleted the product during this one: nothing was written.
         raise ApiError(409, "The product was modified by another request at the same time. "
                             "Send the request again.") from None
+
+
+def _write_draft(access, data, product, operation_id):
+    try:
+        save_draft(product, access.user_id, data.get("values") or {})
+    except ValidationFailed as exc:
+        if exc.documented:
+            raise documented(exc.documented[0], operation_id) from None
+        raise validation_failed(exc.errors) from None
+    return DRAFTED

@@ -2,10 +2,13 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
+from pimconnect.blueprints.proposals import workflow_access
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale
 from pimconnect.permissions import can, current_access, require
 from pimconnect.services.access import product_permissions
+from pimconnect.services.drafts import drafts
+from pimconnect.services.drafts.review import may_edit_value
 from pimconnect.services.products import form as product_form
 from pimconnect.services.products import grid as product_grid
 from pimconnect.services.products import reads as product_reads
@@ -89,25 +92,28 @@ def _title(product, ui_locale):
 
 
 def _level(product):
-    """The user's right on the product (EE §9.1): own / edit / view (own when nothing is restricted)."""
+    """own / edit / view: the user's right on the product (EE §9.1; own when nothing is restricted); an
+    editor saves drafts, not the product."""
     access = current_access()
     if not access.restricted:
         return "own"
     return access.product_level(product_permissions.stored_category_codes(product))
 
 
-def _groups(product, locale, channel):
+def _groups(product, locale, channel, level):
+    """The page's fields: hidden groups left out, view-only ones (or all, on a view-only product) read-only."""
     return product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale,
-                                     access=current_access(), editable=_level(product) == "own")
+                                     access=current_access(), editable=level in ("own", "edit"))
 
 
-def _page(product, locale, channel, groups, status=200, errors=(), submitted=None):
+def _page(product, locale, channel, groups, status=200, errors=(), submitted=None, level=None, draft=None):
     """Render the product page (or only its form region for htmx)."""
     ui_locale = current_user.catalog_locale
     access = current_access()
     return render(
         "products/show.html", block="product_form", status=status, product=product, locale=locale,
-        title=_title(product, ui_locale), level=_level(product),
+        level=level or _level(product), draft=draft,
+        title=_title(product, ui_locale),
         channel=channel, groups=groups, errors=list(errors), submitted=submitted,
         families=_families(), trees=product_form.category_trees(product, ui_locale, access),
         completeness=_visible_completeness(product, access) if product.family_id else [],
@@ -127,7 +133,12 @@ def show(product_uuid):
     """Show a product's values for one locale and channel."""
     product = _product_or_404(product_uuid)
     locale, channel = _context(request.args)
-    return _page(product, locale, channel, _groups(product, locale, channel))
+    level, draft = _level(product), None
+    if level == "edit":  # an editor works on its draft: the page shows the product with it applied
+        draft = drafts.draft_of(product, current_user.id)
+        if draft is not None:
+            product.values = drafts.with_draft(product, draft.changes)  # shown, never saved
+    return _page(product, locale, channel, _groups(product, locale, channel, level), level=level, draft=draft)
 
 
 @bp.post("/<uuid:product_uuid>")
@@ -135,11 +146,14 @@ def show(product_uuid):
 def save(product_uuid):
     """Save the shown values and uploaded files (plus enabled, family and, when allowed, categories)."""
     product = _product_or_404(product_uuid)
-    if _level(product) != "own":
-        abort(403)  # EE: only an owner changes a product directly (an editor's drafts are another flow)
     form = request.form
     locale, channel = _context(form)
-    groups = _groups(product, locale, channel)
+    level = _level(product)
+    groups = _groups(product, locale, channel, level)
+    if level == "edit":
+        return _save_draft(product, locale, channel, groups)
+    if level != "own":
+        abort(403)  # EE: a view-only product
     data = product_form.product_patch(groups, form, with_categories=can("pim_enrich_product_categories_view"))
     if "categories" in data:  # the categories the user cannot see stay (§9.3)
         data["categories"] = product_permissions.with_hidden_categories(
@@ -155,6 +169,30 @@ def save(product_uuid):
         general = product_form.attach_errors(groups, exc.errors)
         return _page(product, locale, channel, groups, status=refused_status(), errors=general, submitted=data)
     flash("Product saved.", "success")
+    return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
+
+
+def _save_draft(product, locale, channel, groups):
+    """An editor's save (§9.3): the values it may edit go to its draft; "Send for approval" then sends it."""
+    access = workflow_access()
+    values = {code: [entry for entry in entries if may_edit_value(access, code, entry["locale"])]
+              for code, entries in product_form.values_patch(groups, request.form).items()}
+    values = {code: entries for code, entries in values.items() if entries}
+    try:
+        drafts.save_draft(product, current_user.id, values)
+        if "submit" in request.form:
+            drafts.submit(product, current_user, link=url_for("proposals.product_tab", product_uuid=product.uuid))
+    except ValidationFailed as exc:
+        submitted = {"identifier": product.identifier, "enabled": product.enabled, "values": values,
+                     "family": product.family.code if product.family_id else None}
+        product_form.show_submitted(groups, submitted)
+        general = product_form.attach_errors(groups, exc.errors)
+        return _page(product, locale, channel, groups, status=refused_status(), errors=general,
+                     submitted=submitted, level="edit", draft=drafts.draft_of(product, current_user.id))
+    except drafts.DraftRefused as refused:
+        flash(refused.message, "error")
+    else:
+        flash("Sent for approval." if "submit" in request.form else "Draft saved.", "success")
     return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
 
 

@@ -189,6 +189,13 @@ class Access:
                 .join(CategoryPermission, JOIN.LEFT_OUTER, on=granted)
                 .where(Category.code.in_(codes)).group_by(Category.code).tuples())
 
+    def owns_any_category(self):
+        """Whether one of the reader's groups owns some category (one query; True when unrestricted)."""
+        if self.grants is None:
+            return True
+        return bool(self.grants.groups) and CategoryPermission.select().where(
+            CategoryPermission.group.in_(self.grants.groups), CategoryPermission.level >= 3).exists()
+
     # -- which products --
     def product_condition(self):
         """SQL over Product: the products this reader may see (uncategorized, or in a category one of
