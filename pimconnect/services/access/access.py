@@ -275,10 +275,11 @@ class Access:
         ranks = self.category_level.get(codes)
         return [code for code in codes if code in ranks and ranks[code] < RANK["view"]]
 
-    def filter_document(self, item, visible_products=None):
+    def filter_document(self, item, visible_products=None, values_seen=False):
         """Remove from a normalized product what the reader cannot see (values of hidden attribute groups
-        and locales, hidden categories, associations to products outside ``visible_products`` when
-        given); set its workflow status (§9.2). Unrestricted: unchanged.
+        and locales — unless ``values_seen``: its values were read for this reader already —, hidden
+        categories, associations to products outside ``visible_products`` when given); set its workflow
+        status (§9.2). Unrestricted: unchanged.
 
         Each attribute's, locale's and category's answer is remembered: a page of 100 products asks
         about the same few dozen codes thousands of times."""
@@ -287,8 +288,8 @@ class Access:
         categories = item.get("categories") or []
         level = self.product_level(categories)
         item["categories"] = [code for code in categories if self._seen("category", code, self.can_view_category)]
-        values = {}
-        for attribute, entries in (item.get("values") or {}).items():
+        values = {} if not values_seen else item.get("values") or {}
+        for attribute, entries in (item.get("values") or {}).items() if not values_seen else ():
             if not self._seen("attribute", attribute, self._can_view_attribute):
                 continue
             kept = [entry for entry in entries if entry.get("locale") is None

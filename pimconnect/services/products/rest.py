@@ -7,6 +7,7 @@ so that its Access removes what it may not see without a query of its own.
 Rows come as plain tuples (ProductRow), not models, and each attribute's output rule is looked up
 once per page: a page of 100 products is mostly JSON decoding and encoding, not bookkeeping.
 """
+import dataclasses
 import datetime
 import json
 import uuid as uuid_module
@@ -97,6 +98,8 @@ def normalize_products(products, options, access):
     products = [p if isinstance(p, ProductRow) else as_row(p) for p in products]
     uuids = [p.uuid for p in products]
     attributes = _attributes(access)
+    if access.restricted:  # what the reader may not see is never converted (filter_document keeps the rest)
+        attributes, options = _seen_by(access, attributes, options)
     types = _fetch("page_association_types", lambda: AssociationType.select(
         AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
     categories = _categories(uuids, access)
@@ -129,7 +132,7 @@ def normalize_products(products, options, access):
             item["completenesses"] = completenesses.get(product.uuid, [])
         if options.metadata:
             item["metadata"] = {"workflow_status": "working_copy"}  # unrestricted: owner of everything
-        items.append(access.filter_document(item) if access.restricted else item)
+        items.append(access.filter_document(item, values_seen=True) if access.restricted else item)
     return items
 
 
@@ -145,6 +148,16 @@ def _attributes(access):
         access.group_of.learn((row[0], row[3]) for row in rows)
     return {code: AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals, kind_name in MEDIA_TYPES)
             for code, kind_name, decimals, *_group in rows}
+
+
+def _seen_by(access, attributes, options):
+    """The attribute rules and read options narrowed to what a restricted reader may see: the attributes
+    of the groups it views, the localizable values of the locales it views."""
+    visible = {code: rule for code, rule in attributes.items() if access.can_view_attribute_group(
+        access.group_of.known.get(code))}
+    locales = frozenset(code for code, level in access.grants.locales.codes.items() if level)
+    return visible, dataclasses.replace(options, locales=locales if options.locales is None
+                                        else options.locales & locales)
 
 
 def _fetch(name, build):
