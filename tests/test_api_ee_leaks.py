@@ -147,6 +147,18 @@ def test_media_files_onto_hidden_or_view_only_products_are_refused(media_app, ap
     assert _upload(media_app, "hat-master").status_code == 201
 
 
+def test_an_editor_cannot_upload_onto_a_product_it_edits(seeded_app, client, app_api):  # noqa: F811
+    app_id, _ = register_listing(seeded_app, "Editor App")
+    connect_code(seeded_app, app_id, ["delete_products"])
+    with seeded_app.app_context():
+        group_permissions.save(ConnectedApp.get_by_id(app_id).user_group_id, {
+            "category": _levels("category", edit=["master"], view=["master"]),
+            "locale": _levels("locale", edit="all", view="all"),
+            "attribute_group": _levels("attribute_group", edit="all", view="all")})
+    answer = _upload(Api(client, app_token(seeded_app, app_id)), "hat-master")
+    assert answer.status_code == 403 and "only have an edit right" in answer.get_json()["message"]
+
+
 def test_media_files_of_hidden_values_are_not_listed(media_app, app_api, api):  # noqa: F811
     mine = _upload(media_app, "hat-master").headers["Location"].split("/media-files/", 1)[1]
     theirs = _upload(api, "hat-print", PNG + b"other").headers["Location"].split("/media-files/", 1)[1]

@@ -20,6 +20,8 @@ from pimconnect.services.products.values import MEDIA_TYPES, check_context
 from pimconnect.services.structure.snapshot import Structure
 
 MEDIA_FILES = "/api/rest/v1/media-files"
+EDITOR_UPLOAD = ('Product "{identifier}" cannot be updated directly: you only have an edit right on it. Upload the '
+                 'file on a product you own, or send the change as a draft.')
 Slot = namedtuple("Slot", "attribute locale scope")  # what save_with_uploads needs of a product-page field
 FIELDS = (MediaFile.id, MediaFile.code, MediaFile.original_filename, MediaFile.mime_type, MediaFile.size,
           MediaFile.extension)  # everything but the content
@@ -166,6 +168,8 @@ def _check_write(access, product, info):
         if refusal.status == 404:
             raise ApiError(422, f'Product "{reference}" does not exist.') from None
         raise ApiError(refusal.status, refusal.message) from None
+    except product_permissions.DraftNeeded:  # PIM Connect decision: an upload never goes to a draft
+        raise ApiError(403, EDITOR_UPLOAD.format(identifier=product.identifier)) from None
 
 
 @bp.post("/media-files")
