@@ -8,7 +8,8 @@ first page, a page deep in search_after order, and a page filtered on the family
   attribute groups — EE, so its Access adds the visibility join and filters every document;
 - ``everything``: a connection in "All" (every right, as on a fresh install) — EE, the fast path;
 - ``ce``: the restricted connection again with ``PIM_EDITION=ce`` — nothing applies.
-It prints the median time per request and the ratios restricted / CE (target ≤ 1.3) and everything / CE
+The readers take turns on every run (the machine's other load weighs on each alike). It prints the
+median time per request and the ratios restricted / CE (target ≤ 1.3) and everything / CE
 (target ≤ 1.05). Runs on a temporary SQLite file (and a temporary PostgreSQL schema with --database-url).
 """
 import os
@@ -76,19 +77,36 @@ def reads(client, bearer):
     return found
 
 
-def measure(app, client, bearer, edition, runs, plan):
-    app.config["PIM_EDITION"] = edition
-    headers = {"Authorization": f"Bearer {bearer}"}
-    result = {}
+def measure(app, client, readers, runs, plan):
+    """{reader: {read: (statements, median ms, items)}}; the readers take turns on each run, so that
+    the machine's other load weighs on each alike. ``readers``: {name: (bearer, edition)}."""
+    import statistics
+    import time
+
+    found = {name: {} for name in readers}
     for label, (path, params) in plan.items():
-        def get(path=path, params=params):
-            response = client.get(path, query_string=params or None, headers=headers)
-            assert response.status_code == 200, (path, response.get_json())
-            return response
-        items = len(get().get_json()["_embedded"]["items"])
-        result[label] = (statements_of(get), median_ms(get, runs), items)
+        times = {name: [] for name in readers}
+        for run in range(runs + 1):
+            for name, (bearer, edition) in readers.items():
+                app.config["PIM_EDITION"] = edition
+                headers = {"Authorization": f"Bearer {bearer}"}
+
+                def get(path=path, params=params, headers=headers):
+                    response = client.get(path, query_string=params or None, headers=headers)
+                    assert response.status_code == 200, (path, response.get_json())
+                    return response
+
+                if run == 0:  # warm-up, and the statements and items of the read
+                    items = len(get().get_json()["_embedded"]["items"])
+                    found[name][label] = [statements_of(get), None, items]
+                    continue
+                started = time.perf_counter()
+                get()
+                times[name].append((time.perf_counter() - started) * 1000)
+        for name in readers:
+            found[name][label][1] = statistics.median(times[name])
     app.config["PIM_EDITION"] = "ee"
-    return result
+    return found
 
 
 def run_backend(label, url, size, runs):
@@ -99,11 +117,8 @@ def run_backend(label, url, size, runs):
         grow_products(size)
     tokens = {"everything": token(client, everything), "restricted": token(client, restricted)}
     plan = reads(client, tokens["everything"])
-    figures = {
-        "ce": measure(app, client, tokens["restricted"], "ce", runs, plan),
-        "everything": measure(app, client, tokens["everything"], "ee", runs, plan),
-        "restricted": measure(app, client, tokens["restricted"], "ee", runs, plan),
-    }
+    figures = measure(app, client, {"ce": (tokens["restricted"], "ce"), "everything": (tokens["everything"], "ee"),
+                                    "restricted": (tokens["restricted"], "ee")}, runs, plan)
     print(f"== {label}, {size} products ==")
     print(f"{'read':<30}{'reader':<12}{'statements':>11}{'median ms':>11}{'items':>7}{'× CE':>7}")
     for read in plan:

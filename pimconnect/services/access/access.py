@@ -207,10 +207,15 @@ class Access:
         categorized = ProductCategory.select(ProductCategory.id).where(ProductCategory.product == Product.uuid)
         if not grants.groups:
             return ~fn.EXISTS(categorized)
-        granted = (ProductCategory.select(ProductCategory.id)
-                   .join(CategoryPermission, on=(CategoryPermission.category == ProductCategory.category))
-                   .where((ProductCategory.product == Product.uuid) & CategoryPermission.group.in_(grants.groups)))
-        return ~fn.EXISTS(categorized) | fn.EXISTS(granted)
+        # One correlated probe per product, through the (product, category) and (category, group, level)
+        # indexes: its best level over its categories, NULL when it has none (uncategorized: visible).
+        # (Two EXISTS joined by OR made PostgreSQL hash both subqueries — whole tables — on every page.)
+        granted = (CategoryPermission.category == ProductCategory.category) & CategoryPermission.group.in_(
+            grants.groups)
+        best_level = (ProductCategory.select(fn.MAX(fn.COALESCE(CategoryPermission.level, SQL("0"))))
+                      .join(CategoryPermission, JOIN.LEFT_OUTER, on=granted)
+                      .where(ProductCategory.product == Product.uuid))
+        return fn.COALESCE(best_level, SQL("1")) > SQL("0")
 
     def restrict(self, query):
         """``query`` (over Product) narrowed to the products this reader may see."""
