@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from bench.access import statements_of, token  # noqa: E402
-from bench.harness import build_app, grow_products, median_ms, sqlite_url  # noqa: E402
+from bench.harness import build_app, grow_products, sqlite_url  # noqa: E402
 from pimconnect import permissions  # noqa: E402
 from pimconnect.db import db, temporary_postgres_schema, write_txn  # noqa: E402
 

@@ -1,12 +1,11 @@
 """Proposals (rest-api-and-permissions.md §9.6): the Proposals page of reviewers, a product's Proposals tab
 with current and proposed values side by side, and approving or rejecting all or one change."""
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import is_htmx, redirect_to, render
 from pimconnect.models import Attribute
 from pimconnect.permissions import current_access, require
-from pimconnect.services.access.access import Access
 from pimconnect.services.drafts import drafts, review
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products import reads as product_reads
