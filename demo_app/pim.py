@@ -96,10 +96,28 @@ def verify_id_token(id_token, certificate_pem, issuer, audience):
 
 def api_get(pim_url, access_token, path, params=None, timeout=15):
     """GET a REST API resource with the bearer token; returns the JSON body or raises PimError."""
+    return api_call("GET", pim_url, access_token, path, params=params, timeout=timeout)
+
+
+def api_call(method, pim_url, access_token, path, params=None, body=None, timeout=15, expect=(200,)):
+    """Call the REST API with the bearer token (a JSON body for writes); returns the JSON answer when
+    its status is one of ``expect``, else raises PimError with the PIM's message in plain words."""
     url = pim_url + path + ("?" + urllib.parse.urlencode(params) if params else "")
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {access_token}"})
-    status, body = _send(request, timeout)
-    if status != 200:
-        message = body.get("message") if isinstance(body, dict) else None
-        raise PimError(f"The PIM answered {status}" + (f": {message}" if message else "."))
-    return body
+    headers = {"Authorization": f"Bearer {access_token}"}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    status, answer = _send(urllib.request.Request(url, data=data, method=method, headers=headers), timeout)
+    if status not in expect:
+        raise PimError(_refusal(status, answer))
+    return answer
+
+
+def _refusal(status, answer):
+    """"The PIM answered 422: Validation failed. (name: This value should not be blank.)" and the like."""
+    detail = answer if isinstance(answer, dict) else {}
+    message = detail.get("message") if isinstance(detail.get("message"), str) else None
+    errors = [f"{error.get('property')}: {error.get('message')}" if error.get("property") else str(error.get("message"))
+              for error in detail.get("errors") or [] if isinstance(error, dict) and error.get("message")]
+    text = f"The PIM answered {status}" + (f": {message}" if message else ".")
+    return text + (f" ({'; '.join(errors)})" if errors else "")
