@@ -30,7 +30,8 @@ MAPPING_SCHEMA = {
     "required": ["uuid"],
 }
 # The columns of the mapped products table, in the schema's order.
-MAPPED_COLUMNS = tuple((code, target.get("title", code)) for code, target in MAPPING_SCHEMA["properties"].items())
+MAPPED_COLUMNS = tuple((code, target.get("title", "UUID" if code == "uuid" else code))
+                       for code, target in MAPPING_SCHEMA["properties"].items())
 
 
 def is_uuid(value):

@@ -157,3 +157,126 @@ def test_the_catalog_pages_are_only_for_the_browser_that_connected(live):
 
     for kind in ("products", "mapped-products"):
         assert requests.get(f"{live.demo_url}/catalog/{kind}", timeout=30).status_code == 404
+
+
+# --- against a stand-in PIM that answers as the reference documents (no PIM Connect code involved) ---
+
+class _ReferencePim:
+    """The catalog endpoints as catalogs-for-apps.md documents them, for one app, in memory."""
+
+    def __init__(self, products, schema_status=201):
+        self.catalogs, self.schemas, self.enabled = {}, {}, set()
+        self.products, self.schema_status, self.posts = sorted(products, key=lambda p: p["uuid"]), schema_status, 0
+
+    def app(self):
+        import uuid
+
+        from flask import Flask, jsonify, request
+
+        app, pim = Flask("reference_pim"), self
+
+        @app.get("/api/rest/v1/catalogs")
+        def catalogs():
+            items = [{"id": i, "name": n, "enabled": i in pim.enabled} for i, n in sorted(pim.catalogs.items())]
+            return jsonify({"_links": {}, "current_page": 1, "_embedded": {"items": items}})
+
+        @app.post("/api/rest/v1/catalogs")
+        def create():
+            pim.posts += 1
+            catalog_id = str(uuid.uuid4())
+            pim.catalogs[catalog_id] = request.get_json()["name"]
+            return jsonify({"id": catalog_id, "name": pim.catalogs[catalog_id], "enabled": False}), 201
+
+        @app.get("/api/rest/v1/catalogs/<catalog_id>")
+        def one(catalog_id):
+            if catalog_id not in pim.catalogs:
+                return jsonify({"code": 404, "message": f'Catalog "{catalog_id}" does not exist or you can\'t access it.'}), 404
+            return jsonify({"id": catalog_id, "name": pim.catalogs[catalog_id], "enabled": catalog_id in pim.enabled})
+
+        @app.put("/api/rest/v1/catalogs/<catalog_id>/mapping-schemas/product")
+        def schema(catalog_id):
+            pim.schemas[catalog_id] = request.get_json()
+            return ("", 204) if pim.schema_status == 204 else (jsonify(pim.schemas[catalog_id]), pim.schema_status)
+
+        @app.get("/api/rest/v1/catalogs/<catalog_id>/<any(products, 'mapped-products'):kind>")
+        def products(catalog_id, kind):
+            if catalog_id not in pim.enabled:
+                return jsonify({"error": DISABLED.format(id=catalog_id)})
+            limit, after = int(request.args["limit"]), request.args.get("search_after", "")
+            items = [p for p in pim.products if p["uuid"] > after][:limit]
+            if kind == "mapped-products":
+                items = [{"uuid": p["uuid"], "name": p["values"]["name"][0]["data"], "price": 12.5,
+                          "waterproof": True} for p in items]
+            links = {}
+            if len(items) == limit:
+                links["next"] = {"href": f"{request.base_url}?search_after={items[-1]['uuid']}&limit={limit}"}
+            return jsonify({"_links": links, "_embedded": {"items": items}})
+
+        @app.get("/api/rest/v1/<path:anything>")
+        def elsewhere(anything):
+            return jsonify({"_embedded": {"items": []}})
+
+        return app
+
+
+@pytest.fixture
+def reference(tmp_path):
+    import uuid
+
+    from tests.live_apps import serve_demo
+    from tests.test_demo_app import make_demo_app
+
+    products = [{"uuid": str(uuid.uuid4()), "enabled": True, "family": "hats",
+                 "values": {"name": [{"locale": "en_US", "scope": None, "data": f"Hat <{n}>"}]}} for n in range(7)]
+    pim = _ReferencePim(products, schema_status=204)
+    with serve_demo(pim.app()) as pim_url:
+        demo = make_demo_app(tmp_path, DEMO_APP_PIM_URL=pim_url)
+        with demo.app_context():
+            from demo_app import storage
+
+            storage.save_connection(pim_url, "token", "read_catalogs write_catalogs", None)
+        client = demo.test_client()
+        with client.session_transaction() as session:
+            session["pim_url"], session["signed_in"] = pim_url, True
+        yield pim, pim_url, demo, client
+
+
+def test_against_the_reference_shapes_the_demo_app_pages_through_the_next_links(reference, small_pages):
+    """Set up twice makes one catalog (a 204 schema answer is a success); disabled shows the message;
+    enabled, 7 products make pages of 4 and 3, names escaped, mapped values shown."""
+    from demo_app import catalog_views, storage
+
+    pim, pim_url, demo, client = reference
+    with demo.app_context():
+        for _ in range(2):
+            catalog_views.set_up_catalog(storage.connection(pim_url), 5)
+        assert storage.catalog(pim_url)["setup_error"] is None
+    [catalog_id] = pim.catalogs
+    assert pim.posts == 1 and pim.schemas[catalog_id] == demo_catalogs.MAPPING_SCHEMA
+    html = client.get("/").get_data(as_text=True)
+    assert _text(html, "catalog-message") == DISABLED.format(id=catalog_id)
+    assert f'href="{pim_url}/connect/apps/v1/catalogs/{catalog_id}"' in html
+
+    pim.enabled.add(catalog_id)
+    html = client.get("/").get_data(as_text=True)
+    assert "Hat &lt;0&gt;" in html and "12.5" in html and "<td>yes</td>" in html
+    first = client.get("/catalog/products").get_data(as_text=True)
+    after = re.search(r'class="next-page" href="/catalog/products\?search_after=([^"]+)"', first).group(1)
+    assert after == pim.products[3]["uuid"]
+    second = client.get(f"/catalog/products?search_after={after}").get_data(as_text=True)
+    assert re.findall(rf"<code>({UUID})</code>", first + second) == [p["uuid"] for p in pim.products]
+    assert "next-page" not in second
+
+
+def test_against_the_reference_a_refused_setup_is_shown_and_the_connection_kept(reference):
+    """A PIM refusing the schema leaves the catalog created and says why on the page."""
+    from demo_app import catalog_views, storage
+
+    pim, pim_url, demo, client = reference
+    pim.schema_status = 422
+    with demo.app_context():
+        catalog_views.set_up_catalog(storage.connection(pim_url), 5)
+        stored = storage.catalog(pim_url)
+    assert stored["catalog_id"] in pim.catalogs and stored["setup_error"].startswith("The PIM answered 422")
+    html = client.get("/").get_data(as_text=True)
+    assert "The Demo App could not set up its catalog in the PIM. The PIM answered 422" in html
