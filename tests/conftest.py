@@ -60,6 +60,7 @@ LONG_MODULES = (
     "tests/test_app_token.py",
     "tests/test_app_store.py",
     "tests/test_api_product_search.py",
+    "tests/test_api_catalog_products.py",
 )
 
 

@@ -289,6 +289,10 @@ def build_document():
         "delete_test_apps__client_id_", "Delete a custom app (and disconnect it)", "Custom apps",
         responses(DELETED, 401, 403, 404), [path_param("client_id")])}
 
+    from pimconnect.api.openapi_catalogs import catalog_paths  # see that module on the import order
+
+    catalog_paths(paths, V1)
+
     return {
         "openapi": "3.0.3",
         "info": {"title": "PIM Connect REST API", "version": "v1",
