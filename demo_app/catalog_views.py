@@ -23,7 +23,7 @@ def set_up_catalog(connection, timeout):
 
 def summary(connection):
     """What the status page says about the catalog: its state, the PIM's message while it is
-    disabled, or the first page of its products once enabled; problems in plain words."""
+    disabled, or the first page of its products once enabled; problems in plain words, each in its place."""
     stored = storage.catalog(connection["pim_url"]) or {}
     view = {"id": stored.get("catalog_id"), "setup_error": stored.get("setup_error"), "problem": None,
             "state": None, "products": None, "mapped": None, "editor_url": None,
@@ -34,13 +34,21 @@ def summary(connection):
     timeout = current_app.config["DEMO_APP_HTTP_TIMEOUT"]
     try:
         view["state"] = catalogs.state(connection, view["id"], timeout)
-        view["products"] = _rows("products", catalogs.page(connection, view["id"], "products", timeout=timeout))
-        if not view["products"]["message"]:
-            view["mapped"] = _rows("mapped-products",
-                                   catalogs.page(connection, view["id"], "mapped-products", timeout=timeout))
     except pim.PimError as failure:
         view["problem"] = str(failure)
+        return view
+    view["products"] = _first_page(connection, view["id"], "products", timeout)
+    if not view["products"]["message"]:
+        view["mapped"] = _first_page(connection, view["id"], "mapped-products", timeout)
     return view
+
+
+def _first_page(connection, catalog_id, kind, timeout):
+    """The first page of ``kind`` as rows, or {problem} when the PIM refused it."""
+    try:
+        return dict(_rows(kind, catalogs.page(connection, catalog_id, kind, timeout=timeout)), problem=None)
+    except pim.PimError as failure:
+        return {"items": [], "rows": [], "next": None, "message": None, "problem": str(failure)}
 
 
 @bp.get("/<any(products, 'mapped-products'):kind>")
