@@ -360,3 +360,26 @@ def test_in_ce_nothing_is_restricted(shop, seeded_app):
           attribute_group=_levels(view=["ecommerce"]))
     configure(shop.catalog)
     assert items(shop.get(f"{URL}/{shop.catalog}/product-uuids")) == enabled_uuids()
+
+
+def test_empty_parameters_are_no_parameters(shop):
+    configure(shop.catalog)
+    answer = shop.get(f"{URL}/{shop.catalog}/product-uuids?search_after=&updated_after=&updated_before=")
+    assert items(answer) == enabled_uuids()
+
+
+def test_selection_condition_takes_unsaved_criteria(shop):
+    """The editor's preview asks with its unsaved criteria, for the app user's Access."""
+    from pimconnect import permissions
+    from pimconnect.models import User
+    from pimconnect.services.access.access import Access
+    from pimconnect.services.catalogs.products import selection_condition
+
+    catalog = Catalog.get_by_id(shop.catalog)
+    user = User.get_by_id(shop.user_id)
+    access = Access.of(user, permissions.user_permissions(user), enforce_grants=True)
+    unsaved = [{"field": "categories", "operator": "IN", "value": ["print_traditional"]}]
+    selected = Product.select(Product.uuid).where(selection_condition(access, catalog, unsaved))
+    assert sorted(str(u) for (u,) in selected.tuples()) == sorted(uuid_of(i) for i in ("hat-2", "hat-4"))
+    stored = Product.select(Product.uuid).where(selection_condition(access, catalog))
+    assert sorted(str(u) for (u,) in stored.tuples()) == enabled_uuids()

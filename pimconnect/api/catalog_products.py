@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from flask import jsonify, request
 
 from pimconnect.api import bp
-from pimconnect.api.catalogs import CATALOGS, LIST, PRODUCTS, catalog_not_found, catalog_view
+from pimconnect.api.catalogs import CATALOGS, LIST, PRODUCTS, catalog_not_found, catalog_view, owned_catalog
 from pimconnect.api.core import ApiError, current_access, validation_failed
 from pimconnect.api.responses import absolute, base_url
 from pimconnect.models import Catalog
@@ -85,17 +85,18 @@ class Parameters:
         self.updated_before = _text_parameter("updated_before") if with_dates else None
 
     def window(self):
-        """The Window these parameters ask for; 422 with every violation otherwise."""
+        """The Window these parameters ask for; 422 with every violation otherwise. An empty value
+        is no value (Symfony's Uuid and DateTime constraints let an empty string pass)."""
         errors = []
-        if self.search_after is not None and not UUID_TEXT.fullmatch(self.search_after):
+        if self.search_after and not UUID_TEXT.fullmatch(self.search_after):
             errors.append({"property": "searchAfter", "message": NOT_A_UUID})
         if not 1 <= self.limit <= self.max_limit:
             errors.append({"property": "limit", "message": f"This value should be between 1 and {self.max_limit}."})
         moments = {}
         for name, prop, raw in (("after", "updatedAfter", self.updated_after),
                                 ("before", "updatedBefore", self.updated_before)):
-            moments[name] = parse_moment(raw) if raw is not None else None
-            if raw is not None and moments[name] is None:
+            moments[name] = parse_moment(raw) if raw else None
+            if raw and moments[name] is None:
                 errors.append({"property": prop, "message": ISO_8601})
         if errors:
             raise validation_failed(errors)
@@ -121,20 +122,13 @@ def _page(path, parameters, items, last_uuid):
                     "_embedded": {"items": items}})
 
 
-def _catalog(catalog_id):
-    catalog = catalogs.owned(current_access().user_id, catalog_id)
-    if catalog is None:
-        raise catalog_not_found(catalog_id)
-    return catalog
-
-
 # --- #6, #7, #9: the lists ------------------------------------------------------------------------
 
 @bp.get("/catalogs/<catalog_id>/product-uuids")
 @catalog_view(LIST, PRODUCTS)
 def catalog_product_uuids(catalog_id):
     """The catalog's product UUIDs, ascending, search-after paginated (#6)."""
-    catalog = _catalog(catalog_id)
+    catalog = owned_catalog(catalog_id)
     parameters = Parameters()
     window = parameters.window()
     try:
@@ -149,7 +143,7 @@ def catalog_product_uuids(catalog_id):
 @catalog_view(LIST, PRODUCTS)
 def catalog_products_list(catalog_id):
     """The catalog's products as documents, value filters applied (#7)."""
-    catalog = _catalog(catalog_id)
+    catalog = owned_catalog(catalog_id)
     parameters = Parameters()
     window = parameters.window()
     try:
@@ -163,7 +157,7 @@ def catalog_products_list(catalog_id):
 @catalog_view(LIST, PRODUCTS)
 def catalog_product_identifiers(catalog_id):
     """The catalog's product identifiers in uuid order; ``next`` pages by the last one's uuid (#9)."""
-    catalog = _catalog(catalog_id)
+    catalog = owned_catalog(catalog_id)
     parameters = Parameters(with_dates=False)
     window = parameters.window()
     try:

@@ -2,20 +2,19 @@
 UUIDs, identifiers or product documents, and one product — each page one SQL query over the catalog's
 selection, in ascending uuid order with keyset pagination (nothing loads the whole selection).
 
-Every read goes through ``readable_condition``: the one place that decides whether a catalog's
-products may be read now and which products they are. What it ANDs together:
+Two functions say which products a catalog holds; everything else goes through them:
 
-- the catalog's criteria, compiled by the selection engine in the catalog dialect and semantics,
-  for the app user's Access (so EE permissions apply: ``selection_condition``);
-- the ``updated_after`` / ``updated_before`` window of the request;
-- *(merge point)* the required targets of the product mapping (§7.6);
-
-and what it refuses (``CatalogDisabled``, answered with the §6.2 payload):
-
-- a disabled catalog;
-- *(merge point)* a catalog found invalid before the call (§6.3: the validity check disables it);
-- stored criteria the engine cannot evaluate (never a 500; the validity check disables such a
-  catalog for good).
+- ``selection_condition(access, catalog, criteria=None)`` — *which products*: the catalog's criteria
+  compiled by the selection engine (catalog dialect and semantics) for the app user's Access (so EE
+  permissions apply) AND *(merge point, §7.6)* "the source of each required target of the mapping is
+  not empty". The editor's preview calls it too (with its unsaved criteria), so that it selects
+  exactly what product-uuids returns.
+- ``readable_condition(access, catalog, window=None)`` — *may they be read now*: the gate of every
+  product endpoint (product-uuids, products, one product, product-identifiers, mapped products). It
+  refuses with ``CatalogDisabled`` (answered with the §6.2 payload) a disabled catalog, *(merge point,
+  §6.3)* a catalog the validity check finds invalid before the call (it disables it), and stored
+  criteria the engine cannot evaluate (never a 500); then ANDs the request's ``updated_*`` window to
+  ``selection_condition``.
 """
 import datetime
 import operator
@@ -52,22 +51,25 @@ class Window:
     updated_before: datetime.datetime | None = None
 
 
-def catalog_selection(catalog):
-    """The engine's Selection of the catalog's stored criteria (§4)."""
-    return engine.Selection(catalog.product_selection_criteria, engine.CATALOG_CRITERIA, engine.CATALOG)
+def catalog_selection(catalog, criteria=None):
+    """The engine's Selection of the catalog's stored criteria (§4), or of ``criteria``."""
+    criteria = catalog.product_selection_criteria if criteria is None else criteria
+    return engine.Selection(criteria, engine.CATALOG_CRITERIA, engine.CATALOG)
 
 
-def selection_condition(access, catalog):
-    """The condition on Product of the catalog's criteria among the products ``access`` may see
-    (None: every product). Raises ``selection.InvalidSelection`` for criteria that no longer hold."""
-    return engine.condition(access, catalog_selection(catalog))
+def selection_condition(access, catalog, criteria=None):
+    """The condition on Product of the products ``catalog`` holds among those ``access`` may see
+    (None: every product); ``criteria``: the editor's unsaved criteria instead of the stored ones.
+    Raises ``selection.InvalidSelection`` for criteria that do not hold (any more)."""
+    conditions = [engine.condition(access, catalog_selection(catalog, criteria))]
+    # Merge point (mapping, §7.6): AND "the source of each required target is not empty" here.
+    return _and(conditions)
 
 
 def readable_condition(access, catalog, window=None):
     """The condition on Product of what the app may read from ``catalog`` now, or CatalogDisabled.
 
-    Every product endpoint (product-uuids, products, one product, product-identifiers, and the
-    mapped products) goes through here; see the module's docstring for what it combines.
+    Every product endpoint goes through here; see the module's docstring for what it combines.
     """
     if not catalog.enabled:
         raise CatalogDisabled(catalog.id)
@@ -76,9 +78,12 @@ def readable_condition(access, catalog, window=None):
         conditions = [selection_condition(access, catalog)]
     except engine.InvalidSelection:
         raise CatalogDisabled(catalog.id) from None
-    # Merge point (mapping, §7.6): AND "the source of each required target is not empty" here.
     if window is not None:
         conditions.append(updated_condition(window.updated_after, window.updated_before))
+    return _and(conditions)
+
+
+def _and(conditions):
     conditions = [c for c in conditions if c is not None]
     return reduce(operator.and_, conditions) if conditions else None
 
