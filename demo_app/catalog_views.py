@@ -13,12 +13,15 @@ def set_up_catalog(connection, timeout):
     """Make sure the app has its catalog and pushed its schema; a refusal is kept to be shown, and
     never stops the connection itself."""
     catalog_id = error = None
+    has_mapping = True
     try:
         catalog_id = catalogs.ensure_catalog(connection, timeout)
         catalogs.push_mapping_schema(connection, catalog_id, timeout)
     except pim.PimError as failure:
-        error = str(failure)
-    storage.save_catalog(connection["pim_url"], catalog_id, error)
+        # A PIM from before product mapping has no such route: the catalog works without it.
+        has_mapping = not (catalog_id and failure.status == 404 and (failure.reason or "").startswith("No route"))
+        error = str(failure) if has_mapping else None
+    storage.save_catalog(connection["pim_url"], catalog_id, error, has_mapping)
 
 
 def summary(connection):
@@ -26,6 +29,7 @@ def summary(connection):
     disabled, or the first page of its products once enabled; problems in plain words, each in its place."""
     stored = storage.catalog(connection["pim_url"]) or {}
     view = {"id": stored.get("catalog_id"), "setup_error": stored.get("setup_error"), "problem": None,
+            "has_mapping": stored.get("has_mapping", True),
             "state": None, "products": None, "mapped": None, "editor_url": None,
             "columns": catalogs.MAPPED_COLUMNS}
     if not view["id"]:
@@ -38,7 +42,7 @@ def summary(connection):
         view["problem"] = str(failure)
         return view
     view["products"] = _first_page(connection, view["id"], "products", timeout)
-    if not view["products"]["message"]:
+    if not view["products"]["message"] and view["has_mapping"]:
         view["mapped"] = _first_page(connection, view["id"], "mapped-products", timeout)
     return view
 
@@ -71,7 +75,7 @@ def products(kind):
         problem = str(failure)
     return render_template("catalog_products.html", kind=kind, title=KINDS[kind], page=page, problem=problem,
                            search_after=search_after, editor_url=catalogs.editor_url(connection["pim_url"], catalog_id),
-                           columns=catalogs.MAPPED_COLUMNS)
+                           columns=catalogs.MAPPED_COLUMNS, has_mapping=stored["has_mapping"])
 
 
 def _rows(kind, page):

@@ -19,7 +19,12 @@ USER_AGENT = "PIM-Connect-Demo-App/1.0"
 
 
 class PimError(Exception):
-    """The PIM could not be reached or refused a request; the message is safe to show."""
+    """The PIM could not be reached or refused a request; the message is safe to show.
+    ``status`` is the HTTP status of a refusal, ``reason`` the PIM's own message (None when unknown)."""
+
+    def __init__(self, message, status=None, reason=None):
+        super().__init__(message)
+        self.status, self.reason = status, reason
 
 
 def code_challenge(code_identifier, client_secret):
@@ -109,7 +114,8 @@ def api_call(method, pim_url, access_token, path, params=None, body=None, timeou
         data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
     status, answer = _send(urllib.request.Request(url, data=data, method=method, headers=headers), timeout)
     if status not in expect:
-        raise PimError(_refusal(status, answer))
+        reason = answer.get("message") if isinstance(answer, dict) else None
+        raise PimError(_refusal(status, answer), status, reason if isinstance(reason, str) else None)
     return answer
 
 

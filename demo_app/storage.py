@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS pim_catalog (
     pim_url TEXT PRIMARY KEY,
     catalog_id TEXT,
     setup_error TEXT,
+    has_mapping INTEGER NOT NULL DEFAULT 1,
     updated_at TEXT NOT NULL
 );
 """
@@ -111,17 +112,19 @@ def user(pim_url, sub):
     return dict(row) if row else None
 
 
-def save_catalog(pim_url, catalog_id, setup_error=None):
-    """Remember the catalog set up in this PIM at the last connection, or why it could not be."""
+def save_catalog(pim_url, catalog_id, setup_error=None, has_mapping=True):
+    """Remember the catalog set up in this PIM at the last connection, or why it could not be, and
+    whether the PIM offers product mapping."""
     with _database() as con:
-        con.execute("INSERT INTO pim_catalog (pim_url, catalog_id, setup_error, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (pim_url) DO UPDATE SET catalog_id = excluded.catalog_id, "
-                    "setup_error = excluded.setup_error, updated_at = excluded.updated_at",
-                    (pim_url, catalog_id, setup_error, _now()))
+        con.execute("INSERT INTO pim_catalog (pim_url, catalog_id, setup_error, has_mapping, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (pim_url) DO UPDATE SET catalog_id = excluded.catalog_id, "
+                    "setup_error = excluded.setup_error, has_mapping = excluded.has_mapping, "
+                    "updated_at = excluded.updated_at", (pim_url, catalog_id, setup_error, int(has_mapping), _now()))
 
 
 def catalog(pim_url):
-    """{catalog_id, setup_error} of this PIM's last connection, or None before any."""
+    """{catalog_id, setup_error, has_mapping} of this PIM's last connection, or None before any."""
     with _database() as con:
-        row = con.execute("SELECT catalog_id, setup_error FROM pim_catalog WHERE pim_url = ?", (pim_url,)).fetchone()
-    return dict(row) if row else None
+        row = con.execute("SELECT catalog_id, setup_error, has_mapping FROM pim_catalog WHERE pim_url = ?",
+                          (pim_url,)).fetchone()
+    return dict(row, has_mapping=bool(row["has_mapping"])) if row else None

@@ -247,6 +247,8 @@ class _ReferencePim:
 
         @app.put("/api/rest/v1/catalogs/<catalog_id>/mapping-schemas/product")
         def schema(catalog_id):
+            if pim.schema_status == 404:  # a PIM from before product mapping
+                return jsonify({"code": 404, "message": f'No route found for "PUT {request.path}"'}), 404
             pim.schemas[catalog_id] = request.get_json()
             return ("", 204) if pim.schema_status == 204 else (jsonify(pim.schemas[catalog_id]), pim.schema_status)
 
@@ -334,3 +336,20 @@ def test_against_the_reference_a_refused_setup_is_shown_and_the_connection_kept(
     assert stored["catalog_id"] in pim.catalogs and stored["setup_error"].startswith("The PIM answered 422")
     html = client.get("/").get_data(as_text=True)
     assert "The Demo App could not set up its catalog in the PIM. The PIM answered 422" in html
+
+
+def test_against_a_pim_without_product_mapping_the_products_are_still_shown(reference):
+    """A PIM that has no mapping-schemas route is no error: the page says mapping is not offered and
+    shows the selected products."""
+    from demo_app import catalog_views, storage
+
+    pim, pim_url, demo, client = reference
+    pim.schema_status = 404
+    with demo.app_context():
+        catalog_views.set_up_catalog(storage.connection(pim_url), 5)
+        assert storage.catalog(pim_url) == {"catalog_id": next(iter(pim.catalogs)), "setup_error": None,
+                                            "has_mapping": False}
+    pim.enabled.update(pim.catalogs)
+    html = client.get("/").get_data(as_text=True)
+    assert 'role="alert"' not in html and 'id="catalog-no-mapping"' in html and 'id="catalog-products"' in html
+    assert "/catalog/mapped-products" not in client.get("/catalog/products").get_data(as_text=True)
