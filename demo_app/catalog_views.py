@@ -58,7 +58,7 @@ def _first_page(connection, catalog_id, kind, timeout):
 @bp.get("/<any(products, 'mapped-products'):kind>")
 def products(kind):
     """One page of the catalog's selected or mapped products, after the ``search_after`` product."""
-    from demo_app import views
+    from demo_app import views  # here, not at the top: views imports this module
 
     connection = views.signed_in_connection()
     stored = storage.catalog(connection["pim_url"]) if connection else None
@@ -80,7 +80,7 @@ def products(kind):
 
 def _rows(kind, page):
     """The page with its items as table rows (text to show)."""
-    from demo_app import views
+    from demo_app import views  # here, not at the top: views imports this module
 
     row = views.product_row if kind == "products" else _mapped_row
     return dict(page, rows=[row(item) for item in page["items"]])
