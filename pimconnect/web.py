@@ -11,6 +11,7 @@ def init_app(app):
     from pimconnect import api
     from pimconnect.blueprints import (
         auth,
+        catalogs,
         connect,
         connected_apps,
         connections,
@@ -20,13 +21,14 @@ def init_app(app):
         media,
         notifications,
         products,
+        proposals,
         settings,
         system,
     )
 
     # connected_apps before connect: it serves /connect/connected-apps.
-    for module in (auth, home, settings, system, jobs, products, media, connected_apps, custom_apps, connect, connections,
-                   notifications):
+    for module in (auth, home, settings, system, jobs, products, proposals, media, connected_apps, custom_apps,
+                   catalogs, connect, connections, notifications):
         app.register_blueprint(module.bp)
     from pimconnect.security import csrf
 

@@ -193,12 +193,12 @@ def test_links_keep_the_given_parameters(shop):
     ("limit=-1", [{"property": "limit", "message": "This value should be between 1 and 1000."}]),
     ("limit=1001", [{"property": "limit", "message": "This value should be between 1 and 1000."}]),
     ("limit=abc", [{"property": "limit", "message": "This value should be between 1 and 1000."}]),
-    ("search_after=hat-1", [{"property": "searchAfter", "message": "This is not a valid UUID."}]),
-    ("updated_after=2024-01-01T10:00:00", [{"property": "updatedAfter", "message": "ISO 8601 format is required."}]),
-    ("updated_after=2024-01-01T10:00:00.5Z", [{"property": "updatedAfter", "message": "ISO 8601 format is required."}]),
-    ("updated_before=2024-13-01", [{"property": "updatedBefore", "message": "ISO 8601 format is required."}]),
+    ("search_after=hat-1", [{"property": "search_after", "message": "This is not a valid UUID."}]),
+    ("updated_after=2024-01-01T10:00:00", [{"property": "updated_after", "message": "ISO 8601 format is required."}]),
+    ("updated_after=2024-01-01T10:00:00.5Z", [{"property": "updated_after", "message": "ISO 8601 format is required."}]),
+    ("updated_before=2024-13-01", [{"property": "updated_before", "message": "ISO 8601 format is required."}]),
     ("updated_before=yesterday&limit=0", [{"property": "limit", "message": "This value should be between 1 and 1000."},
-                                          {"property": "updatedBefore", "message": "ISO 8601 format is required."}]),
+                                          {"property": "updated_before", "message": "ISO 8601 format is required."}]),
 ])
 def test_invalid_parameters_answer_422(shop, query, errors):
     configure(shop.catalog)
@@ -295,7 +295,7 @@ def test_one_product_with_a_non_uuid_answers_422(shop):
     configure(shop.catalog)
     answer = shop.get(f"{URL}/{shop.catalog}/products/hat-1")
     assert (answer.status_code, answer.get_json()) == (422, {"code": 422, "message": "Validation failed.", "errors": [
-        {"property": "productUuid", "message": "This is not a valid UUID."}]})
+        {"property": "product_uuid", "message": "This is not a valid UUID."}]})
 
 
 def test_product_identifiers_page_by_uuid_and_ignore_the_dates(shop):
@@ -362,12 +362,6 @@ def test_in_ce_nothing_is_restricted(shop, seeded_app):
     assert items(shop.get(f"{URL}/{shop.catalog}/product-uuids")) == enabled_uuids()
 
 
-def test_empty_parameters_are_no_parameters(shop):
-    configure(shop.catalog)
-    answer = shop.get(f"{URL}/{shop.catalog}/product-uuids?search_after=&updated_after=&updated_before=")
-    assert items(answer) == enabled_uuids()
-
-
 def test_selection_condition_takes_unsaved_criteria(shop):
     """The editor's preview asks with its unsaved criteria, for the app user's Access."""
     from pimconnect import permissions
@@ -383,3 +377,41 @@ def test_selection_condition_takes_unsaved_criteria(shop):
     assert sorted(str(u) for (u,) in selected.tuples()) == sorted(uuid_of(i) for i in ("hat-2", "hat-4"))
     stored = Product.select(Product.uuid).where(selection_condition(access, catalog))
     assert sorted(str(u) for (u,) in stored.tuples()) == enabled_uuids()
+
+
+@pytest.mark.parametrize("suffix", ["product-uuids", "products", "product-identifiers"])
+def test_a_page_costs_the_same_statements_whatever_its_size_and_reads_the_products_once(shop, suffix):
+    """One statement reads the page's products (keyset: uuid > after, LIMIT); the page's size adds none."""
+    from tests.test_api_attributes import counted_queries
+
+    configure(shop.catalog, product_selection_criteria=[
+        {"field": "enabled", "operator": "=", "value": True},
+        {"field": "family", "operator": "IN", "value": ["hats"]}])
+    counts = []
+    for limit in (1, 5):
+        shop.get(f"{URL}/{shop.catalog}/{suffix}?limit={limit}")  # warm: compiled statements are cached
+        with counted_queries() as statements:
+            assert len(items(shop.get(f"{URL}/{shop.catalog}/{suffix}?limit={limit}"))) == limit
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")
+                 and 'FROM "product" AS "t1"' in sql and "LIMIT" in sql and "COUNT" not in sql.upper()]
+        assert len(reads) == 1, reads
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
+def test_required_mapping_targets_shrink_every_product_endpoint(shop, api):
+    """§7.6: a product whose source of a required target is empty is in no product endpoint."""
+    answer = api.patch("/api/rest/v1/products/hat-5", json={
+        "values": {"erp_name": [{"locale": None, "scope": None, "data": None}]}})  # null data removes it
+    assert answer.status_code == 204, answer.get_json()
+    configure(shop.catalog, product_mapping_schema={
+        "$schema": "https://api.akeneo.com/mapping/product/1.0.3/schema", "type": "object",
+        "properties": {"uuid": {"type": "string"}, "erp": {"type": "string"}}, "required": ["uuid", "erp"]},
+        product_mapping={"uuid": {"source": "uuid", "scope": None, "locale": None},
+                         "erp": {"source": "erp_name", "scope": None, "locale": None}})
+    hat_5 = uuid_of("hat-5")
+    expected = [u for u in enabled_uuids() if u != hat_5]
+    assert items(shop.get(f"{URL}/{shop.catalog}/product-uuids")) == expected
+    assert [i["uuid"] for i in items(shop.get(f"{URL}/{shop.catalog}/products"))] == expected
+    assert len(items(shop.get(f"{URL}/{shop.catalog}/product-identifiers"))) == len(expected)
+    assert shop.get(f"{URL}/{shop.catalog}/products/{hat_5}").status_code == 404

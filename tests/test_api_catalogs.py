@@ -283,7 +283,7 @@ def test_migration_0014_gives_apps_connected_before_it_the_catalog_acls(database
                     role.save()
                 roles[name] = (role.id, set(role.permissions), connected.id)
 
-            assert migrate.upgrade(db.obj) == ["0014_catalog_acls"]
+            assert migrate.upgrade(db.obj)[0] == "0014_catalog_acls"
 
             def acls(name):
                 return set(Role.get_by_id(roles[name][0]).permissions)

@@ -2,6 +2,7 @@
 shown for monitored source apps (last 100 of 7 days), purged beyond 100 or 8 days."""
 import datetime
 import json
+import logging
 
 from pimconnect.db import write_txn
 from pimconnect.models import BusinessError, Connection
@@ -77,3 +78,33 @@ def test_errors_holding_text_no_database_stores_are_kept_cleaned(seeded_app, cli
     assert answer.status_code == 200
     rows = list(BusinessError.select())
     assert rows and all("\x00" not in (row.message + (row.product or "")) for row in rows)
+
+
+class _Statements(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.sql = []
+
+    def emit(self, record):
+        self.sql.append(str(record.msg[0] if isinstance(record.msg, tuple) else record.msg))
+
+
+def test_a_batch_of_refused_lines_is_recorded_with_one_insert_and_one_purge(seeded_app, client, conn):
+    """Issue 16: the refused lines of a batch are one INSERT and one purge, not one transaction each."""
+    _, _, token = _app(seeded_app)
+    lines = "\n".join(json.dumps({"identifier": f"bad-{n}", "family": "no_such_family"}) for n in range(20))
+    logger, handler = logging.getLogger("peewee"), _Statements()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        batch = client.patch("/api/rest/v1/products", headers={"Authorization": f"Bearer {token}",
+                                                               "Content-Type": BATCH}, data=lines)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert batch.status_code == 200
+    inserts = [sql for sql in handler.sql if sql.startswith('INSERT INTO "business_error"')]
+    purges = [sql for sql in handler.sql if sql.startswith('DELETE FROM "business_error"')]
+    assert len(inserts) == 1 and len(purges) == 1
+    assert sorted(row.product for row in BusinessError.select()) == sorted(f"bad-{n}" for n in range(20))

@@ -1,16 +1,15 @@
 """Catalogs for apps, the catalog itself (catalogs-for-apps.md §3.1 #1–#5): list, create, get, rename
-and delete the calling app's catalogs — and ``catalog_view``, the guard of every catalog endpoint.
+and delete the calling app's catalogs.
 
 An app sees only its own catalogs: another app's catalog, an unknown id and a non-UUID id all answer
-the same 404 (§2.4). The 403 texts are the Catalogs context's own (§2.3), not the rest of the API's.
+the same 404 (§2.4). The guard (the Catalogs context's 403 texts, C2) is ``catalog_guard``'s.
 """
-import functools
-
 from flask import jsonify, request
 
 from pimconnect.api import bp
 from pimconnect.api.bodies import json_object_body
-from pimconnect.api.core import ApiError, api_can, authenticate, check_accept, current_access, validation_failed
+from pimconnect.api.catalog_guard import EDIT, LIST, REMOVE, catalog_or_404, catalog_view
+from pimconnect.api.core import ApiError, current_access, validation_failed
 from pimconnect.api.responses import absolute, no_content
 from pimconnect.services import catalogs
 from pimconnect.services.catalogs import writes
@@ -18,65 +17,8 @@ from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.structure.rest.common import Refused, check_encodable
 
 CATALOGS = "/api/rest/v1/catalogs"
-LIST, EDIT, REMOVE = "pim_api_catalog_list", "pim_api_catalog_edit", "pim_api_catalog_remove"
-PRODUCTS = "pim_api_product_list"
-FORBIDDEN = {  # DenyAccessUnlessGrantedTrait
-    LIST: "Access forbidden. You are not allowed to access app catalogs.",
-    EDIT: "Access forbidden. You are not allowed to edit app catalogs.",
-    REMOVE: "Access forbidden. You are not allowed to delete app catalogs.",
-    PRODUCTS: "Access forbidden. You are not allowed to access products.",
-}
 LIST_LIMIT = 100  # GetCatalogsByOwnerUsernameQuery: 1..100, default 100
 MAX_OFFSET = 2 ** 62  # beyond any catalog count, and below what a 64-bit OFFSET holds
-
-
-def catalog_view(*acls):
-    """Declare a catalog endpoint needing every ACL of ``acls``, checked in order (the product
-    endpoints need the catalog ACL, then ``pim_api_product_list``).
-
-    As ``core.api_view``: token (401) → overall API access (403) → Accept / Content-Type → ACLs (403).
-    A body sent without ``Content-Type`` is read as JSON on the catalog endpoints (§3.0 C2: clients
-    generated from the OpenAPI send none); a wrong one still answers 415.
-    """
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            authenticate()
-            if not api_can("pim_api_overall_access"):
-                raise ApiError(403, "You are not allowed to access the web API.")
-            if request.method in ("GET", "HEAD"):
-                check_accept()
-            elif request.method in ("POST", "PATCH", "PUT"):
-                _check_content_type()
-            for acl in acls:
-                if not api_can(acl):
-                    raise ApiError(403, FORBIDDEN[acl],
-                                   headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
-            return view(*args, **kwargs)
-
-        wrapped.required_permissions = ("pim_api_overall_access", *acls)
-        wrapped.api_acl = acls[0]
-        return wrapped
-
-    return decorator
-
-
-def _check_content_type():
-    header = request.headers.get("Content-Type")
-    if header is not None and header.strip() and header.split(";")[0].strip().lower() != "application/json":
-        raise ApiError(415, f'"{header}" in "Content-Type" header is not valid. Only "application/json" is allowed.')
-
-
-def catalog_not_found(catalog_id):
-    return ApiError(404, f'Catalog "{catalog_id}" does not exist or you can\'t access it.')
-
-
-def owned_catalog(catalog_id):
-    """The calling app's catalog ``catalog_id``, or the reference's 404 (§2.4)."""
-    catalog = catalogs.owned(current_access().user_id, catalog_id)
-    if catalog is None:
-        raise catalog_not_found(catalog_id)
-    return catalog
 
 
 def representation(catalog):
@@ -152,14 +94,14 @@ def create_catalog():
 @bp.get("/catalogs/<catalog_id>")
 @catalog_view(LIST)
 def get_catalog(catalog_id):
-    return jsonify(representation(owned_catalog(catalog_id)))
+    return jsonify(representation(catalog_or_404(catalog_id)))
 
 
 @bp.patch("/catalogs/<catalog_id>")
 @catalog_view(EDIT)
 def update_catalog(catalog_id):
     """Rename the catalog (§3.5): only ``name`` is read; ``enabled``, criteria and the rest are ignored."""
-    catalog = owned_catalog(catalog_id)
+    catalog = catalog_or_404(catalog_id)
     data = _body()
     try:
         writes.rename(catalog, data.get("name"))
@@ -171,5 +113,5 @@ def update_catalog(catalog_id):
 @bp.delete("/catalogs/<catalog_id>")
 @catalog_view(REMOVE)
 def delete_catalog(catalog_id):
-    writes.delete(owned_catalog(catalog_id))
+    writes.delete(catalog_or_404(catalog_id))
     return no_content()

@@ -159,6 +159,21 @@ def product_paths(paths, collection, key, name, ops):
         "delete": operation(f"delete_{ops}__{item_param}_", "Delete a product", "Products",
                             responses(DELETED, 401, 403, 404), single),
     }
+    draft_paths(paths, item_path, item_param, name, single)
+
+
+def draft_paths(paths, item_path, item_param, name, single):
+    """An editor's draft and its submission (EE, §9.5); the legacy route wants a JSON body, the uuid one ignores it."""
+    stem = item_path.removeprefix(f"{V1}/").replace("-", "_").replace("/{", "__").replace("}", "_")
+    paths[f"{item_path}/draft"] = {"get": operation(
+        f"get_{stem}_draft", "Get the reader's draft of a product (its changes applied)", "Drafts and proposals",
+        responses(ok(ref(name)), *READ_ERRORS, 404), single)}
+    legacy = item_param != "uuid"
+    paths[f"{item_path}/proposal"] = {"post": operation(
+        f"post_{stem}_proposal", "Send the reader's draft for approval", "Drafts and proposals",
+        responses({"201": {"description": "Sent (empty body); the product's owners are notified"}},
+                  *((400,) if legacy else ()), 401, 403, 404, 415, 422),
+        single, {"required": legacy, "content": json_content(obj({}, closed=False))})}
 
 
 def build_document():
@@ -289,9 +304,10 @@ def build_document():
         "delete_test_apps__client_id_", "Delete a custom app (and disconnect it)", "Custom apps",
         responses(DELETED, 401, 403, 404), [path_param("client_id")])}
 
-    from pimconnect.api.openapi_catalogs import catalog_paths  # see that module on the import order
+    from pimconnect.api.openapi_catalogs import catalog_mapping_paths, catalog_paths  # helpers given: no cycle
 
     catalog_paths(paths, V1)
+    catalog_mapping_paths(paths, operation, responses, ok, DELETED, body)
 
     return {
         "openapi": "3.0.3",

@@ -11,6 +11,7 @@ from pimconnect.db import write_txn
 from pimconnect.models import Category, Product, ProductCategory
 from pimconnect.services.access import product_permissions
 from pimconnect.services.access.access import category_tree
+from pimconnect.services.drafts.drafts import save_draft
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.writes import Replay, StaleProduct, save_product, shared_structure
 from pimconnect.services.structure.rest.common import Refused, check_encodable
@@ -37,8 +38,16 @@ def check_deletable(access, product, reference):
         raise ApiError(refusal.status, refusal.message) from None
 
 
+class Drafted(int):
+    """The status of a write that went to the editor's draft (§9.3): 204, answered with the draft's Location."""
+
+
+DRAFTED = Drafted(204)
+
+
 def _permitted_write(access, data, product, operation_id):
-    """``data`` as the reader may write it: refused (403/404/422) or with its hidden categories kept."""
+    """``data`` as the reader may write it: refused (403/404/422) or with its hidden categories kept.
+    An editor's change of values raises DraftNeeded (it goes to the editor's draft)."""
     if not access.restricted:
         return data
     try:
@@ -167,10 +176,13 @@ def _batch_document(line):
 
 def write(access, data, product, by, operation_id):
     """save_product as the reader may write, its refusals turned into the reference's 422s (documented,
-    or "Validation failed.") and its permission refusals into 403/404 (§9.3)."""
-    data = _permitted_write(access, data, product, operation_id)
+    or "Validation failed.") and its permission refusals into 403/404 (§9.3). An editor's change is
+    written to its draft instead: then DRAFTED is returned, not the product."""
     try:
+        data = _permitted_write(access, data, product, operation_id)
         return save_product(data, product, associations_by=by)
+    except product_permissions.DraftNeeded:
+        return _write_draft(access, data, product, operation_id)
     except ValidationFailed as exc:
         if exc.documented:
             raise documented(exc.documented[0], operation_id) from None
@@ -179,3 +191,13 @@ def write(access, data, product, by, operation_id):
         # Another request changed or deleted the product during this one: nothing was written.
         raise ApiError(409, "The product was modified by another request at the same time. "
                             "Send the request again.") from None
+
+
+def _write_draft(access, data, product, operation_id):
+    try:
+        save_draft(product, access.user_id, data.get("values") or {})
+    except ValidationFailed as exc:
+        if exc.documented:
+            raise documented(exc.documented[0], operation_id) from None
+        raise validation_failed(exc.errors) from None
+    return DRAFTED

@@ -21,6 +21,7 @@ from pimconnect.api.params import (
 )
 from pimconnect.api.responses import base_url, offset_page, search_after_page
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
+from pimconnect.services.drafts import drafts
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.rest import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
 from pimconnect.services.products.writes import current_batch
@@ -103,8 +104,23 @@ def read_options(key, **projections):
 
 
 def product_response(access, product, key):
-    """A single product the reader may see (no ``_links``, §6.2), as much of it as it may see (EE)."""
-    return jsonify(normalize_products([product], read_options(key), access)[0])
+    """A single product the reader may see (no ``_links``, §6.2), as much of it as it may see (EE);
+    an editor's workflow status tells whether it has a draft, sent or not (§9.2)."""
+    return jsonify(with_draft_statuses(access, [product], normalize_products([product], read_options(key), access))[0])
+
+
+def with_draft_statuses(access, products, items):
+    """The items, an editor's ``working_copy`` told apart when it has a draft, sent or not (§9.2; one query).
+    Only editors have drafts; an owner's or viewer's status is never changed."""
+    if not access.restricted:
+        return items
+    editable = [(product.uuid, item) for product, item in zip(products, items)
+                if item.get("metadata", {}).get("workflow_status") == "working_copy"]
+    statuses = drafts.draft_statuses(access.user_id, [product_uuid for product_uuid, _item in editable])
+    for product_uuid, item in editable:
+        if product_uuid in statuses:
+            item["metadata"] = {"workflow_status": drafts.workflow_status("edit", statuses[product_uuid])}
+    return items
 
 
 # --- the list -----------------------------------------------------------------------------
@@ -260,5 +276,5 @@ def _walk_page(access, after, limit):
 def _items(access, rows, options, key):
     """The page's items, each starting with its ``_links`` (as core.with_self_link makes them)."""
     base = base_url()
-    return [{"_links": {"self": {"href": base + item_path(row, key)}}, **item}
-            for row, item in zip(rows, normalize_products(rows, options, access))]
+    items = with_draft_statuses(access, rows, normalize_products(rows, options, access))
+    return [{"_links": {"self": {"href": base + item_path(row, key)}}, **item} for row, item in zip(rows, items)]

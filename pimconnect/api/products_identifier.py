@@ -5,7 +5,7 @@ from functools import partial
 from pimconnect.api import bp
 from pimconnect.api.bodies import COLLECTION_TYPE
 from pimconnect.api.core import DOC_BASE, ApiError, api_view, current_access
-from pimconnect.api.product_writes import batch, check_deletable, read_body, write
+from pimconnect.api.product_writes import DRAFTED, batch, check_deletable, read_body, write
 from pimconnect.api.products import (
     PRODUCTS,
     find,
@@ -67,8 +67,8 @@ def upsert(access, code, data, operation_id="patch_products__code_"):
     if product is not None and data.get("uuid") is not None and not same_uuid(data["uuid"], product.uuid):
         raise ApiError(422, f'The uuid "{data["uuid"]}" provided in the request body must match the uuid '
                             f'"{product.uuid}" of the product "{code}".')
-    write(access, {**data, "identifier": code}, product, "identifier", operation_id)
-    return 201 if product is None else 204
+    saved = write(access, {**data, "identifier": code}, product, "identifier", operation_id)
+    return DRAFTED if saved is DRAFTED else 201 if product is None else 204
 
 
 @bp.patch("/products/<path:code>")
@@ -76,6 +76,8 @@ def upsert(access, code, data, operation_id="patch_products__code_"):
 def products_upsert(code):
     status = upsert(current_access(), code, read_body())
     location = identifier_path(code)
+    if status is DRAFTED:
+        return updated(f"{location}/draft")
     return created(location) if status == 201 else updated(location)
 
 

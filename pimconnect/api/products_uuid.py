@@ -4,7 +4,7 @@ from functools import partial
 from pimconnect.api import bp
 from pimconnect.api.bodies import COLLECTION_TYPE
 from pimconnect.api.core import ApiError, api_view, current_access, documented, validation_failed
-from pimconnect.api.product_writes import batch, check_deletable, read_body, write
+from pimconnect.api.product_writes import DRAFTED, batch, check_deletable, read_body, write
 from pimconnect.api.products import (
     PRODUCTS_UUID,
     find,
@@ -73,8 +73,8 @@ def upsert(access, raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
     if data.get("uuid") is not None and not same_uuid(data["uuid"], product_uuid):
         raise ApiError(422, f'The uuid "{data["uuid"]}" provided in the request body must match the uuid '
                             f'"{raw_uuid}" provided in the url.')
-    write(access, {**data, "uuid": str(product_uuid)}, product, "uuid", operation_id)
-    return 201 if product is None else 204
+    saved = write(access, {**data, "uuid": str(product_uuid)}, product, "uuid", operation_id)
+    return DRAFTED if saved is DRAFTED else 201 if product is None else 204
 
 
 @bp.patch("/products-uuid/<uuid>")
@@ -82,6 +82,8 @@ def upsert(access, raw_uuid, data, operation_id="patch_products_uuid__uuid_"):
 def products_uuid_upsert(uuid):
     status = upsert(current_access(), uuid, read_body())
     location = f"{PRODUCTS_UUID}/{parse_uuid(uuid)}"
+    if status is DRAFTED:
+        return updated(f"{location}/draft")
     return created(location) if status == 201 else updated(location)
 
 

@@ -2,9 +2,12 @@
 from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
+from pimconnect.blueprints.proposals import workflow_access
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale
 from pimconnect.permissions import can, current_access, require
+from pimconnect.services.drafts import drafts
+from pimconnect.services.drafts.review import may_edit_value
 from pimconnect.services.products import form as product_form
 from pimconnect.services.products import grid as product_grid
 from pimconnect.services.products import reads as product_reads
@@ -78,11 +81,17 @@ def _title(product, ui_locale):
     return product_grid.product_label(product, label_attribute and label_attribute.code, ui_locale)
 
 
-def _page(product, locale, channel, groups, status=200, errors=(), submitted=None):
+def _level(product):
+    """own / edit / view: the user's right on the product (EE); an editor saves drafts, not the product."""
+    return workflow_access().product_level(drafts.product_categories(product))
+
+
+def _page(product, locale, channel, groups, status=200, errors=(), submitted=None, level="own", draft=None):
     """Render the product page (or only its form region for htmx)."""
     ui_locale = current_user.catalog_locale
     return render(
         "products/show.html", block="product_form", status=status, product=product, locale=locale,
+        level=level, draft=draft,
         title=_title(product, ui_locale),
         channel=channel, groups=groups, errors=list(errors), submitted=submitted,
         families=_families(), trees=product_form.category_trees(product, ui_locale),
@@ -98,8 +107,13 @@ def show(product_uuid):
     """Show a product's values for one locale and channel."""
     product = _product_or_404(product_uuid)
     locale, channel = _context(request.args)
+    level, draft = _level(product), None
+    if level == "edit":  # an editor works on its draft: the page shows the product with it applied
+        draft = drafts.draft_of(product, current_user.id)
+        if draft is not None:
+            product.values = drafts.with_draft(product, draft.changes)  # shown, never saved
     groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
-    return _page(product, locale, channel, groups)
+    return _page(product, locale, channel, groups, level=level, draft=draft)
 
 
 @bp.post("/<uuid:product_uuid>")
@@ -110,6 +124,11 @@ def save(product_uuid):
     form = request.form
     locale, channel = _context(form)
     groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
+    level = _level(product)
+    if level == "edit":
+        return _save_draft(product, locale, channel, groups)
+    if level == "view":
+        abort(403)
     data = product_form.product_patch(groups, form, with_categories=can("pim_enrich_product_categories_view"))
     uploads = product_form.media_uploads(groups, request.files)
     try:
@@ -122,6 +141,30 @@ def save(product_uuid):
         general = product_form.attach_errors(groups, exc.errors)
         return _page(product, locale, channel, groups, status=refused_status(), errors=general, submitted=data)
     flash("Product saved.", "success")
+    return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
+
+
+def _save_draft(product, locale, channel, groups):
+    """An editor's save (§9.3): the values it may edit go to its draft; "Send for approval" then sends it."""
+    access = workflow_access()
+    values = {code: [entry for entry in entries if may_edit_value(access, code, entry["locale"])]
+              for code, entries in product_form.values_patch(groups, request.form).items()}
+    values = {code: entries for code, entries in values.items() if entries}
+    try:
+        drafts.save_draft(product, current_user.id, values)
+        if "submit" in request.form:
+            drafts.submit(product, current_user, link=url_for("proposals.product_tab", product_uuid=product.uuid))
+    except ValidationFailed as exc:
+        submitted = {"identifier": product.identifier, "enabled": product.enabled, "values": values,
+                     "family": product.family.code if product.family_id else None}
+        product_form.show_submitted(groups, submitted)
+        general = product_form.attach_errors(groups, exc.errors)
+        return _page(product, locale, channel, groups, status=refused_status(), errors=general,
+                     submitted=submitted, level="edit", draft=drafts.draft_of(product, current_user.id))
+    except drafts.DraftRefused as refused:
+        flash(refused.message, "error")
+    else:
+        flash("Sent for approval." if "submit" in request.form else "Draft saved.", "success")
     return redirect_to(url_for(".show", product_uuid=product.uuid, locale=locale, scope=channel.code))
 
 

@@ -15,6 +15,7 @@ from pimconnect.models.apps import (
 )
 from pimconnect.models.audit import SecurityEvent
 from pimconnect.models.catalogs import Catalog
+from pimconnect.models.drafts import ProductDraft
 from pimconnect.models.jobs import Job
 from pimconnect.models.notifications import Notification
 from pimconnect.models.structure import (
@@ -84,6 +85,7 @@ ALL_MODELS = [
     Catalog,
     RevokedAppToken,
     BusinessError,
+    ProductDraft,
 ]
 API_MODELS = [ApiClient, Connection, ApiToken]
 

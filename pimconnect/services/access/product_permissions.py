@@ -17,8 +17,6 @@ def grants_for(user):
 
 NOT_FOUND = 'Product "{reference}" does not exist or you do not have permission to access it.'
 VIEW_ONLY = 'Product "{identifier}" cannot be updated. You only have a view right on this product.'
-EDIT_ONLY = ('Product "{identifier}" cannot be updated directly: you have an edit right on it, and the proposals '
-             'that edit rights produce are not available in PIM Connect yet.')
 FIELDS_NEED_OWN = 'You cannot update the following fields "{fields}". You should at least own this product to do it.'
 # The documented 422s: core.documented() adds " Check the expected format on the API documentation."
 HIDDEN_ATTRIBUTE = "The {attribute} attribute does not exist in your PIM."
@@ -40,9 +38,14 @@ class Refusal(Exception):
         self.status, self.message, self.documented = status, message, documented
 
 
+class DraftNeeded(Exception):
+    """An editor's (edit, not own) change of values: it goes to the editor's draft, not the product (§9.3)."""
+
+
 def check_update(access, identifier, stored_categories, data):
     """Refuse (Refusal) a PATCH the reader's level does not allow; return the categories to store
-    when ``data`` sets them (the submitted ones plus the hidden ones it keeps, §9.3)."""
+    when ``data`` sets them (the submitted ones plus the hidden ones it keeps, §9.3). An editor's
+    change of values raises DraftNeeded: it becomes the editor's draft."""
     if not access.restricted:
         return None
     _learn_trees(access, stored_categories, data)
@@ -57,7 +60,7 @@ def check_update(access, identifier, stored_categories, data):
         fields = sorted(key for key in data if key not in {"values", "identifier", "uuid"})
         if fields:
             raise Refusal(403, FIELDS_NEED_OWN.format(fields=", ".join(fields)))
-        raise Refusal(403, EDIT_ONLY.format(identifier=identifier))
+        raise DraftNeeded()
     if categories is not None and stored_categories and access.product_level(categories) != "own":
         raise Refusal(403, KEEP_AN_OWNED_CATEGORY)
     return categories

@@ -6,9 +6,9 @@ Two functions say which products a catalog holds; everything else goes through t
 
 - ``selection_condition(access, catalog, criteria=None)`` — *which products*: the catalog's criteria
   compiled by the selection engine (catalog dialect and semantics) for the app user's Access (so EE
-  permissions apply) AND *(merge point, §7.6)* "the source of each required target of the mapping is
-  not empty". The editor's preview calls it too (with its unsaved criteria), so that it selects
-  exactly what product-uuids returns.
+  permissions apply) AND "the source of each required target of the mapping is not empty" (§7.6,
+  ``mapping.required_targets_condition``). The editor's preview calls it too (with its unsaved
+  criteria), so that it selects exactly what product-uuids returns.
 - ``readable_condition(access, catalog, window=None)`` — *may they be read now*: the gate of every
   product endpoint (product-uuids, products, one product, product-identifiers, mapped products). It
   refuses with ``CatalogDisabled`` (answered with the §6.2 payload) a disabled catalog, *(merge point,
@@ -25,8 +25,10 @@ from peewee import JOIN
 
 from pimconnect.models import Family, Product
 from pimconnect.services import selection as engine
+from pimconnect.services.catalogs.mapping import required_targets_condition
 from pimconnect.services.products.rest import ReadOptions, normalize_products, product_rows
 from pimconnect.services.selection.plans import Plan
+from pimconnect.services.selection.structure import SelectionStructure
 
 MAX_LIMIT = 1000  # GetProductUuidsQuery / GetProductsQuery: Range(1, 1000)
 DEFAULT_LIMIT = 100
@@ -61,9 +63,9 @@ def selection_condition(access, catalog, criteria=None):
     """The condition on Product of the products ``catalog`` holds among those ``access`` may see
     (None: every product); ``criteria``: the editor's unsaved criteria instead of the stored ones.
     Raises ``selection.InvalidSelection`` for criteria that do not hold (any more)."""
-    conditions = [engine.condition(access, catalog_selection(catalog, criteria))]
-    # Merge point (mapping, §7.6): AND "the source of each required target is not empty" here.
-    return _and(conditions)
+    structure = SelectionStructure()  # the criteria's and the required targets' lookups, shared
+    return _and([engine.condition(access, catalog_selection(catalog, criteria), structure),
+                 required_targets_condition(catalog, structure)])
 
 
 def readable_condition(access, catalog, window=None):
