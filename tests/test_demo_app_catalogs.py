@@ -3,6 +3,7 @@ on connection it creates its catalog "Demo store" once and pushes its mapping sc
 catalog is disabled it shows the PIM's message and a link to the catalog in the PIM; once enabled,
 its selected and mapped products, page by page."""
 import re
+from html.parser import HTMLParser
 from html import unescape
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -353,3 +354,84 @@ def test_against_a_pim_without_product_mapping_the_products_are_still_shown(refe
     html = client.get("/").get_data(as_text=True)
     assert 'role="alert"' not in html and 'id="catalog-no-mapping"' in html and 'id="catalog-products"' in html
     assert "/catalog/mapped-products" not in client.get("/catalog/products").get_data(as_text=True)
+
+
+class _FormFields(HTMLParser):
+    """The fields of the form ``form_id`` as a browser without JavaScript posts them (no buttons)."""
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id, self.action, self.fields = form_id, None, []
+        self._inside = False
+        self._select = self._select_first = self._textarea = None
+        self._select_chosen = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._inside = attrs.get("id") == self.form_id
+            self.action = attrs.get("action") if self._inside else self.action
+        elif not self._inside or not attrs.get("name") and tag != "option":
+            return
+        elif tag == "input" and (attrs.get("type") or "text") not in ("submit", "button", "image", "reset"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.fields.append((attrs["name"], attrs.get("value") or ""))
+        elif tag == "select":
+            self._select, self._select_first, self._select_chosen = attrs["name"], None, False
+        elif tag == "option" and self._select:
+            value = attrs.get("value") or ""
+            self._select_first = value if self._select_first is None else self._select_first
+            if "selected" in attrs:
+                self.fields.append((self._select, value))
+                self._select_chosen = True
+        elif tag == "textarea":
+            self._textarea = [attrs["name"], ""]
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+        elif tag == "select" and self._select:
+            if not self._select_chosen and self._select_first is not None:
+                self.fields.append((self._select, self._select_first))
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.fields.append(tuple(self._textarea))
+            self._textarea = None
+
+
+def test_enabling_the_catalog_in_the_pims_editor_shows_its_products_in_the_demo_app(live):
+    """The walk-through: follow the Demo App's link to the catalog in the PIM (logged in as admin), set
+    Enable status to Yes and save; the Demo App then shows the selected products (Status = enabled)."""
+    import requests
+
+    from pimconnect.models import Product
+    from tests.test_demo_app import _log_in
+
+    demo_browser, html = _connect(live)
+    [(catalog_id, *_rest)] = _catalogs(live)
+    _update_catalog(live, catalog_id, enabled=False, product_selection_criteria=[
+        {"field": "enabled", "operator": "=", "value": True}])
+    html = demo_browser.get(f"{live.demo_url}/", timeout=60).text
+    link = unescape(re.search(r'href="([^"]+)" id="catalog-editor-link"', html).group(1))
+
+    pim_browser = requests.Session()
+    _log_in(pim_browser, live.pim_url)
+    editor = pim_browser.get(link, timeout=60)
+    assert editor.status_code == 200 and editor.url == link, editor.url
+    form = _FormFields("catalog-form")
+    form.feed(editor.text)
+    data = [(name, "yes" if name == "enabled" else value) for name, value in form.fields] + [("action", "save")]
+    saved = pim_browser.post(urljoin(editor.url, unescape(form.action)), data=data, timeout=60)
+    assert saved.status_code == 200, saved.text[:3000]
+    assert _catalogs(live)[0][2] is True, saved.text[:3000]
+
+    with live.pim.app_context(), db.connection_context():
+        selected = sorted(str(p.uuid) for p in Product.select().where(Product.enabled))
+    html = demo_browser.get(f"{live.demo_url}/", timeout=60).text
+    assert 'id="catalog-message"' not in html and _text(html, "catalog-state").startswith("Enabled")
+    uuids, _pages, _html = _walk(demo_browser, live, "products")
+    assert uuids == selected
