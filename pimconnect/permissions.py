@@ -4,6 +4,7 @@ Deny by default: a code that is not in a role's list is refused, and every UI ro
 the code it needs (see ``require``).
 """
 import functools
+import json
 from dataclasses import dataclass
 
 from flask import abort
@@ -152,10 +153,17 @@ def user_permissions(user):
     """The union of the permission codes of every role of ``user``."""
     from pimconnect.models import Role, UserRole
 
+    from pimconnect.db import db
+    from pimconnect.services.products.bulk import compiled
+
     if not getattr(user, "is_authenticated", False) or not user.enabled:
         return frozenset()
-    roles = Role.select(Role.permissions).join(UserRole).where(UserRole.user == user.id)
-    return frozenset(code for role in roles for code in (role.permissions or []) if code in PERMISSIONS)
+    # Every API request asks: the statement is rendered once (Peewee renders one in ~0.3 ms).
+    sql = compiled("user_permissions", lambda: Role.select(Role.permissions).join(UserRole).where(UserRole.user == 0))
+    codes = set()
+    for (stored,) in db.execute_sql(sql, [user.id]).fetchall():
+        codes.update((json.loads(stored) if isinstance(stored, str) else stored) or ())
+    return frozenset(code for code in codes if code in PERMISSIONS)
 
 
 def can(code, user=None):

@@ -11,6 +11,7 @@ def init_app(app):
     from pimconnect import api
     from pimconnect.blueprints import (
         auth,
+        catalogs,
         connect,
         connected_apps,
         connections,
@@ -27,7 +28,7 @@ def init_app(app):
 
     # connected_apps before connect: it serves /connect/connected-apps.
     for module in (auth, home, settings, system, jobs, products, proposals, media, connected_apps, custom_apps,
-                   connect, connections, notifications):
+                   catalogs, connect, connections, notifications):
         app.register_blueprint(module.bp)
     from pimconnect.security import csrf
 

@@ -46,6 +46,7 @@ LONG_MODULES = (
     "tests/e2e/test_apps_journey.py",
     "tests/e2e/test_connected_apps_journey.py",
     "tests/e2e/test_proposals_journey.py",
+    "tests/e2e/test_catalog_editor_journey.py",
     "tests/test_app_token_race.py",
     "tests/test_api_contract.py",
     "tests/test_api_products_fuzz.py",
@@ -61,6 +62,7 @@ LONG_MODULES = (
     "tests/test_app_token.py",
     "tests/test_app_store.py",
     "tests/test_api_product_search.py",
+    "tests/test_api_catalog_products.py",
     "tests/test_api_catalog_mapped_products.py",
     "tests/test_api_catalog_mapping.py",
 )

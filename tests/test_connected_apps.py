@@ -124,7 +124,7 @@ def test_tabs_follow_edition_and_scopes(admin, seeded_app, shop, conn):
     app_id, _ = register_listing(seeded_app, "Catalog App")
     with_catalogs = connect_code(seeded_app, app_id, ["read_catalogs", "read_products"])
     page = admin.client.get(f"/connect/connected-apps/{with_catalogs}?tab=catalogs").get_data(as_text=True)
-    assert "This app has not created any catalog yet." in page
+    assert "There is no catalog" in page and "Check out our Help center for more information." in page
     seeded_app.config["PIM_EDITION"] = "ce"
     page = admin.client.get(f"/connect/connected-apps/{code}").get_data(as_text=True)
     assert "tab=permissions" not in page

@@ -2,8 +2,9 @@
 #10–#14): the app pushes, reads and deletes its product mapping schema, and reads its catalog's
 selected products in the shape of that schema.
 
-Products are read through the selection engine with the app user's Access (EE permissions apply),
-AND-ed with the required targets' condition (§7.6). The guard, the catalog lookup and the
+Products are read through ``services.catalogs.products.readable_condition``, the gate of every product
+endpoint: the selection engine with the app user's Access (EE permissions apply), AND-ed with the
+required targets' condition (§7.6). The guard, the catalog lookup and the
 ``limit`` / ``search_after`` / ``updated_*`` parameters live in ``catalog_guard`` (shared with the
 other catalog endpoints).
 """
@@ -30,10 +31,9 @@ from pimconnect.api.core import ApiError, current_access, validation_failed
 from pimconnect.api.responses import base_url, no_content, search_after_page
 from pimconnect.models import Family, Product
 from pimconnect.services.catalogs import mapping_schema
+from pimconnect.services.catalogs import products as catalog_products
 from pimconnect.services.catalogs.mapped import mapped_products
-from pimconnect.services.catalogs.mapping import required_targets_condition
-from pimconnect.services.selection import CATALOG, CATALOG_CRITERIA, InvalidSelection, Selection, page
-from pimconnect.services.selection.structure import SelectionStructure
+from pimconnect.services.catalogs.products import CatalogDisabled
 
 SCHEMA_PATH = "/catalogs/<catalog_id>/mapping-schemas/product"
 MAPPED_PATH = "/catalogs/<catalog_id>/mapped-products"
@@ -112,19 +112,21 @@ def get_mapped_product(catalog_id, product_uuid):
 
 
 def _selected(access, catalog, limit, after=None, extra=None):
-    """Up to ``limit`` products of the catalog's selection (criteria, the app's ``access``, required
-    targets, ``extra``) after the uuid ``after``, in uuid order, their family joined; None when the
-    stored criteria cannot be evaluated (the catalog is then invalid, §6.3).
+    """Up to ``limit`` products the app may read from ``catalog`` AND ``extra``, after the uuid
+    ``after``, in uuid order, their family joined; None when the catalog cannot be read now.
 
-    TODO(merger): the validity check of §6.3 (disable + notify) belongs before this read.
+    What it may read is ``catalog_products.readable_condition``'s, the gate of every product
+    endpoint: the criteria for the app's ``access``, the required targets (§7.6), and the refusal
+    of a disabled or invalid catalog (§6.3).
     """
-    structure = SelectionStructure()
-    selection = Selection(catalog.product_selection_criteria, CATALOG_CRITERIA, CATALOG)
-    query = Product.select(Product, Family.id, Family.code).join(Family, JOIN.LEFT_OUTER)
-    for condition in (required_targets_condition(catalog, structure), extra):
-        if condition is not None:
-            query = query.where(condition)
     try:
-        return page(access, selection, after=after, limit=limit, query=query, structure=structure)
-    except InvalidSelection:
+        condition = catalog_products.readable_condition(access, catalog)
+    except CatalogDisabled:
         return None
+    query = Product.select(Product, Family.id, Family.code).join(Family, JOIN.LEFT_OUTER)
+    for part in (condition, extra):
+        if part is not None:
+            query = query.where(part)
+    if after is not None:
+        query = query.where(Product.uuid > after)
+    return list(query.order_by(Product.uuid).limit(limit))

@@ -304,9 +304,11 @@ def build_document():
         "delete_test_apps__client_id_", "Delete a custom app (and disconnect it)", "Custom apps",
         responses(DELETED, 401, 403, 404), [path_param("client_id")])}
 
-    from pimconnect.api.openapi_catalogs import catalog_mapping_paths  # given the helpers: no import cycle
+    from pimconnect.api.openapi_catalogs import catalog_mapping_paths, catalog_paths  # helpers given: no cycle
 
+    catalog_paths(paths, V1)
     catalog_mapping_paths(paths, operation, responses, ok, DELETED, body)
+
     return {
         "openapi": "3.0.3",
         "info": {"title": "PIM Connect REST API", "version": "v1",

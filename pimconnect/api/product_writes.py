@@ -157,7 +157,8 @@ def _run_batch(key, upsert, documents, optimistic):
         shared.holders = _identifier_holders(_sent_identifiers(key, documents, shared.structure.identifier))
         shared.known = (_existing_uuids(documents) if key == "uuid"
                         else {identifier for identifier, holder in shared.holders.items() if holder is not None})
-        return collection_patch(key, upsert)
+        # The lines parsed above, not decoded again; a replay parses them afresh (a run may have changed them).
+        return collection_patch(key, upsert, documents if optimistic else None)
 
 
 def _existing_uuids(documents):

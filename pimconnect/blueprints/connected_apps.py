@@ -9,10 +9,13 @@ from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
+from pimconnect.blueprints import catalogs as catalog_editor
 from pimconnect.permissions import CUSTOM_APPS, MANAGE_APPS, OPEN_APPS, can, login_only, require
 from pimconnect.services.apps import scopes as app_scopes
 from pimconnect.services.apps import connected as service
 from pimconnect.services.apps import custom as custom_apps
+from pimconnect.services import catalogs as catalog_service
+from pimconnect.services.catalogs import preview as catalog_preview
 from pimconnect.services.connections import error_monitoring
 from pimconnect.services.errors import Invalid
 
@@ -65,7 +68,9 @@ def _page(card, tab, errors=None, status=200, values=None):
     tabs = ["settings"]
     if service.permissions_tab_applies(card):
         tabs.append("permissions")
-    if app_scopes.has_catalog_scope(scopes):
+    owner = card.app.connection.user
+    # §8.1: the app uses catalogs; only users with Manage apps see them (a custom app's creator may not)
+    if can(MANAGE_APPS) and (app_scopes.has_catalog_scope(scopes) or catalog_service.of_owner(owner).exists()):
         tabs.append("catalogs")
     tabs.append("error_monitoring")
     if tab not in tabs:
@@ -83,7 +88,8 @@ def _page(card, tab, errors=None, status=200, values=None):
         "monitoring_message": error_monitoring.monitoring_message(connection),
         "business_errors": error_monitoring.last_errors(connection.id) if tab == "error_monitoring" else [],
         "permissions": service.group_permissions(card) if tab == "permissions" else None,
-        "catalogs": [],
+        "catalogs": catalog_preview.counts(catalog_editor.app_access, catalog_service.of_owner(owner))
+        if tab == "catalogs" else [],
     }
     return render("connected_apps/show.html", status=status, **context)
 

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 # kind -> "module:attribute" of its Kind, imported on first use (no work at import time, no cycles).
 KINDS = {
     "completeness": "pimconnect.services.products.completeness:RECOMPUTE",
+    "statistics": "pimconnect.services.products.statistics:ANALYZE",
 }
 
 

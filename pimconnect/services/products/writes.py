@@ -11,7 +11,7 @@ from pimconnect.db import is_sqlite, serialize_shared, write_txn
 from pimconnect.models import Product, ProductCategory, ProductCompleteness, ProductValue
 from pimconnect.models.structure import utcnow
 from pimconnect.services.products import bulk as product_bulk
-from pimconnect.services.products import completeness
+from pimconnect.services.products import completeness, statistics
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.validation import plan_write
 from pimconnect.services.products.values import OPTIONS_LOCK, index_rows
@@ -55,7 +55,11 @@ def _write_row(product, plan, structure, expected_version, reread=True):
         fields["associations"] = plan["associations"]
     if product is None:
         created = Product(uuid=plan["uuid"], **fields)
-        product_bulk.insert_rows(Product, [dict(created.__data__)])  # Product.create renders ~10× slower
+        batch = _batch.get()
+        if batch is not None and batch.optimistic:
+            batch.created.append(dict(created.__data__))  # inserted with the batch's others (see _Batch)
+        else:
+            product_bulk.insert_rows(Product, [dict(created.__data__)])  # Product.create renders ~10× slower
         created._dirty.clear()
         return created
     version = product.version
@@ -114,7 +118,11 @@ class _Batch:
     ``optimistic`` (PostgreSQL): no savepoint per line. The lines' checks run before their single
     statement, so one fails only when a concurrent writer won a race (or on data the checks missed);
     the whole batch then raises Replay, to be run again with a savepoint per line. Two statements
-    per line less (savepoint and release, each a round trip to the server).
+    per line less (savepoint and release, each a round trip to the server). The new products' rows
+    wait too (``created``) and go in with one statement, before anything that could read them: the
+    index rows, a lookup of a product one of them may be (``may_exist``), a line naming associated
+    products (their existence is checked in the database) or a line updating a product. Their
+    identifiers are known to the batch (``holders``) from the moment their line is written.
     """
 
     def __init__(self, optimistic=False):
@@ -127,8 +135,20 @@ class _Batch:
         # {identifier: uuid of the product holding it, or None when free} for the identifiers the
         # lines send, looked up at the start; others are looked up line by line.
         self.holders = {}
+        self.created = []  # optimistic: the rows of the new products not inserted yet
+        self.count = 0  # products written
+
+    def insert_created(self):
+        """Insert the new products' rows still waiting (optimistic batches), with one statement."""
+        if self.created:
+            created, self.created = self.created, []
+            try:
+                product_bulk.insert_rows(Product, created)
+            except DatabaseError:
+                raise Replay() from None
 
     def add(self, uuid, entry):
+        self.count += 1
         previous = self.pending.get(uuid)
         if previous is not None:  # the same product twice: its last state, categories kept if unsent
             entry.existed = entry.existed or previous.existed
@@ -137,6 +157,7 @@ class _Batch:
         self.pending[uuid] = entry
 
     def flush(self):
+        self.insert_created()
         if self.pending:
             pending, self.pending = self.pending, {}
             try:
@@ -147,14 +168,17 @@ class _Batch:
                 raise
 
     def may_exist(self, reference):
-        return self.known is None or reference in self.known
+        if self.known is None or reference in self.known:
+            self.insert_created()  # the caller reads the database next
+            return True
+        return False
 
     def written(self, product, previous_identifier):
         if self.known is not None:
             self.known.update((product.uuid, product.identifier))
         if previous_identifier in self.holders and previous_identifier != product.identifier:
             self.holders[previous_identifier] = None
-        if product.identifier in self.holders:
+        if product.identifier in self.holders or self.optimistic:
             self.holders[product.identifier] = product.uuid
 
 
@@ -171,6 +195,7 @@ def shared_structure(optimistic=False):
     try:
         yield batch
         batch.flush()
+        statistics.after_write(batch.count)  # a large batch: the planner's statistics are refreshed
     finally:
         _batch.reset(token)
 
@@ -188,6 +213,11 @@ def _reads_index(data, structure):
         and code != structure.identifier for code in incoming)
 
 
+def _reads_products(data):
+    """Whether validating ``data`` may read other products' rows (associations name products)."""
+    return isinstance(data, dict) and data.get("associations") is not None
+
+
 def save_product(data, product=None, expected_version=None, associations_by="uuid"):
     """Create (``product`` None) or update a product from the REST API product shape.
 
@@ -200,6 +230,8 @@ def save_product(data, product=None, expected_version=None, associations_by="uui
     batch = _batch.get()
     if batch is not None and batch.pending and _reads_index(data, batch.structure):
         batch.flush()  # outside the line's savepoint: a refused line must not roll the earlier lines' rows back
+    if batch is not None and batch.created and (product is not None or _reads_products(data)):
+        batch.insert_created()
     previous_identifier = product.identifier if product is not None else None  # a batch's update changes product
     try:
         with _line_transaction(batch):

@@ -1,0 +1,114 @@
+"""The catalog editor in real Chromium (issue 12): from the app's Catalogs tab, add a category criterion
+and a multi-select criterion, watch the live preview's count change, then enable the catalog — with
+htmx, and the same journey with JavaScript off (named submit buttons, whole-page round trips)."""
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from pimconnect import create_app, migrate
+from pimconnect.db import db, write_txn
+from pimconnect.models import Catalog, Connection
+from pimconnect.services import catalogs
+from pimconnect.services.demo import seed as demo
+from tests.app_helpers import connect_code, register_listing
+from tests.conftest import fresh_database_url, make_test_config
+from tests.e2e.conftest import login
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A live PIM (CE: the app user sees every product) with demo products and a connected app that
+    owns two new catalogs: (base URL, connection code, [catalog ids])."""
+    with fresh_database_url(tmp_path_factory.mktemp("catalogs")) as url:
+        app = create_app(make_test_config(url, PIM_DEMO_PRODUCTS=80, PIM_EDITION="ce"))
+        with app.app_context(), db.connection_context():
+            migrate.upgrade(db.obj)
+            demo.seed_if_empty(app.config, products=80)
+        app_id, _ = register_listing(app, "Catalog Shop")
+        code = connect_code(app, app_id, ["read_catalogs", "write_catalogs", "read_products"])
+        with app.app_context(), db.connection_context(), write_txn():
+            owner = Connection.get(Connection.code == code).user
+            ids = [catalogs.create(owner, name).id for name in ("Store with htmx", "Store without JavaScript")]
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        app.config["PIM_URL"] = f"http://127.0.0.1:{server.server_port}"
+        yield app, app.config["PIM_URL"], code, ids
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
+def _do(page, js, action):
+    """Do ``action`` and wait for its round trip: with htmx the editor's swap after the change it
+    posts; without JavaScript the Update preview submit (a change alone sends nothing)."""
+    if not js:
+        action()
+        page.get_by_role("button", name="Update preview").click()
+        return
+    with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
+        action()
+    page.wait_for_function(IDLE)
+
+
+def _add(page, js, label, search=None):
+    page.locator("#criterion-picker summary").click()
+    if search and js:
+        with page.expect_response(lambda response: "/attributes" in response.url):  # the live search
+            page.fill("#picker_search", search)
+        page.wait_for_function(IDLE)
+    elif search:
+        page.fill("#picker_search", search)
+        page.get_by_role("button", name="Search").click()
+    button = page.locator("#picker-list button.pick", has_text=label).first
+    if js:
+        with page.expect_response(lambda response: response.request.method == "POST"):
+            button.click()
+        page.wait_for_function(IDLE)
+    else:
+        button.click()
+
+
+@pytest.mark.parametrize("page, js", [(True, True), (False, False)], ids=["htmx", "no-js"], indirect=["page"])
+def test_select_products_watch_the_preview_then_enable(shop, page, js):
+    """Category IN CHILDREN Ecommerce, then Seasons IN Summer: the count changes each time; Save enables."""
+    app, base, code, ids = shop
+    catalog_id = ids[0] if js else ids[1]
+    name = "Store with htmx" if js else "Store without JavaScript"
+    login(page, base, "admin")
+    page.goto(f"{base}/connect/connected-apps/{code}?tab=catalogs")
+    page.get_by_role("link", name=name).click()
+    expect(page.locator("h1")).to_have_text(name)
+    count = page.locator("#preview-count")
+    expect(count).to_contain_text("products")
+    first = count.inner_text()
+
+    _add(page, js, "Category")
+    expect(page.locator("#c1-operator")).to_be_visible()
+    _do(page, js, lambda: page.select_option("#c1-operator", "IN CHILDREN"))
+    ecommerce = page.locator("#c1-picker label.candidate", has_text="Ecommerce").first.locator("input")
+    _do(page, js, ecommerce.click)
+    expect(page.locator("#c1-picker label.chip")).to_contain_text("Ecommerce")
+    expect(count).not_to_have_text(first)
+    second = count.inner_text()
+
+    _add(page, js, "Seasons", search="seas")
+    expect(page.locator("#c2-operator")).to_be_visible()
+    summer = page.locator("#c2-picker label.candidate", has_text="Summer").first.locator("input")
+    _do(page, js, summer.click)
+    expect(page.locator("#c2-picker label.chip")).to_contain_text("Summer")
+    expect(count).not_to_have_text(second)
+    assert page.locator("#catalog-preview li").count() > 0
+
+    page.select_option("#enabled", "yes")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.locator(".flash")).to_contain_text("Catalog successfully saved.")
+    with app.app_context(), db.connection_context():
+        catalog = Catalog.get_by_id(catalog_id)
+    assert catalog.enabled is True
+    assert [c["field"] for c in catalog.product_selection_criteria] == ["enabled", "categories", "seasons"]
+    assert catalog.product_selection_criteria[1]["value"] == ["ecommerce"]
