@@ -87,9 +87,13 @@ UNION ALL SELECT 'o', NULL, COUNT(*) FROM "category" c WHERE NOT EXISTS (SELECT 
 """
 
 
+_GRANTS_SQL = {}  # the driver's parameter mark -> GRANTS_SQL with it (every request asks: built once)
+
+
 def load_grants(user_id):
     """The Grants of the user's groups, or None when they hold everything — in one query."""
-    rows = db.execute_sql(GRANTS_SQL.format(p=db.param), (user_id,) * 5).fetchall()
+    sql = _GRANTS_SQL.get(db.param) or _GRANTS_SQL.setdefault(db.param, GRANTS_SQL.format(p=db.param))
+    rows = db.execute_sql(sql, (user_id,) * 5).fetchall()
     grants, totals = Grants(), {}
     for kind, code, value in rows:
         if kind == "g":
