@@ -22,9 +22,10 @@ def create_app(test_config=None, instance_path=None):
         app.config.update(test_config)
     config.ensure_secret_key(app.config, instance)
     storage.init_app(app)
-    from demo_app import views
+    from demo_app import catalog_views, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(catalog_views.bp)
     app.after_request(_security_headers)
     return app
 

@@ -19,7 +19,12 @@ USER_AGENT = "PIM-Connect-Demo-App/1.0"
 
 
 class PimError(Exception):
-    """The PIM could not be reached or refused a request; the message is safe to show."""
+    """The PIM could not be reached or refused a request; the message is safe to show.
+    ``status`` is the HTTP status of a refusal, ``reason`` the PIM's own message (None when unknown)."""
+
+    def __init__(self, message, status=None, reason=None):
+        super().__init__(message)
+        self.status, self.reason = status, reason
 
 
 def code_challenge(code_identifier, client_secret):
@@ -96,10 +101,29 @@ def verify_id_token(id_token, certificate_pem, issuer, audience):
 
 def api_get(pim_url, access_token, path, params=None, timeout=15):
     """GET a REST API resource with the bearer token; returns the JSON body or raises PimError."""
+    return api_call("GET", pim_url, access_token, path, params=params, timeout=timeout)
+
+
+def api_call(method, pim_url, access_token, path, params=None, body=None, timeout=15, expect=(200,)):
+    """Call the REST API with the bearer token (a JSON body for writes); returns the JSON answer when
+    its status is one of ``expect``, else raises PimError with the PIM's message in plain words."""
     url = pim_url + path + ("?" + urllib.parse.urlencode(params) if params else "")
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {access_token}"})
-    status, body = _send(request, timeout)
-    if status != 200:
-        message = body.get("message") if isinstance(body, dict) else None
-        raise PimError(f"The PIM answered {status}" + (f": {message}" if message else "."))
-    return body
+    headers = {"Authorization": f"Bearer {access_token}"}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    status, answer = _send(urllib.request.Request(url, data=data, method=method, headers=headers), timeout)
+    if status not in expect:
+        reason = answer.get("message") if isinstance(answer, dict) else None
+        raise PimError(_refusal(status, answer), status, reason if isinstance(reason, str) else None)
+    return answer
+
+
+def _refusal(status, answer):
+    """"The PIM answered 422: Validation failed. (name: This value should not be blank.)" and the like."""
+    detail = answer if isinstance(answer, dict) else {}
+    message = detail.get("message") if isinstance(detail.get("message"), str) else None
+    errors = [f"{error.get('property')}: {error.get('message')}" if error.get("property") else str(error.get("message"))
+              for error in detail.get("errors") or [] if isinstance(error, dict) and error.get("message")]
+    text = f"The PIM answered {status}" + (f": {message}" if message else ".")
+    return text + (f" ({'; '.join(errors)})" if errors else "")

@@ -1,6 +1,6 @@
 """The Demo App's own database (SQLite, standard library): the PIM it is connected to, its access
 token (encrypted with a key derived from the Demo App's SECRET_KEY, never logged) and the users who
-connected it, identified by the id_token's ``sub``."""
+connected it, identified by the id_token's ``sub``, and the catalog it set up in that PIM."""
 import base64
 import sqlite3
 from contextlib import closing, contextmanager
@@ -27,6 +27,13 @@ CREATE TABLE IF NOT EXISTS pim_user (
     email TEXT,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (pim_url, sub)
+);
+CREATE TABLE IF NOT EXISTS pim_catalog (
+    pim_url TEXT PRIMARY KEY,
+    catalog_id TEXT,
+    setup_error TEXT,
+    has_mapping INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL
 );
 """
 
@@ -103,3 +110,21 @@ def user(pim_url, sub):
     with _database() as con:
         row = con.execute("SELECT * FROM pim_user WHERE pim_url = ? AND sub = ?", (pim_url, sub)).fetchone()
     return dict(row) if row else None
+
+
+def save_catalog(pim_url, catalog_id, setup_error=None, has_mapping=True):
+    """Remember the catalog set up in this PIM at the last connection, or why it could not be, and
+    whether the PIM offers product mapping."""
+    with _database() as con:
+        con.execute("INSERT INTO pim_catalog (pim_url, catalog_id, setup_error, has_mapping, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (pim_url) DO UPDATE SET catalog_id = excluded.catalog_id, "
+                    "setup_error = excluded.setup_error, has_mapping = excluded.has_mapping, "
+                    "updated_at = excluded.updated_at", (pim_url, catalog_id, setup_error, int(has_mapping), _now()))
+
+
+def catalog(pim_url):
+    """{catalog_id, setup_error, has_mapping} of this PIM's last connection, or None before any."""
+    with _database() as con:
+        row = con.execute("SELECT catalog_id, setup_error, has_mapping FROM pim_catalog WHERE pim_url = ?",
+                          (pim_url,)).fetchone()
+    return dict(row, has_mapping=bool(row["has_mapping"])) if row else None

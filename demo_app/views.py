@@ -1,11 +1,12 @@
-"""The Demo App's pages: status (/), activate (/activate) and the OAuth callback (/callback)."""
+"""The Demo App's pages: status (/), activate (/activate) and the OAuth callback (/callback).
+The catalog's pages are in ``catalog_views``."""
 import hmac
 import secrets
 import urllib.parse
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 
-from demo_app import config, pim, storage
+from demo_app import catalog_views, config, pim, storage
 
 bp = Blueprint("demo", __name__)
 
@@ -73,6 +74,7 @@ def callback():
     except pim.PimError as error:
         return _problem(str(error), 502)
     storage.save_connection(pim_url, answer["access_token"], str(answer.get("scope", "")), user)
+    catalog_views.set_up_catalog(storage.connection(pim_url), timeout)
     session["sub"], session["signed_in"] = (user["sub"] if user else None), True
     return redirect("/")
 
@@ -87,21 +89,29 @@ def _user_from(answer, pim_url, client_id, timeout):
             "email": claims.get("email")}
 
 
+def signed_in_connection():
+    """This PIM's connection, for the browser that went through the PIM's authorization; else None.
+
+    The PIM's data is only shown to a browser that went through the PIM's authorization (Connect,
+    or Open app for a connected app): this app has no accounts of its own.
+    """
+    pim_url = session.get("pim_url") if session.get("signed_in") else None
+    return storage.connection(pim_url) if pim_url else None
+
+
 @bp.get("/")
 def index():
     """Where the app stands: not connected, or connected with what it can read from the PIM."""
     expected_pim = current_app.config["DEMO_APP_PIM_URL"]
-    pim_url = session.get("pim_url") if session.get("signed_in") else None
-    connection = storage.connection(pim_url) if pim_url else None
+    connection = signed_in_connection()
     if connection is None:
-        # The PIM's data is only shown to a browser that went through the PIM's authorization
-        # (Connect, or Open app for a connected app): this app has no accounts of its own.
         return render_template("index.html", connection=None, elsewhere=storage.latest_connection(), user=None,
-                               channels=None, products=None, errors={}, expected_pim=expected_pim)
-    user = storage.user(pim_url, session["sub"]) if session.get("sub") else None
+                               channels=None, products=None, errors={}, expected_pim=expected_pim, catalog=None)
+    user = storage.user(connection["pim_url"], session["sub"]) if session.get("sub") else None
     channels, products, errors = _read_channels_and_products(connection)
     return render_template("index.html", connection=connection, elsewhere=None, user=user, channels=channels,
-                           products=products, errors=errors, expected_pim=expected_pim)
+                           products=products, errors=errors, expected_pim=expected_pim,
+                           catalog=catalog_views.summary(connection))
 
 
 def _read_channels_and_products(connection):
@@ -116,7 +126,7 @@ def _read_channels_and_products(connection):
     try:
         body = pim.api_get(connection["pim_url"], connection["access_token"], API_PRODUCTS,
                            {"limit": 10}, timeout=timeout)
-        products = [_product_row(item) for item in _items(body)]
+        products = [product_row(item) for item in _items(body)]
     except pim.PimError as error:
         errors["products"] = str(error)
     return channels, products, errors
@@ -133,7 +143,7 @@ def _channel_row(item):
             "locales": ", ".join(map(str, item.get("locales") or []))}
 
 
-def _first_text(values, code):
+def first_text(values, code):
     """The first scalar value of attribute ``code`` (en_US preferred), or an empty string."""
     entries = values.get(code) if isinstance(values.get(code), list) else []
     entries = sorted((e for e in entries if isinstance(e, dict)), key=lambda e: e.get("locale") not in (None, "en_US"))
@@ -143,9 +153,9 @@ def _first_text(values, code):
     return ""
 
 
-def _product_row(item):
+def product_row(item):
     values = item.get("values") if isinstance(item.get("values"), dict) else {}
-    identifier = item.get("identifier") or _first_text(values, "sku") or _first_text(values, "identifier")
+    identifier = item.get("identifier") or first_text(values, "sku") or first_text(values, "identifier")
     return {"uuid": str(item.get("uuid", "")), "identifier": str(identifier or ""),
-            "name": _first_text(values, "name"), "family": str(item.get("family") or ""),
+            "name": first_text(values, "name"), "family": str(item.get("family") or ""),
             "enabled": bool(item.get("enabled"))}

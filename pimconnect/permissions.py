@@ -186,17 +186,16 @@ def _current_permissions():
 def current_access():
     """The logged-in user's Access for this request (built once): what the views hand to product readers.
 
-    The web UI enforces role permissions only: people's EE grants (category trees, locales,
-    attribute groups) are not applied to the UI yet — users are in "All" when made through the user
-    form, but not always otherwise — so this moves today's rule as it is; the permissions issue
-    turns them on here.
+    In EE (``PIM_EDITION=ee``) a person is restricted by their user groups' grants like an API
+    connection or an app (rest-api-and-permissions.md §9.1); in CE by role permissions only.
     """
-    from flask import g
+    from flask import current_app, g
 
     from pimconnect.services.access.access import Access
 
     if "access" not in g:
-        g.access = Access.of(current_user, _current_permissions(), enforce_grants=False)
+        g.access = Access.of(current_user, _current_permissions(),
+                             enforce_grants=current_app.config["PIM_EDITION"] == "ee")
     return g.access
 
 

@@ -3,7 +3,7 @@ sees everything, and the same visibility wherever products are read (REST, grid,
 import pytest
 
 from pimconnect.db import write_txn
-from pimconnect.models import Category, GroupPermission, Product, User, UserGroup, UserGroupMember
+from pimconnect.models import Category, Product, User, UserGroup, UserGroupMember
 from pimconnect.services.access import group_permissions
 from pimconnect.services.access.access import Access
 from pimconnect.services.products import grid, reads
@@ -32,7 +32,7 @@ def _user(name, groups=(), category=None):
         if category is not None:
             own = UserGroup.create(name=f"{name}_group", type="app")
             UserGroupMember.create(user=user, group=own)
-            GroupPermission.create(group=own, kind="category", levels=category)
+            group_permissions.save(own.id, {"category": category})
     return user
 
 
@@ -117,10 +117,20 @@ def test_a_restricted_apps_page_costs_what_an_unrestricted_one_does(app_api, api
         assert counts[0] == counts[1] <= 7, (path, counts)
 
 
-def test_the_web_ui_applies_role_permissions_only_as_before(seeded_app, app):
-    """A user outside every group (no EE grant) still sees every product in the UI: the rule is unchanged."""
+def test_the_web_ui_applies_the_groups_grants_in_ee_and_roles_only_in_ce(seeded_app, app):
+    """A person in "All" (every right on a fresh install) sees every product; outside every group, only
+    uncategorized ones; in CE the grants do not apply."""
     make_product("classified", categories=["master_shirts"])
+    make_product("loose")
+    everything = login_with(app, ["pim_enrich_product_index"])
+    assert "classified" in everything.client.get("/products/").get_data(as_text=True)
     limited = login_with(app, ["pim_enrich_product_index"])
+    with seeded_app.app_context(), write_txn():
+        user = User.get(User.username == limited.username)
+        UserGroupMember.delete().where(UserGroupMember.user == user).execute()
+    page = limited.client.get("/products/").get_data(as_text=True)
+    assert "classified" not in page and "loose" in page
+    app.config["PIM_EDITION"] = "ce"
     assert "classified" in limited.client.get("/products/").get_data(as_text=True)
 
 

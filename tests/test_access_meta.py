@@ -55,10 +55,7 @@ BUILDERS = {
 
 # Read, but deliberately not narrowed yet: each is a known gap the permissions issue closes.
 NOT_NARROWED_YET = {
-    # Associations name every associated product that exists. §9.2 removes the ones the reader cannot
-    # see, but §9.3 then keeps them on write; filtering the read alone would let a read-modify-write
-    # drop them, so both land together in the permissions issue.
-    "pimconnect.services.products.rest:_associated_names": "associations: filtered with §9.3's merge, next issue",
+    # (none: associations are filtered on read and merged on write, issue 13)
 }
 
 

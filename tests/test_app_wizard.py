@@ -93,7 +93,7 @@ import threading  # noqa: E402
 
 from markupsafe import escape  # noqa: E402
 
-from pimconnect.models import AuthCode, GroupPermission, PendingAuthorization, UserConsent  # noqa: E402
+from pimconnect.models import AuthCode, CategoryPermission, LocalePermission, PendingAuthorization, UserConsent  # noqa: E402
 from pimconnect.services.access import group_permissions  # noqa: E402
 from tests import app_helpers  # noqa: E402
 from tests.app_helpers import CALLBACK, OTHER_ID, WIZARD, authorize_url, code_count, query  # noqa: E402
@@ -175,7 +175,8 @@ def test_confirm_creates_the_app_and_redirects_with_a_code(listed, admin):
         assert [g.name for g in UserGroup.select().join(UserGroupMember).where(UserGroupMember.user == user)] \
             == [app_row.connection.code]
         assert PendingAuthorization.select().count() == 0
-        assert GroupPermission.select().count() == 0  # CE: no permissions
+        assert not CategoryPermission.select().where(CategoryPermission.group == app_row.user_group_id).exists()
+        assert not LocalePermission.select().where(LocalePermission.group == app_row.user_group_id).exists()  # CE
         consent = UserConsent.get(UserConsent.app_id == APP_ID)
         assert consent.scopes == ["openid"] and consent.user.username == "admin"
     assert SUCCESS not in admin.client.get("/").get_data(as_text=True)  # the browser went to the app

@@ -8,13 +8,13 @@ from pimconnect.models import (
     AuthCode,
     ConnectedApp,
     Connection,
-    GroupPermission,
     MarketplaceApp,
     Role,
     User,
     UserConsent,
     UserGroup,
 )
+from pimconnect.services.access import group_permissions
 from pimconnect.services.apps import codes as app_codes
 from tests.app_helpers import app_token, connect_code, register_listing
 from tests.conftest import Auth
@@ -136,12 +136,15 @@ def test_permissions_tab_saves_normalised_levels(admin, shop, conn):
     app_id, code = shop
     page = admin.client.get(f"/connect/connected-apps/{code}?tab=permissions").get_data(as_text=True)
     assert 'name="category-own"' in page and 'name="locale-edit"' in page
+    # the wizard's labelled checkboxes, not list boxes of codes
+    assert 'type="checkbox" name="category-own" value="master"' in page and "> Master catalog</label>" in page
+    assert "<select" not in page.split('id="app-permissions"')[1].split("</form>")[0]
     response = admin.post(f"/connect/connected-apps/{code}/permissions",
                           {"category-own": ["master", "nope"], "locale-view-all": "1",
                            "attribute_group-edit": ["marketing"]})
     assert response.status_code == 303
     group = ConnectedApp.get_by_id(app_id).user_group_id
-    stored = {row.kind: row.levels for row in GroupPermission.select().where(GroupPermission.group == group)}
+    stored = group_permissions.load(group)
     assert stored["category"]["own"] == {"all": False, "identifiers": ["master"]}
     assert stored["category"]["view"] == {"all": False, "identifiers": ["master"]}
     assert stored["locale"]["view"]["all"] is True and stored["locale"]["edit"]["all"] is False
@@ -157,8 +160,9 @@ def test_permissions_need_the_management_rights(seeded_app, client, shop, conn):
     assert 'id="permissions-locale" disabled' in page and 'id="permissions-category" >' in page
     operator.post(f"/connect/connected-apps/{code}/permissions", {"category-view": ["master"], "locale-edit-all": "1"})
     group = ConnectedApp.get_by_id(app_id).user_group_id
-    kinds = [row.kind for row in GroupPermission.select().where(GroupPermission.group == group)]
-    assert kinds == ["category"]
+    stored = group_permissions.load(group)
+    assert stored["category"]["view"]["identifiers"] == ["master"]
+    assert not stored["locale"]["edit"]["all"] and stored["locale"]["edit"]["identifiers"] == []
 
 
 def test_read_only_app_gets_view_levels_only(admin, seeded_app, conn):
@@ -168,7 +172,7 @@ def test_read_only_app_gets_view_levels_only(admin, seeded_app, conn):
     page = admin.client.get(f"/connect/connected-apps/{code}?tab=permissions").get_data(as_text=True)
     assert 'name="category-own"' not in page and 'name="category-view"' in page
     admin.post(f"/connect/connected-apps/{code}/permissions", {"category-own": ["master"], "category-view": ["master"]})
-    levels = GroupPermission.get(GroupPermission.kind == "category").levels
+    levels = group_permissions.load(ConnectedApp.get_by_id(app_id).user_group_id)["category"]
     assert levels["own"]["identifiers"] == [] and levels["view"]["identifiers"] == ["master"]
 
 

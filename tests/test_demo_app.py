@@ -349,7 +349,8 @@ def _code_from_the_pim(live, username="admin"):
     import uuid
 
     from pimconnect.db import write_txn
-    from pimconnect.models import ConnectedApp, GroupPermission, User, UserConsent
+    from pimconnect.models import ConnectedApp, User, UserConsent
+    from pimconnect.services.access import group_permissions
     from pimconnect.services.apps import listings as app_listings
     from pimconnect.services.apps import codes as app_codes
     from pimconnect.services.apps import connected as connected_apps
@@ -363,8 +364,7 @@ def _code_from_the_pim(live, username="admin"):
             everything = {"all": True, "identifiers": []}
             for kind, levels in (("category", ("own", "edit", "view")), ("locale", ("edit", "view")),
                                  ("attribute_group", ("edit", "view"))):  # EE: what the wizard's "All" boxes give
-                GroupPermission.create(group=connected.user_group, kind=kind,
-                                       levels={level: everything for level in levels})
+                group_permissions.save(connected.user_group_id, {kind: {level: everything for level in levels}})
         if UserConsent.get_or_none((UserConsent.user == user.id) & (UserConsent.app_id == DEMO_APP_ID)) is None:
             UserConsent.create(user=user, app_id=DEMO_APP_ID, scopes=sorted(authentication), uuid=str(uuid.uuid4()))
         return app_codes.issue_code(app_codes.app_client(DEMO_APP_ID), user)

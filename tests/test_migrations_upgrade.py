@@ -15,6 +15,7 @@ from pimconnect.services.demo import seed as demo
 from tests.conftest import make_test_config
 
 CHECKSUMMED = ("product", "product_value", "product_category", "product_completeness", "category")
+CONVERTED = {"group_permission"}  # 0015 turns its JSON rows into the *_permission tables
 DEMO_PRODUCTS = 40  # Hat, Braided hat and 38 generated ones: every family and attribute type
 
 
@@ -66,7 +67,8 @@ def test_upgrade_from_an_earlier_version_keeps_every_product(database_url, versi
 
             assert applied == EARLIER_VERSIONS[EARLIER_VERSIONS.index(version) + 1:] + migration_names()[-1:]
             after_counts, after_sums, _ = snapshot(db.obj, columns)
-            assert {t: after_counts[t] for t in counts} == counts
+            kept = {t: n for t, n in counts.items() if t not in CONVERTED}
+            assert {t: after_counts[t] for t in kept} == kept
             assert after_sums == sums
             assert not diff_models(db.obj, ALL_MODELS)
     finally:

@@ -1,8 +1,9 @@
 """EE permissions of a user: union of its groups' levels, "All" unrestricted, CE unrestricted."""
 from pimconnect.db import write_txn
-from pimconnect.models import GroupPermission, User, UserGroup, UserGroupMember
+from pimconnect.models import User, UserGroup, UserGroupMember
 from pimconnect.services.access import group_permissions
 from pimconnect.services.access import product_permissions
+from pimconnect.services.access.access import Access
 
 
 def _app_user(levels_by_kind, groups=1):
@@ -12,7 +13,7 @@ def _app_user(levels_by_kind, groups=1):
             group = UserGroup.create(name=f"app_group_{number}", type="app")
             UserGroupMember.create(user=user, group=group)
             for kind, levels in levels_by_kind.items():
-                GroupPermission.create(group=group, kind=kind, levels=levels)
+                group_permissions.save(group.id, {kind: levels})
     return user
 
 
@@ -33,10 +34,12 @@ def test_levels_union_and_product_level(seeded_app, conn):
         locales = group_permissions.normalise("locale", {"view": {"all": True, "identifiers": []},
                                                          "edit": {"all": False, "identifiers": ["en_US"]}},
                                               {"en_US", "fr_FR"})
-        grants = product_permissions.grants_for(_app_user({"category": category, "locale": locales}))
-    assert grants.product_level(["master"]) == "edit"
-    assert grants.product_level(["sales"]) is None
-    assert grants.product_level(["sales", "master"]) == "edit"
-    assert grants.product_level([]) == "own"
+        user = _app_user({"category": category, "locale": locales})
+        grants = product_permissions.grants_for(user)
+        access = Access.of(user, (), enforce_grants=True)
+        assert access.product_level(["master"]) == "edit"
+        assert access.product_level(["sales"]) is None
+        assert access.product_level(["sales", "master"]) == "edit"
+        assert access.product_level([]) == "own"
     assert grants.locales.can_edit("en_US") and grants.locales.can_view("fr_FR") and not grants.locales.can_edit("fr_FR")
     assert not grants.attribute_groups.can_view("marketing")

@@ -28,7 +28,7 @@ def _grant(username, **kinds):
 
 
 def _person(app, **kinds):
-    auth = login_with(app, PRODUCT_PERMISSIONS)
+    auth = login_with(app, PRODUCT_PERMISSIONS, everything=False)  # only the grants given below
     with db.connection_context():
         username = User.select().order_by(User.id.desc()).first().username
     _grant(username, **kinds)

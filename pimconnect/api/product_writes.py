@@ -10,22 +10,18 @@ from pimconnect.api.products import parse_uuid
 from pimconnect.db import write_txn
 from pimconnect.models import Category, Product, ProductCategory
 from pimconnect.services.access import product_permissions
-from pimconnect.services.access.access import category_tree
 from pimconnect.services.drafts.drafts import save_draft
 from pimconnect.services.errors import ValidationFailed
-from pimconnect.services.products.writes import Replay, StaleProduct, save_product, shared_structure
+from pimconnect.services.products.writes import Replay, StaleProduct, changes_nothing, save_product, shared_structure
 from pimconnect.services.structure.rest.common import Refused, check_encodable
 
 
 # --- EE permissions (§9.3): what the reader may change ---------------------------------------
 
-def _stored_categories(access, product):
-    """The product's category codes; their trees join the reader's Access in the same query."""
-    tree, of_category = category_tree()
-    rows = list(ProductCategory.select(Category.code, tree.code).join(Category).join(tree, on=of_category)
-                .where(ProductCategory.product == product.uuid).tuples())
-    access.tree_of.learn(rows)
-    return [code for code, _tree in rows]
+def stored_categories(access, product):
+    """The product's category codes (the reader's levels on them are looked up with the body's)."""
+    return [code for (code,) in ProductCategory.select(Category.code).join(Category)
+            .where(ProductCategory.product == product.uuid).tuples()]
 
 
 def check_deletable(access, product, reference):
@@ -33,7 +29,7 @@ def check_deletable(access, product, reference):
     if not access.restricted:
         return
     try:
-        product_permissions.check_delete(access, reference, _stored_categories(access, product))
+        product_permissions.check_delete(access, reference, stored_categories(access, product))
     except product_permissions.Refusal as refusal:
         raise ApiError(refusal.status, refusal.message) from None
 
@@ -45,8 +41,9 @@ class Drafted(int):
 DRAFTED = Drafted(204)
 
 
-def _permitted_write(access, data, product, operation_id):
-    """``data`` as the reader may write it: refused (403/404/422) or with its hidden categories kept.
+def _permitted_write(access, data, product, operation_id, by="uuid"):
+    """``data`` as the reader may write it: refused (403/404/422) or with its hidden categories and
+    associations kept; None when it changes nothing on a view-only product (nothing to write, §9.3).
     An editor's change of values raises DraftNeeded (it goes to the editor's draft)."""
     if not access.restricted:
         return data
@@ -54,13 +51,59 @@ def _permitted_write(access, data, product, operation_id):
         if product is None:
             categories = product_permissions.check_create(access, data)
         else:
-            categories = product_permissions.check_update(access, product.identifier,
-                                                          _stored_categories(access, product), data)
+            categories = product_permissions.check_update(
+                access, product.identifier, stored_categories(access, product), data,
+                unchanged=lambda merged: changes_nothing(_with(data, merged), product, by))
+        data = _with(data, categories)
+        associations = _merged_associations(access, data, product, by)
+    except product_permissions.Unchanged:
+        return None
     except product_permissions.Refusal as refusal:
         if refusal.documented:
             raise documented(refusal.message, operation_id) from None
         raise ApiError(refusal.status, refusal.message) from None
+    return data if associations is None else {**data, "associations": associations}
+
+
+def _with(data, categories):
     return data if categories is None else {**data, "categories": categories}
+
+
+def _merged_associations(access, data, product, by):
+    """The sent associations plus the stored ones to products the reader cannot see (§9.3); a sent
+    product it cannot see is refused as if it did not exist. None when none are sent."""
+    sent = data.get("associations")
+    if not isinstance(sent, dict) or not sent:
+        return None
+    stored = (product.associations or {}) if product is not None else {}
+    sent_refs = {ref for items in sent.values() if isinstance(items, dict)
+                 for ref in (items.get("products") or []) if isinstance(ref, str)}
+    stored_refs = {ref for code in sent for ref in ((stored.get(code) or {}).get("products") or [])}
+    if not sent_refs and not stored_refs:
+        return None
+    column = Product.uuid if by == "uuid" else Product.identifier
+    named = [ref for ref in sent_refs if by != "uuid" or parse_uuid(ref) is not None]
+    everything = (Product.select(Product.uuid, Product.identifier)
+                  .where(column.in_(named) | Product.uuid.in_(list(stored_refs))))
+    visible = {str(uuid) for uuid, _identifier in access.restrict(everything).tuples()}
+    found = {str(uuid): identifier for uuid, identifier in everything.tuples()}
+    by_key = {(str(uuid) if by == "uuid" else identifier): str(uuid) for uuid, identifier in found.items()}
+    for ref in sorted(sent_refs):
+        uuid = by_key.get(str(parse_uuid(ref)) if by == "uuid" and parse_uuid(ref) else ref)
+        if uuid is not None and uuid not in visible:
+            raise product_permissions.Refusal(422, product_permissions.HIDDEN_ASSOCIATED.format(by=by, reference=ref),
+                                              documented=True)
+    merged = {}
+    for code, items in sent.items():
+        if not isinstance(items, dict) or not isinstance(items.get("products"), list):
+            merged[code] = items
+            continue
+        hidden = [uuid for uuid in ((stored.get(code) or {}).get("products") or [])
+                  if uuid in found and uuid not in visible]
+        kept = [uuid if by == "uuid" else found[uuid] for uuid in hidden]
+        merged[code] = {**items, "products": list(items["products"]) + [ref for ref in kept
+                                                                          if ref not in items["products"]]}
+    return merged
 
 
 # --- bodies and batches ---------------------------------------------------------------------
@@ -180,8 +223,10 @@ def write(access, data, product, by, operation_id):
     or "Validation failed.") and its permission refusals into 403/404 (§9.3). An editor's change is
     written to its draft instead: then DRAFTED is returned, not the product."""
     try:
-        data = _permitted_write(access, data, product, operation_id)
-        return save_product(data, product, associations_by=by)
+        permitted = _permitted_write(access, data, product, operation_id, by)
+        if permitted is None:
+            return product  # a view-only product's write that changes nothing (§9.3: 204)
+        return save_product(permitted, product, associations_by=by)
     except product_permissions.DraftNeeded:
         return _write_draft(access, data, product, operation_id)
     except ValidationFailed as exc:

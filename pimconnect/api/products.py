@@ -110,12 +110,16 @@ def product_response(access, product, key):
 
 
 def with_draft_statuses(access, products, items):
-    """The items, an editor's ``working_copy`` told apart when it has a draft, sent or not (§9.2; one query).
-    Only editors have drafts; an owner's or viewer's status is never changed."""
+    """The items, an editor's ``working_copy`` told apart when it has a draft, sent or not (§9.2; one query,
+    only when the page holds a product the reader edits without owning it). Only editors have drafts; an
+    owner's or viewer's status is never changed."""
     if not access.restricted:
         return items
     editable = [(product.uuid, item) for product, item in zip(products, items)
-                if item.get("metadata", {}).get("workflow_status") == "working_copy"]
+                if item.get("metadata", {}).get("workflow_status") == "working_copy"
+                and access.product_level(item.get("categories") or []) == "edit"]
+    if not editable:
+        return items
     statuses = drafts.draft_statuses(access.user_id, [product_uuid for product_uuid, _item in editable])
     for product_uuid, item in editable:
         if product_uuid in statuses:

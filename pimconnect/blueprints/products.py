@@ -6,6 +6,7 @@ from pimconnect.blueprints.proposals import workflow_access
 from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Channel, Family, Locale
 from pimconnect.permissions import can, current_access, require
+from pimconnect.services.access import product_permissions
 from pimconnect.services.drafts import drafts
 from pimconnect.services.drafts.review import may_edit_value
 from pimconnect.services.products import form as product_form
@@ -28,7 +29,7 @@ def index():
     rows, next_cursor = product_grid.grid_page(access, filters, after=after)
     return render("products/index.html", block="results", filters=filters, rows=rows, after=after,
                   next_cursor=next_cursor, total=product_grid.grid_total(access, filters, product_grid.COUNT_CAP),
-                  count_cap=product_grid.COUNT_CAP, choices=product_grid.filter_choices(current_user.catalog_locale))
+                  count_cap=product_grid.COUNT_CAP, choices=product_grid.filter_choices(current_user.catalog_locale, access))
 
 
 def _families():
@@ -65,11 +66,20 @@ def _product_or_404(product_uuid):
     return product
 
 
+def _locales():
+    """The enabled locales the user may view (EE), in code order."""
+    codes = [loc.code for loc in Locale.select(Locale.code).where(Locale.enabled == True)  # noqa: E712
+             .order_by(Locale.code)]
+    return current_access().visible_locales(codes)
+
+
 def _context(args):
-    """The (locale code, Channel) the page edits: from the request, else the user's defaults."""
+    """The (locale code, Channel) the page edits: from the request, else the user's defaults (a locale
+    the user may view)."""
+    locales = _locales()
     locale = args.get("locale") or current_user.catalog_locale
-    if not Locale.select().where((Locale.code == locale) & (Locale.enabled == True)).exists():  # noqa: E712
-        locale = current_user.catalog_locale
+    if locale not in locales:
+        locale = current_user.catalog_locale if current_user.catalog_locale in locales else (locales or [locale])[0]
     channel = Channel.get_or_none(Channel.code == (args.get("scope") or current_user.catalog_scope))
     channel = channel or Channel.get_or_none(Channel.code == current_user.catalog_scope) or Channel.select().first()
     return locale, channel
@@ -82,23 +92,39 @@ def _title(product, ui_locale):
 
 
 def _level(product):
-    """own / edit / view: the user's right on the product (EE); an editor saves drafts, not the product."""
-    return workflow_access().product_level(drafts.product_categories(product))
+    """own / edit / view: the user's right on the product (EE §9.1; own when nothing is restricted); an
+    editor saves drafts, not the product."""
+    access = current_access()
+    if not access.restricted:
+        return "own"
+    return access.product_level(product_permissions.stored_category_codes(product))
 
 
-def _page(product, locale, channel, groups, status=200, errors=(), submitted=None, level="own", draft=None):
+def _groups(product, locale, channel, level):
+    """The page's fields: hidden groups left out, view-only ones (or all, on a view-only product) read-only."""
+    return product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale,
+                                     access=current_access(), editable=level in ("own", "edit"))
+
+
+def _page(product, locale, channel, groups, status=200, errors=(), submitted=None, level=None, draft=None):
     """Render the product page (or only its form region for htmx)."""
     ui_locale = current_user.catalog_locale
+    access = current_access()
     return render(
         "products/show.html", block="product_form", status=status, product=product, locale=locale,
-        level=level, draft=draft,
+        level=level or _level(product), draft=draft,
         title=_title(product, ui_locale),
         channel=channel, groups=groups, errors=list(errors), submitted=submitted,
-        families=_families(), trees=product_form.category_trees(product, ui_locale),
-        completeness=completeness_for(product) if product.family_id else [],
-        locales=[loc.code for loc in Locale.select().where(Locale.enabled == True)],  # noqa: E712
+        families=_families(), trees=product_form.category_trees(product, ui_locale, access),
+        completeness=_visible_completeness(product, access) if product.family_id else [],
+        locales=_locales(),
         channels=list(Channel.select().order_by(Channel.code)), ui_locale=ui_locale,
     )
+
+
+def _visible_completeness(product, access):
+    """The product's completeness on the locales the user may view."""
+    return [c for c in completeness_for(product) if access.can_view_locale(c["locale"])]
 
 
 @bp.get("/<uuid:product_uuid>")
@@ -112,8 +138,7 @@ def show(product_uuid):
         draft = drafts.draft_of(product, current_user.id)
         if draft is not None:
             product.values = drafts.with_draft(product, draft.changes)  # shown, never saved
-    groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
-    return _page(product, locale, channel, groups, level=level, draft=draft)
+    return _page(product, locale, channel, _groups(product, locale, channel, level), level=level, draft=draft)
 
 
 @bp.post("/<uuid:product_uuid>")
@@ -123,13 +148,16 @@ def save(product_uuid):
     product = _product_or_404(product_uuid)
     form = request.form
     locale, channel = _context(form)
-    groups = product_form.field_groups(product, product.family, locale, channel, current_user.catalog_locale)
     level = _level(product)
+    groups = _groups(product, locale, channel, level)
     if level == "edit":
         return _save_draft(product, locale, channel, groups)
-    if level == "view":
-        abort(403)
+    if level != "own":
+        abort(403)  # EE: a view-only product
     data = product_form.product_patch(groups, form, with_categories=can("pim_enrich_product_categories_view"))
+    if "categories" in data:  # the categories the user cannot see stay (§9.3)
+        data["categories"] = product_permissions.with_hidden_categories(
+            current_access(), product_permissions.stored_category_codes(product), data["categories"])
     uploads = product_form.media_uploads(groups, request.files)
     try:
         save_with_uploads(data, product, uploads, expected_version=product_form.as_int(form.get("version")))
@@ -173,6 +201,8 @@ def _save_draft(product, locale, channel, groups):
 def confirm_delete(product_uuid):
     """Ask for confirmation on a page of its own (works without JavaScript)."""
     product = _product_or_404(product_uuid)
+    if _level(product) != "own":
+        abort(403)
     return render("products/delete.html", product=product, title=_title(product, current_user.catalog_locale))
 
 
@@ -181,6 +211,8 @@ def confirm_delete(product_uuid):
 def delete(product_uuid):
     """Delete a product (confirmed on its own page first), then go back to the grid."""
     product = _product_or_404(product_uuid)
+    if _level(product) != "own":
+        abort(403)
     delete_product(product)
     flash(f"Product {product.identifier} deleted.", "success")
     return redirect_to(url_for(".index"))

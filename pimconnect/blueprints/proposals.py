@@ -1,12 +1,11 @@
 """Proposals (rest-api-and-permissions.md §9.6): the Proposals page of reviewers, a product's Proposals tab
 with current and proposed values side by side, and approving or rejecting all or one change."""
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from pimconnect.htmx import is_htmx, redirect_to, render
 from pimconnect.models import Attribute
 from pimconnect.permissions import current_access, require
-from pimconnect.services.access.access import Access
 from pimconnect.services.drafts import drafts, review
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products import reads as product_reads
@@ -16,16 +15,9 @@ bp = Blueprint("proposals", __name__)
 
 
 def workflow_access():
-    """The user's Access with its EE grants applied (EE edition): who owns, edits or views a product.
-
-    The product pages still read with ``permissions.current_access`` (grants not applied to people
-    yet); once the permissions work applies them there, this is the same Access."""
-    from flask import g
-
-    if "workflow_access" not in g:
-        g.workflow_access = Access.of(current_user, current_access().permissions,
-                                      enforce_grants=current_app.config["PIM_EDITION"] == "ee")
-    return g.workflow_access
+    """The user's Access with its EE grants applied (EE edition): who owns, edits or views a product —
+    the product pages' own Access (``permissions.current_access``), which applies them."""
+    return current_access()
 
 
 @bp.app_context_processor

@@ -7,7 +7,6 @@ from pimconnect.models.apps import (
     CodeIdentifier,
     ConnectedApp,
     CustomApp,
-    GroupPermission,
     MarketplaceApp,
     OpenIdKey,
     PendingAuthorization,
@@ -36,6 +35,7 @@ from pimconnect.models.structure import (
     MeasurementUnit,
     MediaFile,
 )
+from pimconnect.models.permissions import AttributeGroupPermission, CategoryPermission, LocalePermission
 from pimconnect.models.product import Product, ProductCategory, ProductCompleteness, ProductValue
 
 ALL_MODELS = [
@@ -79,7 +79,9 @@ ALL_MODELS = [
     CodeIdentifier,
     UserConsent,
     OpenIdKey,
-    GroupPermission,
+    CategoryPermission,
+    LocalePermission,
+    AttributeGroupPermission,
     Notification,
     Job,
     Catalog,

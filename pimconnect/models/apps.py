@@ -167,17 +167,3 @@ class OpenIdKey(BaseModel):
     retired_at = DateTimeField(null=True)
 
 
-class GroupPermission(BaseModel):
-    """EE permissions of a user group on one kind of entity (reference §7.4 data shape).
-
-    ``kind`` is ``category`` (levels own/edit/view), ``locale`` or ``attribute_group`` (edit/view);
-    ``levels`` is ``{"own": {"all": bool, "identifiers": [codes]}, "edit": …, "view": …}``.
-    """
-
-    group = ForeignKeyField(UserGroup, backref="permissions", on_delete="CASCADE")
-    kind = CharField(max_length=20)
-    levels = JSONField(default=dict)
-
-    class Meta:
-        indexes = ((("group", "kind"), True),)
-

@@ -13,6 +13,7 @@ from pimconnect.blueprints.settings import (  # noqa: E402,F401
     channels,
     families,
     locales,
+    permissions,
 )
 
 

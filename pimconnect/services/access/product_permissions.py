@@ -5,6 +5,7 @@ Who may see what lives on the reader's ``Access`` (services.access.access): this
 """
 from flask import current_app
 
+from pimconnect.models import Category, ProductCategory
 from pimconnect.services.access.access import Access
 
 
@@ -18,6 +19,7 @@ def grants_for(user):
 NOT_FOUND = 'Product "{reference}" does not exist or you do not have permission to access it.'
 VIEW_ONLY = 'Product "{identifier}" cannot be updated. You only have a view right on this product.'
 FIELDS_NEED_OWN = 'You cannot update the following fields "{fields}". You should at least own this product to do it.'
+HIDDEN_ASSOCIATED = 'Property "associations" expects a valid product {by}. The product does not exist, "{reference}" given.'
 # The documented 422s: core.documented() adds " Check the expected format on the API documentation."
 HIDDEN_ATTRIBUTE = "The {attribute} attribute does not exist in your PIM."
 VIEW_ONLY_GROUP = 'Attribute "{attribute}" belongs to the attribute group "{group}" on which you only have view permission.'
@@ -27,6 +29,10 @@ HIDDEN_CATEGORY = 'Property "categories" expects a valid category code. The cate
 KEEP_AN_OWNED_CATEGORY = "You should at least keep your product in one category on which you have an own permission."
 DELETE_NEEDS_OWN = ("You can delete a product only if it is classified in at least one category on which you have "
                     "an own permission.")
+
+
+class Unchanged(Exception):
+    """A write on a view-only product that changes nothing: answered as done (204), nothing written (§9.3)."""
 
 
 class Refusal(Exception):
@@ -42,16 +48,22 @@ class DraftNeeded(Exception):
     """An editor's (edit, not own) change of values: it goes to the editor's draft, not the product (§9.3)."""
 
 
-def check_update(access, identifier, stored_categories, data):
+def check_update(access, identifier, stored_categories, data, unchanged=None):
     """Refuse (Refusal) a PATCH the reader's level does not allow; return the categories to store
     when ``data`` sets them (the submitted ones plus the hidden ones it keeps, §9.3). An editor's
-    change of values raises DraftNeeded: it becomes the editor's draft."""
+    change of values raises DraftNeeded: it becomes the editor's draft.
+
+    ``unchanged(categories)`` tells whether the write (with those categories) would change nothing:
+    on a view-only product such a write is no refusal but ``Unchanged`` (the reference answers 204)."""
     if not access.restricted:
         return None
     _learn_trees(access, stored_categories, data)
     level = access.product_level(stored_categories)
     if level is None:
         raise Refusal(404, NOT_FOUND.format(reference=identifier))
+    if level == "view" and unchanged is not None and unchanged(_merged_categories(access, stored_categories, data,
+                                                                                 quiet=True)):
+        raise Unchanged()
     _check_values(access, data)
     categories = _merged_categories(access, stored_categories, data)
     if level == "view":
@@ -85,21 +97,35 @@ def check_delete(access, identifier, stored_categories):
         raise Refusal(403, DELETE_NEEDS_OWN)
 
 
+def stored_category_codes(product):
+    """The codes of the categories ``product`` is classified in."""
+    return [code for (code,) in ProductCategory.select(Category.code).join(Category)
+            .where(ProductCategory.product == product.uuid).tuples()]
+
+
+def with_hidden_categories(access, stored, sent):
+    """The ``sent`` category codes plus the ``stored`` ones the reader cannot see (kept on write, §9.3)."""
+    if not access.restricted:
+        return list(sent)
+    hidden = access.hidden_categories(list(stored))
+    return list(sent) + [code for code in hidden if code not in sent]
+
+
 def _sent_categories(data):
     return data["categories"] if isinstance(data.get("categories"), list) else []
 
 
 def _learn_trees(access, stored, data):
-    """Look the trees of the stored and sent categories up together (one query)."""
-    access.tree_of.get(list(stored) + [code for code in _sent_categories(data) if isinstance(code, str)])
+    """Look the reader's levels on the stored and sent categories up together (one query)."""
+    access.category_level.get(list(stored) + [code for code in _sent_categories(data) if isinstance(code, str)])
 
 
-def _merged_categories(access, stored, data):
+def _merged_categories(access, stored, data, quiet=False):
     if not isinstance(data.get("categories"), list):
         return None
-    existing = access.tree_of.get(data["categories"])
+    existing = access.category_level.get(data["categories"])
     for code in data["categories"]:
-        if isinstance(code, str) and code in existing and not access.can_view_category(code):
+        if isinstance(code, str) and code in existing and not access.can_view_category(code) and not quiet:
             raise Refusal(422, HIDDEN_CATEGORY.format(category=code), documented=True)
     hidden = [code for code in stored if not access.can_view_category(code)]
     return list(data["categories"]) + [code for code in hidden if code not in data["categories"]]

@@ -263,13 +263,7 @@ def no_permissions():
 
 def permission_choices():
     """What the Permissions step offers, with labels: {kind: [(code, label)]} (trees, enabled locales, groups)."""
-    from pimconnect.models import AttributeGroup, Category
-
-    labels = {"category": {c.code: c.labels for c in Category.select().where(Category.parent.is_null())},
-              "attribute_group": {g.code: g.labels for g in AttributeGroup.select()}}
-    return {kind: [(code, ((labels.get(kind) or {}).get(code) or {}).get("en_US") or
-                    (code if kind == "locale" else f"[{code}]")) for code in codes]
-            for kind, codes in group_permissions.options().items()}
+    return group_permissions.choices()
 
 
 def consent_errors(data, consents):

@@ -286,6 +286,7 @@ def group_permissions(card):
     view_only = not app_scopes.can_write_products(card.app.scopes or [])
     return {"levels": group_permissions_service.load(card.app.user_group_id),
             "options": group_permissions_service.options(), "view_only": view_only,
+            "choices": group_permissions_service.choices(),
             "kinds": group_permissions_service.KINDS, "level_labels": group_permissions_service.LEVEL_LABELS}
 
 

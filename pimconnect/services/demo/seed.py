@@ -15,6 +15,7 @@ from pimconnect.models import (
     AttributeOption,
     AttributeRequirement,
     Category,
+    CategoryPermission,
     Channel,
     ChannelCurrency,
     ChannelLocale,
@@ -30,6 +31,7 @@ from pimconnect.models import (
     UserGroupMember,
     UserRole,
 )
+from pimconnect.services.access import group_permissions
 from pimconnect.services.access.passwords import generate_password, hash_password
 
 LOCALES = {"en_US": True, "fr_FR": True, "de_DE": True, "es_ES": False, "it_IT": False, "nl_NL": False}
@@ -227,6 +229,8 @@ def seed_users(admin_password=None, julia_password=None):
         UserRole.create(user=user, role=roles[role])
         UserGroupMember.create(user=user, group=groups[group])
         UserGroupMember.create(user=user, group=groups["All"])
+    if CategoryPermission.table_exists():  # (an older schema being seeded: migration 0015 grants it)
+        group_permissions.grant_everything(groups["All"].id)  # a fresh install: "All" holds every right
     return generated
 
 

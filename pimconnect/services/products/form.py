@@ -38,6 +38,7 @@ class Field:
     units: list = field(default_factory=list)  # [(code, label)] for metrics
     currencies: list = field(default_factory=list)  # channel currency codes for prices
     errors: list = field(default_factory=list)
+    read_only: bool = False  # EE: a view-only attribute group or locale, or a product the reader does not own
 
     @property
     def name(self):
@@ -111,10 +112,16 @@ def _choices(attributes, ui_locale, scope):
     return options, units, currencies
 
 
-def field_groups(product, family, locale, channel, ui_locale):
-    """[(group label, [Field])] for the chosen locale code and Channel, in attribute-group order."""
+def field_groups(product, family, locale, channel, ui_locale, access=None, editable=True):
+    """[(group label, [Field])] for the chosen locale code and Channel, in attribute-group order.
+
+    With the reader's ``access`` (EE), the groups it may not view are left out and the fields it may
+    not edit (view-only group or locale, or not ``editable`` at all: a product it does not own) are
+    read-only."""
     attributes = [a for a in _attributes_for(product, family)
                   if not (a.localizable and a.available_locales and locale not in a.available_locales)]
+    if access is not None:
+        attributes = [a for a in attributes if access.can_view_attribute_group(a.group.code)]
     options, units, currencies = _choices(attributes, ui_locale, channel)
     values = (product.values or {}) if product is not None else {}
     groups = []
@@ -124,6 +131,9 @@ def field_groups(product, family, locale, channel, ui_locale):
         item = Field(attribute, loc, scope, _entry(values, attribute, loc, scope),
                      options=options.get(attribute.id, []), units=units.get(attribute.metric_family, []),
                      currencies=currencies)
+        if access is not None:
+            item.read_only = not (editable and access.can_edit_attribute_group(attribute.group.code)
+                                  and (loc is None or access.can_edit_locale(loc)))
         label = (attribute.group.labels or {}).get(ui_locale) or f"[{attribute.group.code}]"
         if not groups or groups[-1][0] != label:
             groups.append((label, []))
@@ -173,6 +183,8 @@ def values_patch(groups, form):
     patch = {}
     for _, items in groups:
         for item in items:
+            if item.read_only:
+                continue  # shown, never sent: a view-only value stays as it is
             if item.is_media:
                 if form.get(f"{item.name}__remove") == "1":
                     patch[item.attribute.code] = [{"locale": item.locale, "scope": item.scope, "data": None}]
@@ -187,7 +199,7 @@ def media_uploads(groups, files):
     uploads = []
     for _, items in groups:
         for item in items:
-            chosen = files.get(item.name) if item.is_media else None
+            chosen = files.get(item.name) if item.is_media and not item.read_only else None
             if chosen is not None and chosen.filename:
                 uploads.append((item, Upload(chosen.filename, chosen.mimetype or "", chosen.read())))
     return uploads
@@ -208,12 +220,16 @@ def attach_errors(groups, errors):
     return general
 
 
-def category_trees(product, ui_locale):
-    """[(node, level, checked)] for every tree, depth-first; ``checked`` when the product is classified there."""
+def category_trees(product, ui_locale, access=None):
+    """[(node, level, checked)] for every tree, depth-first; ``checked`` when the product is classified there.
+    With the reader's ``access`` (EE), only the categories it may view (and the trees holding one)."""
     checked = set()
     if product is not None:
         checked = {pc.category_id for pc in ProductCategory.select(ProductCategory.category).where(ProductCategory.product == product)}
     nodes = list(Category.select().order_by(Category.level, Category.sort_order))
+    if access is not None and access.restricted:
+        hidden = set(access.hidden_categories([node.code for node in nodes]))
+        nodes = [node for node in nodes if node.code not in hidden]
     children = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)

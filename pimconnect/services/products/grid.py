@@ -131,10 +131,11 @@ def grid_page(access, filters, after=None, limit=PAGE_SIZE):
         return [], None
     next_cursor = products[limit - 1].identifier if len(products) > limit else None
     products = products[:limit]
-    return _rows(products, filters), next_cursor
+    return _rows(products, filters, access), next_cursor
 
 
-def _rows(products, filters):
+def _rows(products, filters, access=None):
+    """The grid's rows; a restricted reader (EE) sees no label or image of an attribute group it may not view."""
     family_ids = {p.family_id for p in products if p.family_id}
     image = Attribute.alias()
     families = {f.id: f for f in Family.select(Family, Attribute.code.alias("label_code"), image.code.alias("image_code"))
@@ -144,15 +145,22 @@ def _rows(products, filters):
     image_codes = [code for (code,) in Attribute.select(Attribute.code).where(Attribute.type == IMAGE_TYPE)
                    .order_by(Attribute.sort_order, Attribute.code).tuples()] if products else []
     ratios = _ratios([p.uuid for p in products], filters.channel, filters.locale)
+    hidden = set()
+    if access is not None and access.restricted and products:
+        named = {f.label_code for f in families.values()} | {f.image_code for f in families.values()}
+        hidden = set(access.hidden_attributes(sorted(code for code in named | set(image_codes) if code)))
+        image_codes = [code for code in image_codes if code not in hidden]
     rows = []
     for product in products:
         family = families.get(product.family_id)
         rows.append({
             "uuid": product.uuid,
             "identifier": product.identifier,
-            "label": product_label(product, family and family.label_code, filters.locale),
+            "label": product_label(product, family and family.label_code not in hidden and family.label_code,
+                                   filters.locale),
             "family": family_label(family, filters.locale),
-            "image": first_image(product, (family and family.image_code), image_codes),
+            "image": first_image(product, family and family.image_code not in hidden and family.image_code,
+                                 image_codes),
             "enabled": product.enabled,
             "completeness": ratios.get(product.uuid),
             "updated": product.updated,
@@ -208,8 +216,9 @@ def family_label(family, locale):
     return (family.labels or {}).get(locale) or f"[{family.code}]"
 
 
-def filter_choices(locale):
-    """What the filter form offers: families, categories (every tree, indented), channels and locales."""
+def filter_choices(locale, access=None):
+    """What the filter form offers: families, categories (every tree, indented), channels and locales —
+    for a restricted reader (EE), the categories and locales it may view."""
     families = [(f.code, family_label(f, locale)) for f in Family.select().order_by(Family.code)]
     categories = [
         (c.code, c.level, (c.labels or {}).get(locale) or f"[{c.code}]")
@@ -219,6 +228,10 @@ def filter_choices(locale):
     locales = [
         loc.code for loc in Locale.select().where(Locale.enabled == True).order_by(Locale.code)  # noqa: E712
     ]
+    if access is not None and access.restricted:
+        hidden = set(access.hidden_categories([code for code, _level, _label in categories]))
+        categories = [entry for entry in categories if entry[0] not in hidden]
+        locales = access.visible_locales(locales)
     return {"families": families, "categories": categories, "channels": channels, "locales": locales,
             "operators": list(COMPLETENESS_OPERATORS.items())}
 

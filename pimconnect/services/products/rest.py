@@ -2,17 +2,20 @@
 
 One query each for the attributes, the association types, the page's categories, the products its
 associations name, and (when asked) its completenesses and its options' labels — whatever the page size.
-For a restricted reader (EE) the attributes' and categories' queries also bring their groups and trees,
+For a restricted reader (EE) the attributes' and categories' queries also bring their groups and its levels,
 so that its Access removes what it may not see without a query of its own.
 Rows come as plain tuples (ProductRow), not models, and each attribute's output rule is looked up
 once per page: a page of 100 products is mostly JSON decoding and encoding, not bookkeeping.
 """
+import dataclasses
 import datetime
 import json
 import uuid as uuid_module
 from collections import namedtuple
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+from peewee import JOIN, SQL, fn
 
 from pimconnect.services.documents import iso
 from pimconnect.models import (
@@ -21,15 +24,16 @@ from pimconnect.models import (
     AttributeGroup,
     AttributeOption,
     Category,
+    CategoryPermission,
     Channel,
     Family,
     Locale,
     Product,
     ProductCategory,
     ProductCompleteness,
+    UserGroupMember,
 )
 from pimconnect.db import db
-from pimconnect.services.access.access import category_tree
 from pimconnect.services.products import bulk as product_bulk
 from pimconnect.services.products.values import MEDIA_TYPES
 
@@ -41,6 +45,7 @@ ROW_COLUMNS = (Product.uuid, Product.identifier, Product.enabled, Family.code, P
 PLAIN, NUMBER, METRIC, PRICES = range(4)  # how an attribute's data is shown (see _entry)
 KINDS = {"pim_catalog_number": NUMBER, "pim_catalog_metric": METRIC, "pim_catalog_price_collection": PRICES}
 AttributeRule = namedtuple("AttributeRule", "type kind decimals_allowed media")
+SAMPLE_USER = -7  # the reader's id in a compiled statement, swapped for the real one
 
 
 def product_rows(query):
@@ -93,10 +98,12 @@ def normalize_products(products, options, access):
     products = [p if isinstance(p, ProductRow) else as_row(p) for p in products]
     uuids = [p.uuid for p in products]
     attributes = _attributes(access)
+    if access.restricted:  # what the reader may not see is never converted (filter_document keeps the rest)
+        attributes, options = _seen_by(access, attributes, options)
     types = _fetch("page_association_types", lambda: AssociationType.select(
         AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
     categories = _categories(uuids, access)
-    names = _associated_names(products, options.key)
+    names = _associated_names(products, options.key, access)
     completenesses = _completenesses(uuids, options) if options.with_completenesses else {}
     values = {p.uuid: _values(p.values or {}, attributes, options) for p in products}
     labels = _option_labels(values.values(), attributes) if options.with_attribute_options else {}
@@ -125,7 +132,7 @@ def normalize_products(products, options, access):
             item["completenesses"] = completenesses.get(product.uuid, [])
         if options.metadata:
             item["metadata"] = {"workflow_status": "working_copy"}  # unrestricted: owner of everything
-        items.append(access.filter_document(item) if access.restricted else item)
+        items.append(access.filter_document(item, values_seen=True) if access.restricted else item)
     return items
 
 
@@ -141,6 +148,16 @@ def _attributes(access):
         access.group_of.learn((row[0], row[3]) for row in rows)
     return {code: AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals, kind_name in MEDIA_TYPES)
             for code, kind_name, decimals, *_group in rows}
+
+
+def _seen_by(access, attributes, options):
+    """The attribute rules and read options narrowed to what a restricted reader may see: the attributes
+    of the groups it views, the localizable values of the locales it views."""
+    visible = {code: rule for code, rule in attributes.items() if access.can_view_attribute_group(
+        access.group_of.known.get(code))}
+    locales = frozenset(code for code, level in access.grants.locales.codes.items() if level)
+    return visible, dataclasses.replace(options, locales=locales if options.locales is None
+                                        else options.locales & locales)
 
 
 def _fetch(name, build):
@@ -163,34 +180,45 @@ def _iso(moment):
 
 def _categories(uuids, access):
     """{uuid hex: [category codes]} of the page, in one statement compiled once per page size; for a
-    restricted reader it also brings each category's tree, which its Access then knows."""
-    trees = access.restricted
+    restricted reader the same statement brings its level on each category (its Access then knows)."""
+    restricted = access.restricted
+    sample = [uuid_module.UUID(int=n) for n in range(len(uuids))]
 
     def build():
-        tree, of_category = category_tree()
-        columns = (ProductCategory.product, Category.code) + ((tree.code,) if trees else ())
-        query = ProductCategory.select(*columns).join(Category)
-        if trees:
-            query = query.join(tree, on=of_category)
-        return (query.where(ProductCategory.product.in_([uuid_module.UUID(int=n) for n in range(len(uuids))]))
-                .order_by(Category.code))
+        query = ProductCategory.select(ProductCategory.product, Category.code).join(Category)
+        if restricted:
+            groups = UserGroupMember.select(UserGroupMember.group).where(UserGroupMember.user == SAMPLE_USER)
+            granted = (CategoryPermission.category == Category.id) & CategoryPermission.group.in_(groups)
+            query = (query.select_extend(fn.COALESCE(fn.MAX(CategoryPermission.level), SQL("0")))
+                     .join(CategoryPermission, JOIN.LEFT_OUTER, on=granted)
+                     .group_by(ProductCategory.product, Category.code))
+        return query.where(ProductCategory.product.in_(sample)).order_by(Category.code)
 
-    sql = product_bulk.compiled(f"page_categories{'_trees' if trees else ''}_{len(uuids)}", build)
+    params = [u.hex for u in uuids]
+    sql = None
+    if restricted:
+        sql = product_bulk.compiled_as(f"page_categories_levels_{len(uuids)}", build,
+                                       [SAMPLE_USER] + [u.hex for u in sample])
+        params = [access.user_id] + params if sql else params
+    if sql is None:  # unrestricted, or rendered otherwise: the codes alone (levels looked up on need)
+        restricted = False
+        sql = product_bulk.compiled(f"page_categories_{len(uuids)}", build)
     found = {}
-    for product_id, code, *tree in db.execute_sql(sql, [u.hex for u in uuids]).fetchall():
+    for product_id, code, *level in db.execute_sql(sql, params).fetchall():
         found.setdefault(product_id.hex if isinstance(product_id, uuid_module.UUID) else product_id, []).append(code)
-        if tree:
-            access.tree_of.learn([(code, tree[0])])
+        if level:
+            access.category_level.learn([(code, int(level[0]))])
     return found
 
 
-def _associated_names(products, key):
-    """{uuid string: name} of the associated products that still exist (uuid, or identifier on /products)."""
+def _associated_names(products, key, access):
+    """{uuid string: name} of the associated products that still exist and the reader may see (uuid, or
+    identifier on /products): the others are left out of the associations (§9.2; a write keeps them, §9.3)."""
     wanted = {ref for p in products for entry in (p.associations or {}).values()
               for ref in (entry or {}).get("products", [])}
     if not wanted:
         return {}
-    query = Product.select(Product.uuid, Product.identifier).where(Product.uuid.in_(list(wanted)))
+    query = access.restrict(Product.select(Product.uuid, Product.identifier).where(Product.uuid.in_(list(wanted))))
     return {str(row.uuid): (row.identifier if key == "identifier" else str(row.uuid)) for row in query}
 
 

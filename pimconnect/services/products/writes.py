@@ -281,3 +281,25 @@ def delete_product(product):
         ProductValue.delete().where(ProductValue.product == product.uuid).execute()
         ProductCategory.delete().where(ProductCategory.product == product.uuid).execute()
         Product.delete().where(Product.uuid == product.uuid).execute()
+
+
+def changes_nothing(data, product, by="uuid"):
+    """Whether writing ``data`` on ``product`` would leave it as it is (False when the write is invalid)."""
+    try:
+        plan = plan_write(data, product, Structure.load(), by)
+    except ValidationFailed:
+        return False
+    stored_categories = sorted(row[0] for row in ProductCategory.select(ProductCategory.category)
+                               .where(ProductCategory.product == product.uuid).tuples())
+    return (plan["identifier"] == product.identifier
+            and plan["family"] == (product.family.code if product.family_id else None)
+            and (plan["category_ids"] is None or sorted(plan["category_ids"]) == stored_categories)
+            and _by_context(plan["values"]) == _by_context(product.values or {})
+            and (plan["associations"] is None or plan["associations"] == (product.associations or {}))
+            and bool(plan["enabled"]) == bool(product.enabled))
+
+
+def _by_context(values):
+    """{attribute: {(locale, scope): data}}: values compared whatever their entries' order."""
+    return {code: {(entry.get("locale"), entry.get("scope")): entry.get("data") for entry in entries}
+            for code, entries in values.items()}

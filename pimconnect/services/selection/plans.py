@@ -26,7 +26,7 @@ from pimconnect.models import Product, ProductCategory, ProductCompleteness, Pro
 from pimconnect.services.selection import catalog_criteria, properties, validation, values
 from pimconnect.services.selection.model import CATALOG_CRITERIA, REST, Count, InvalidSelection
 from pimconnect.services.selection.sql import probed
-from pimconnect.services.selection.structure import SelectionStructure
+from pimconnect.services.selection.structure import ReaderStructure, SelectionStructure
 
 FEW = 1000  # matches a page may find through a column's index and sort (see Plan.on_column)
 COUNT_CAP = 10_000
@@ -92,9 +92,17 @@ def _where(access, resolved, plan):
     return _and(conditions + [access.product_condition()])
 
 
+def _seen_by(access, structure):
+    """The structure the selection is checked against: as ``access``'s reader sees it (EE §9.2: the
+    attributes, categories and locales it may not see do not exist for it)."""
+    if structure is None and getattr(access, "restricted", False):  # (stand-ins may have product_condition only)
+        return ReaderStructure(access)
+    return structure
+
+
 def condition(access, selection, structure=None, order=UUID_ORDER, few=FEW):
     """The condition on Product of ``selection`` for ``access``'s reader (None: every product)."""
-    return _where(access, resolve(selection, structure), Plan(selection.semantics, order, few))
+    return _where(access, resolve(selection, _seen_by(access, structure)), Plan(selection.semantics, order, few))
 
 
 def page(access, selection, after=None, limit=100, order=UUID_ORDER, query=None, structure=None):
@@ -113,7 +121,7 @@ def page(access, selection, after=None, limit=100, order=UUID_ORDER, query=None,
 def count(access, selection, cap=COUNT_CAP, structure=None):
     """How many products the selection holds for ``access``'s reader: a Count, exact, or "more
     than ``cap``" when counting further would cost more (``cap=None``: always exact)."""
-    resolved = resolve(selection, structure)
+    resolved = resolve(selection, _seen_by(access, structure))
     semantics = selection.semantics
 
     def total():

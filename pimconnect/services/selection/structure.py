@@ -164,3 +164,29 @@ class SelectionStructure:
         if code not in self._currencies:
             self._currencies[code] = Currency.select().where(Currency.code == sql_text(code), Currency.enabled).exists()
         return self._currencies[code]
+
+
+class ReaderStructure(SelectionStructure):
+    """The structure as a restricted reader sees it (rest-api-and-permissions.md §9.2): the attributes
+    of attribute groups, the categories and the locales it may not view do not exist for it, so that a
+    search naming one is refused as if it did not exist."""
+
+    def __init__(self, access):
+        super().__init__()
+        self._access = access
+
+    def attributes(self, codes):
+        found = super().attributes(codes)
+        hidden = set(self._access.hidden_attributes(list(found)))
+        return {code: ref for code, ref in found.items() if code not in hidden}
+
+    def categories(self, codes):
+        found = super().categories(codes)
+        hidden = set(self._access.hidden_categories(list(found)))
+        return {code: ref for code, ref in found.items() if code not in hidden}
+
+    @cached_property
+    def locales(self):
+        """Activated locale code -> id, of the locales the reader may view."""
+        return {code: id_ for code, id_ in Locale.select(Locale.code, Locale.id).where(Locale.enabled).tuples()
+                if self._access.can_view_locale(code)}

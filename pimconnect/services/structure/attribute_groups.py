@@ -5,6 +5,7 @@ from peewee import JOIN, IntegrityError, fn
 from pimconnect.db import write_txn
 from pimconnect.models import Attribute, AttributeGroup
 from pimconnect.models.structure import utcnow
+from pimconnect.services.access import group_permissions
 from pimconnect.services.errors import Invalid
 from pimconnect.services.structure.checks import (
     check_code,
@@ -55,6 +56,7 @@ def write_group(group, state, errors=None):
                 if sort_order is None:
                     sort_order = next_sort_order(AttributeGroup.select(), AttributeGroup.sort_order)
                 group = AttributeGroup.create(code=code, labels=state["labels"], sort_order=sort_order)
+                group_permissions.attribute_group_created(group)
             else:
                 group.labels, group.updated = state["labels"], utcnow()
                 if state.get("sort_order") is not None:

@@ -26,6 +26,7 @@ from pimconnect.models import (
 )
 from pimconnect.models.structure import utcnow
 from pimconnect.services import jobs
+from pimconnect.services.access import group_permissions
 from pimconnect.services.catalogs import validity
 from pimconnect.services.products.completeness import enqueue_recompute_all
 
@@ -326,6 +327,7 @@ def insert_category(code, labels, parent=None):
     category.root = parent.root_id if parent else category.id
     category.path = f"{parent.path if parent else '/'}{category.id}/"
     category.save()
+    group_permissions.category_created(category)
     return category
 
 
