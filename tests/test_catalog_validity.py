@@ -309,8 +309,6 @@ def test_enabling_validates_and_clears_the_stored_errors(ctx):
     assert not stored(catalog).enabled
 
 
-@pytest.mark.xfail(strict=True, reason="until the merger wires validity.ensure_valid into services/catalogs/products."
-                                       "readable_condition (§6.3 point 2); remove this mark then")
 @pytest.mark.parametrize("endpoint", ["product-uuids", "products", "product-identifiers", "mapped-products"])
 def test_a_product_call_on_an_enabled_invalid_catalog_disables_it(seeded_app, client, conn, endpoint):
     """The product endpoints check the catalog first: invalid → disabled, errors stored, notified, and

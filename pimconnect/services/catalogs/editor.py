@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 from pimconnect.db import write_txn
-from pimconnect.models import Catalog, ConnectedApp, Connection, Currency, Locale
-from pimconnect.models.structure import Channel, utcnow
+from pimconnect.models import Catalog, ConnectedApp, Connection
+from pimconnect.models.structure import utcnow
 from pimconnect.services import selection
-from pimconnect.services.catalogs import MAX_CRITERIA, mapping
-from pimconnect.services.selection import CATALOG, CATALOG_CRITERIA, Selection
+from pimconnect.services.catalogs import MAX_CRITERIA, validity
+from pimconnect.services.selection import CATALOG_CRITERIA
 from pimconnect.services.selection import catalog_criteria, registry
 
 SYSTEM_FIELDS = ("enabled", "family", "completeness", "categories")  # the picker's order (§4.3)
@@ -28,15 +28,8 @@ LIST_KINDS = ("families", "categories", "options", "strings")
 FILTER_KEYS = ("channels", "locales", "currencies")
 CRITERIA = "product_selection_criteria"
 FILTERS = "product_value_filters"
-MAPPING = "product_mapping"
 DELETED = "This attribute has been deleted."
 LIMIT_REACHED = "You reached the limit of {limit} selection criteria."
-FILTER_MESSAGES = {  # §5.1
-    "channels": 'The channel "{code}" has been deactivated. Please check your channel settings or remove this filter.',
-    "locales": 'The locale "{code}" has been deactivated. Please check your locale settings or remove this filter.',
-    "currencies": 'The currency "{code}" has been deactivated. Please check your currencies settings or remove '
-                  'this filter.',
-}
 # Editor defaults when a criterion is added (§4.3): (operator, value) per system field / attribute type.
 SYSTEM_DEFAULTS = {"enabled": ("=", True), "family": ("IN", []), "completeness": ("=", 100),
                    "categories": ("IN", [])}
@@ -260,20 +253,6 @@ def apply_action(state, action, structure):
 
 # --- problems ----------------------------------------------------------------------------------------
 
-def engine_path(path):
-    """``criteria[2].value.unit`` -> ``[product_selection_criteria][2][value][unit]``."""
-    tokens = re.findall(r"[A-Za-z_]+|\d+", path or "criteria")
-    if tokens and tokens[0] == "criteria":
-        tokens[0] = CRITERIA
-    return "".join(f"[{token}]" for token in tokens)
-
-
-def criteria_problems(criteria, structure):
-    """The criteria's problems in the catalog's words (§4.4)."""
-    found = selection.validate(Selection(criteria, CATALOG_CRITERIA, CATALOG), structure)
-    return [{"path": engine_path(problem.path), "message": catalog_criteria.word(problem)} for problem in found]
-
-
 def deleted_attribute_words(found, criteria, structure):
     """``found`` with a deleted attribute's ``Invalid field value`` as the editor words it (§8.4)."""
     def worded(problem):
@@ -292,34 +271,6 @@ def is_deleted(criteria, index, structure):
     return isinstance(code, str) and code not in SYSTEM_FIELDS and structure.attribute(code) is None
 
 
-def filter_problems(filters):
-    """The value filters' problems (§5.1): a channel that does not exist, a locale or a currency not
-    activated."""
-    known = {
-        "channels": lambda codes: {c for (c,) in Channel.select(Channel.code).where(Channel.code.in_(codes)).tuples()},
-        "locales": lambda codes: {c for (c,) in Locale.select(Locale.code).where(
-            Locale.code.in_(codes), Locale.enabled).tuples()},
-        "currencies": lambda codes: {c for (c,) in Currency.select(Currency.code).where(
-            Currency.code.in_(codes), Currency.enabled).tuples()},
-    }
-    problems = []
-    for key in FILTER_KEYS:
-        codes = [c for c in filters.get(key) or [] if isinstance(c, str)]
-        found = known[key](codes) if codes else set()
-        problems += [{"path": f"[{FILTERS}][{key}]", "message": FILTER_MESSAGES[key].format(code=code)}
-                     for code in codes if code not in found]
-    return problems
-
-
-def mapping_problems(catalog, structure=None):
-    """The product mapping's problems (§7.4, ``mapping.catalog_mapping_problems``, whose paths are
-    ``[<target>][source]``, or "" for the whole mapping), placed under ``[product_mapping]``."""
-    if catalog.product_mapping_schema is None:
-        return []
-    return [{"path": p.path if p.path.startswith(f"[{MAPPING}]") else f"[{MAPPING}]{p.path}", "message": p.message}
-            for p in mapping.catalog_mapping_problems(catalog, structure)]
-
-
 def draft(catalog, state):
     """The catalog as the editor would save it (never saved itself): what validation reads."""
     return Catalog(id=catalog.id, name=catalog.name, owner=catalog.owner_id, enabled=state.enabled,
@@ -329,19 +280,10 @@ def draft(catalog, state):
 
 
 def problems(state, catalog, structure):
-    """Every problem of the catalog as the editor would save it: the validity service's checks when
-    it is there (one source of truth with the automatic disabling, §6.3), else the same checks here;
-    then the mapping's (a checker of its own, de-duplicated if validity runs it too)."""
-    unsaved = draft(catalog, state)
-    try:
-        from pimconnect.services.catalogs import validity
-    except ImportError:
-        validity = None
-    if callable(getattr(validity, "problems", None)):
-        found = validity.problems(unsaved, structure)
-    else:
-        found = criteria_problems(state.criteria, structure) + filter_problems(state.filters)
-    return merged(deleted_attribute_words(found, state.criteria, structure), mapping_problems(unsaved, structure))
+    """Every problem of the catalog as the editor would save it: the validity service's checks (one
+    source of truth with the automatic disabling, §6.3), a deleted attribute worded as the editor does."""
+    found = validity.problems(draft(catalog, state), structure)
+    return deleted_attribute_words(found, state.criteria, structure)
 
 
 def stored_errors(catalog):

@@ -11,8 +11,8 @@ Two functions say which products a catalog holds; everything else goes through t
   criteria), so that it selects exactly what product-uuids returns.
 - ``readable_condition(access, catalog, window=None)`` — *may they be read now*: the gate of every
   product endpoint (product-uuids, products, one product, product-identifiers, mapped products). It
-  refuses with ``CatalogDisabled`` (answered with the §6.2 payload) a disabled catalog, *(merge point,
-  §6.3)* a catalog the validity check finds invalid before the call (it disables it), and stored
+  refuses with ``CatalogDisabled`` (answered with the §6.2 payload) a disabled catalog, a catalog the
+  validity check finds invalid before the call (§6.3: ``validity.ensure_valid`` disables it), and stored
   criteria the engine cannot evaluate (never a 500); then ANDs the request's ``updated_*`` window to
   ``selection_condition``.
 """
@@ -25,6 +25,7 @@ from peewee import JOIN
 
 from pimconnect.models import Family, Product
 from pimconnect.services import selection as engine
+from pimconnect.services.catalogs import validity
 from pimconnect.services.catalogs.mapping import required_targets_condition
 from pimconnect.services.products.rest import ReadOptions, normalize_products, product_rows
 from pimconnect.services.selection.plans import Plan
@@ -75,7 +76,8 @@ def readable_condition(access, catalog, window=None):
     """
     if not catalog.enabled:
         raise CatalogDisabled(catalog.id)
-    # Merge point (validity, §6.3): "is the catalog still valid?" — disable it and raise CatalogDisabled.
+    if not validity.ensure_valid(catalog):  # found invalid now: disabled, Manage-apps users told (§6.3)
+        raise CatalogDisabled(catalog.id)
     try:
         conditions = [selection_condition(access, catalog)]
     except engine.InvalidSelection:
