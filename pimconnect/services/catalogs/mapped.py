@@ -14,11 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pimconnect.models import Attribute, AttributeOption, Category, Family
 from pimconnect.services.catalogs.mapping import SYSTEM_SOURCES, compatible_kinds, source_kind, target_type
 from pimconnect.services.products.rest import ReadOptions, normalize_products
-from pimconnect.services.products.values import to_standard
+from pimconnect.services.products.values import from_standard, to_standard
 from pimconnect.services.selection.structure import SelectionStructure
 
 SELECTS = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
-INVERSE = {"mul": "div", "div": "mul", "add": "sub", "sub": "add"}
 
 
 def mapped_products(products, catalog, access, base_url, structure=None):
@@ -121,25 +120,6 @@ class _Page:
         except (InvalidOperation, ValueError):
             return None
         return _number(from_standard(standard, units[unit]))
-
-
-def from_standard(amount, operations):
-    """An amount in a family's standard unit, in the unit whose ``convert_from_standard`` operations
-    are given: those operations undone in reverse order (the inverse of ``to_standard``, as Akeneo's
-    measure converter computes it)."""
-    value = Decimal(str(amount))
-    for operation in reversed(operations):
-        operand = Decimal(str(operation.get("value", "1")))
-        op = INVERSE.get(operation.get("operator"))
-        if op == "mul":
-            value *= operand
-        elif op == "div" and operand != 0:
-            value /= operand
-        elif op == "add":
-            value += operand
-        elif op == "sub":
-            value -= operand
-    return value
 
 
 def _entry(entries, association):

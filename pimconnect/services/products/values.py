@@ -264,21 +264,37 @@ def check_context(attribute, locale, scope, structure):
 
 # ---------------------------------------------------------------- index rows
 
+def _operate(value, op, operand):
+    if op == "mul":
+        return value * operand
+    if op == "div" and operand != 0:
+        return value / operand
+    if op == "add":
+        return value + operand
+    if op == "sub":
+        return value - operand
+    return value
+
+
+INVERSE = {"mul": "div", "div": "mul", "add": "sub", "sub": "add"}
+
+
 def to_standard(amount, operations):
     """Apply a unit's ``convert_from_standard`` operations in order (Akeneo's measure converter)."""
     value = Decimal(str(amount))
     for operation in operations:
-        operand = Decimal(str(operation.get("value", "1")))
-        op = operation.get("operator")
-        if op == "mul":
-            value *= operand
-        elif op == "div" and operand != 0:
-            value /= operand
-        elif op == "add":
-            value += operand
-        elif op == "sub":
-            value -= operand
+        value = _operate(value, operation.get("operator"), Decimal(str(operation.get("value", "1"))))
     return float(value)
+
+
+def from_standard(amount, operations):
+    """An amount in a family's standard unit, in the unit whose ``convert_from_standard`` operations
+    are given: those operations undone in reverse order (the inverse of ``to_standard``, as Akeneo's
+    measure converter computes it)."""
+    value = Decimal(str(amount))
+    for operation in reversed(operations):
+        value = _operate(value, INVERSE.get(operation.get("operator")), Decimal(str(operation.get("value", "1"))))
+    return value
 
 
 def _row(product_id, attribute, locale, scope, key="", text=None, number=None, boolean=None, date=None):
