@@ -18,7 +18,6 @@ from flask import g, jsonify, request
 from pimconnect.api.core import ApiError, api_can, authenticate, check_accept, check_content_type, validation_failed
 from pimconnect.models import Catalog
 from pimconnect.services import catalogs
-from pimconnect.services.catalogs import products as catalog_products
 
 LIST, EDIT, REMOVE, PRODUCTS = "pim_api_catalog_list", "pim_api_catalog_edit", "pim_api_catalog_remove", \
     "pim_api_product_list"
@@ -147,9 +146,3 @@ def parse_iso8601(raw):
     except ValueError:
         return None
     return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-
-
-def updated_condition(after, before):
-    """§3.6: both bounds inclusive together; alone, each is strict. None without bounds. The product
-    endpoints' own rule (to the second, planned by the engine), so that every list filters alike."""
-    return catalog_products.updated_condition(after, before)

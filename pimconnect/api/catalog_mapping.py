@@ -25,7 +25,6 @@ from pimconnect.api.catalog_guard import (
     either_not_found,
     parse_uuid,
     product_page_params,
-    updated_condition,
 )
 from pimconnect.api.core import ApiError, current_access, validation_failed
 from pimconnect.api.responses import base_url, no_content, search_after_page
@@ -85,7 +84,7 @@ def get_mapped_products(catalog_id):
     if catalog.product_mapping_schema is None:
         return jsonify({"error": NO_SCHEMA})
     rows = _selected(current_access(), catalog, params.limit, after=params.search_after,
-                     extra=updated_condition(params.updated_after, params.updated_before))
+                     extra=catalog_products.updated_condition(params.updated_after, params.updated_before))
     if rows is None:
         return disabled_payload(DISABLED_PAGE, catalog)
     items = mapped_products(rows, catalog, current_access(), base_url())
