@@ -289,7 +289,8 @@ def test_mapping_tab_replaces_filters_when_a_schema_exists(admin, shop, conn):
                        product_mapping={"uuid": {"source": "uuid", "scope": None, "locale": None}}
                        ).where(Catalog.id == catalog_id).execute()
     page = admin.client.get(url(catalog_id, "mapping")).get_data(as_text=True)
-    assert "Product mapping" in page and "Filter the values" not in page and "<td>uuid</td>" in page
+    assert "Product mapping" in page and "Filter the values" not in page and "<code>uuid</code>" in page
+    assert "The UUID is a technical product identifier." in page
 
 
 def test_mapping_problems_refuse_enabling(admin, shop, conn):

@@ -13,7 +13,7 @@ from pimconnect.htmx import is_htmx, redirect_to, refused_status, render
 from pimconnect.models import Catalog
 from pimconnect.permissions import MANAGE_APPS, require, user_permissions
 from pimconnect.services.access.access import Access
-from pimconnect.services.catalogs import choices, editor, is_uuid
+from pimconnect.services.catalogs import choices, editor, is_uuid, mapping_tab
 from pimconnect.services.catalogs import preview as previews
 from pimconnect.services.selection import SelectionStructure
 
@@ -67,6 +67,8 @@ def _page(catalog, state, tab, structure, problems, note=None, status=200, block
                                                                           if isinstance(c, dict)])
         if tab == "selection" else None,
         filter_choices=choices.filter_choices(state.filters) if tab == "filters" else None,
+        mapping_rows=mapping_tab.rows(state.mapping, catalog.product_mapping_schema, structure)
+        if tab == "mapping" else [], uuid_texts=mapping_tab.UUID_TEXTS, placeholder=mapping_tab.PLACEHOLDER,
         preview=preview, note=note, max_criteria=editor.MAX_CRITERIA,
         limit_message=editor.LIMIT_REACHED.format(limit=editor.MAX_CRITERIA))
 
@@ -91,6 +93,9 @@ def change(catalog_id):
     tab = _tab(catalog, request.args.get("tab"))
     structure = SelectionStructure()
     state = editor.parse_form(request.form, structure)
+    mapping_tab.read_form(state, request.form, catalog.product_mapping_schema, structure)
+    if catalog.product_mapping_schema is None:  # no schema (any more): no mapping to edit
+        state.mapping = None
     action = request.form.get("action", "refresh")
     note = editor.apply_action(state, action, structure)
     found = editor.problems(state, catalog, structure)

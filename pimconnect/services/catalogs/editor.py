@@ -52,10 +52,15 @@ class EditorState:
     searches: dict = field(default_factory=dict)  # row index -> the text its value picker searches
     picker_search: str = ""
     picker_limit: int = 20
+    mapping: dict | None = None  # the product mapping (None: the stored one, untouched by this form)
 
     @property
     def criteria_json(self):
         return json.dumps(self.criteria)
+
+    @property
+    def mapping_json(self):
+        return json.dumps(self.mapping)
 
     @property
     def at_limit(self):
@@ -66,8 +71,10 @@ def from_catalog(catalog):
     """The editor's state of the stored catalog."""
     criteria = catalog.product_selection_criteria
     filters = catalog.product_value_filters if isinstance(catalog.product_value_filters, dict) else {}
+    mapping = catalog.product_mapping if isinstance(catalog.product_mapping, dict) else {}
     return EditorState(bool(catalog.enabled), list(criteria) if isinstance(criteria, list) else [],
-                       {key: list(filters.get(key) or []) for key in FILTER_KEYS})
+                       {key: list(filters.get(key) or []) for key in FILTER_KEYS},
+                       mapping=dict(mapping) if catalog.product_mapping_schema is not None else None)
 
 
 def app_of(catalog):
@@ -112,6 +119,12 @@ def parse_form(form, structure):
     state = EditorState(form.get("enabled") == "yes", [], filters,
                         picker_search=form.get("picker_search", "").strip()[:100],
                         picker_limit=bounded_int(form.get("picker_limit"), 20, 20, 1000))
+    if "mapping_json" in form:  # the Product mapping tab was not shown (its rows: mapping_tab.read_form)
+        try:
+            carried = json.loads(form["mapping_json"])
+        except ValueError:
+            carried = None
+        state.mapping = carried if isinstance(carried, dict) else None
     if "criteria_json" in form:
         try:
             stored = json.loads(form["criteria_json"])
@@ -157,13 +170,13 @@ def _row_from_form(form, prefix, structure):
     criterion = {"field": code, "operator": operator, "value": value}
     if code == "completeness":
         criterion["scope"] = form.get(prefix + "scope") or None
-        criterion["locale"] = _locale_on(form.get(prefix + "locale") or None, criterion["scope"], structure)
+        criterion["locale"] = locale_on(form.get(prefix + "locale") or None, criterion["scope"], structure)
     elif code not in SYSTEM_FIELDS:
         scopable = attribute is not None and attribute.scopable
         localizable = attribute is not None and attribute.localizable
         criterion["scope"] = (form.get(prefix + "scope") or None) if scopable else None
         locale = (form.get(prefix + "locale") or None) if localizable else None
-        criterion["locale"] = _locale_on(locale, criterion["scope"], structure) if scopable else locale
+        criterion["locale"] = locale_on(locale, criterion["scope"], structure) if scopable else locale
     return criterion
 
 
@@ -178,7 +191,7 @@ def _first_non_empty(code, attribute, operator):
     return operator
 
 
-def _locale_on(locale, scope, structure):
+def locale_on(locale, scope, structure):
     """The locale, unless the chosen channel does not have it (the select then lists that channel's
     locales only, §8.4): changing the channel clears a locale the new channel lacks."""
     channel = structure.channel(scope) if scope else None
@@ -275,7 +288,8 @@ def draft(catalog, state):
     """The catalog as the editor would save it (never saved itself): what validation reads."""
     return Catalog(id=catalog.id, name=catalog.name, owner=catalog.owner_id, enabled=state.enabled,
                    product_selection_criteria=state.criteria, product_value_filters=stored_filters(state),
-                   product_mapping=catalog.product_mapping, product_mapping_schema=catalog.product_mapping_schema,
+                   product_mapping=catalog.product_mapping if state.mapping is None else state.mapping,
+                   product_mapping_schema=catalog.product_mapping_schema,
                    errors=catalog.errors)
 
 
@@ -313,8 +327,11 @@ def stored_filters(state):
 
 def save(catalog, state):
     """Store the state (one transaction); the caller validated it first (an invalid catalog is never
-    saved, so it can never be enabled, §6.1). Stored errors of an automatic disabling are cleared."""
+    saved, so it can never be enabled, §6.1). Stored errors of an automatic disabling are cleared; the
+    mapping is stored with the rest when the form carried one."""
+    changes = {"enabled": state.enabled, "product_selection_criteria": state.criteria,
+               "product_value_filters": stored_filters(state), "errors": [], "updated": utcnow()}
+    if state.mapping is not None:
+        changes["product_mapping"] = state.mapping
     with write_txn():
-        Catalog.update(enabled=state.enabled, product_selection_criteria=state.criteria,
-                       product_value_filters=stored_filters(state), errors=[], updated=utcnow()
-                       ).where(Catalog.id == catalog.id).execute()
+        Catalog.update(**changes).where(Catalog.id == catalog.id).execute()
