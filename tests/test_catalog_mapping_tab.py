@@ -27,7 +27,6 @@ SCHEMA = {
     },
     "required": ["uuid", "title"],
 }
-INDEX = {target: index for index, target in enumerate(SCHEMA["properties"])}
 SHIRT = {"identifier": "shirt-1", "family": "clothing", "values": {
     "name": [{"locale": "en_US", "scope": None, "data": "Linen shirt"}],
     "description": [{"locale": "en_US", "scope": "ecommerce", "data": "A light shirt."}],
@@ -86,6 +85,11 @@ def app_api(seeded_app, client, api):
     return api
 
 
+def index(html, target):
+    """The row index of ``target`` (the order is the stored schema's: PostgreSQL's jsonb reorders keys)."""
+    return int(re.search(rf'name="m(\d+)-target" value="{target}"', html).group(1))
+
+
 def url(catalog_id):
     return f"/connect/apps/v1/catalogs/{catalog_id}?tab=mapping"
 
@@ -101,26 +105,26 @@ def submit(admin, html, action="refresh", headers=None, **changes):
     named = {}
     for key, value in changes.items():
         target, _, name = key.partition("__")
-        named[f"m{INDEX[target]}-{name}" if name else key] = value
+        named[f"m{index(html, target)}-{name}" if name else key] = value
     data = Form(html).data(action=action, **named)
     return admin.client.post(url(re.search(r'catalogs/([0-9a-f-]{36})\?tab=mapping', html).group(1)),
                              data=data, headers=headers or {})
 
 
 def row(html, target):
-    match = re.search(rf'<tr id="mapping-{INDEX[target]}" class="mapping-row">(.*?)</tr>', html, re.S)
+    match = re.search(rf'<tr id="mapping-{index(html, target)}" class="mapping-row">(.*?)</tr>', html, re.S)
     assert match, target
     return match.group(1)
 
 
 def sources(html, target):
     """The source codes a row's select offers (its placeholder excluded)."""
-    select = re.search(rf'<select name="m{INDEX[target]}-source".*?</select>', html, re.S).group(0)
+    select = re.search(rf'<select name="m{index(html, target)}-source".*?</select>', html, re.S).group(0)
     return [code for code in re.findall(r'<option value="([^"]*)"', select) if code]
 
 
 def selected(html, target, name):
-    select = re.search(rf'<select name="m{INDEX[target]}-{name}"[^>]*>.*?</select>', html, re.S)
+    select = re.search(rf'<select name="m{index(html, target)}-{name}"[^>]*>.*?</select>', html, re.S)
     assert select, (target, name)
     found = re.findall(r'<option value="([^"]*)" selected', select.group(0))
     return found[0] if found else None
@@ -161,13 +165,13 @@ def test_parameters_per_source_kind(admin, app_api):
                   price__source="price", color__source="color", erp__source="erp_name").get_data(as_text=True)
     assert re.search(r'name="m\d-locale"', row(html, "title")) and "-scope" not in row(html, "title")
     body = row(html, "body")
-    assert 'name="m2-scope"' in body and 'name="m2-locale"' in body and "disabled" in body  # locale waits for a channel
-    assert 'name="m3-unit"' in row(html, "weight") and '<option value="GRAM"' in row(html, "weight")
-    assert 'name="m4-currency"' in row(html, "price") and '<option value="EUR"' in row(html, "price")
-    assert 'name="m5-label_locale"' in row(html, "color")
+    assert "-scope" in body and re.search(r'name="m\d-locale" id="m\d-locale" disabled', body)  # waits for a channel
+    assert "-unit" in row(html, "weight") and '<option value="GRAM"' in row(html, "weight")
+    assert "-currency" in row(html, "price") and '<option value="EUR"' in row(html, "price")
+    assert "-label_locale" in row(html, "color")
     assert "This source has no parameters." in row(html, "erp")
     html = submit(admin, html, body__scope="ecommerce").get_data(as_text=True)
-    locales = re.search(r'<select name="m2-locale".*?</select>', html, re.S).group(0)
+    locales = re.search(rf'<select name="m{index(html, "body")}-locale".*?</select>', html, re.S).group(0)
     assert "disabled" not in locales and '<option value="en_US"' in locales
 
 
@@ -212,7 +216,7 @@ def test_parameter_errors_show_under_their_inputs(admin, app_api):
     response = submit(admin, html, action="save", title__locale="en_US")
     body = row(response.get_data(as_text=True), "body")
     assert response.status_code == 422
-    assert re.search(r'name="m2-scope".*?</select>\s*<div class="form-error"><p>This channel must not be empty.</p>',
+    assert re.search(r'name="m\d-scope".*?</select>\s*<div class="form-error"><p>This channel must not be empty.</p>',
                      body, re.S)
 
 
@@ -279,7 +283,7 @@ def test_deleted_source_is_shown_and_reported(admin, app_api, seeded_app):
 def test_mapping_post_needs_csrf(seeded_app, admin, app_api):
     html = page(admin, app_api.catalog)
     seeded_app.config["WTF_CSRF_ENABLED"] = True
-    data = Form(html).data(action="save", **{"m8-source": "erp_name"})
+    data = Form(html).data(action="save", **{f"m{index(html, 'erp')}-source": "erp_name"})
     data.poplist("csrf_token")
     assert admin.client.post(url(app_api.catalog), data=data).status_code == 400
     assert "erp" not in Catalog.get_by_id(app_api.catalog).product_mapping
