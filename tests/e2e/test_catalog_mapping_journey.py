@@ -1,0 +1,101 @@
+"""The catalog editor's Product mapping tab in real Chromium (issue 12): pick a source per target, fill in
+the parameters it asks for, watch a new source reset them, then save and enable — with htmx (a change
+posts the form and swaps the editor) and with JavaScript off (each row's Apply submit)."""
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from pimconnect import create_app, migrate
+from pimconnect.db import db, write_txn
+from pimconnect.models import Catalog, Connection
+from pimconnect.services import catalogs
+from pimconnect.services.demo import seed as demo
+from tests.app_helpers import connect_code, register_listing
+from tests.conftest import fresh_database_url, make_test_config
+from tests.e2e.conftest import login
+
+SCHEMA = {"$schema": "https://api.akeneo.com/mapping/product/0.0.13/schema", "type": "object",
+          "properties": {"uuid": {"type": "string"}, "title": {"type": "string", "title": "Product name"},
+                         "weight": {"type": "number"}},
+          "required": ["uuid", "title"]}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """A live PIM with the demo structure and a connected app owning two catalogs with a schema."""
+    with fresh_database_url(tmp_path_factory.mktemp("mapping")) as url:
+        app = create_app(make_test_config(url, PIM_DEMO_PRODUCTS=10, PIM_EDITION="ce"))
+        with app.app_context(), db.connection_context():
+            migrate.upgrade(db.obj)
+            demo.seed_if_empty(app.config, products=10)
+        app_id, _ = register_listing(app, "Mapping Shop")
+        code = connect_code(app, app_id, ["read_catalogs", "write_catalogs", "read_products"])
+        with app.app_context(), db.connection_context(), write_txn():
+            owner = Connection.get(Connection.code == code).user
+            ids = []
+            for name in ("Mapped with htmx", "Mapped without JavaScript"):
+                catalog = catalogs.create(owner, name)
+                catalog.product_mapping_schema = SCHEMA
+                catalog.product_mapping = {"uuid": {"source": "uuid", "scope": None, "locale": None}}
+                catalog.save()
+                ids.append(catalog.id)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield app, f"http://127.0.0.1:{server.server_port}", ids
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
+def _row(page, target):
+    return page.locator("tr.mapping-row", has=page.locator("code", has_text=target))
+
+
+def _choose(page, js, target, name, value):
+    """Choose ``value`` in the target row's ``name`` select and wait for the round trip."""
+    select = _row(page, target).locator(f"select[name$='-{name}']")
+    if not js:
+        select.select_option(value)
+        _row(page, target).get_by_role("button", name="Apply").click()
+        return
+    with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
+        select.select_option(value)
+    page.wait_for_function(IDLE)
+
+
+@pytest.mark.parametrize("page, js", [(True, True), (False, False)], ids=["htmx", "no-js"], indirect=["page"])
+def test_map_targets_then_enable(shop, page, js):
+    app, base, ids = shop
+    catalog_id = ids[0] if js else ids[1]
+    login(page, base, "admin")
+    page.goto(f"{base}/connect/apps/v1/catalogs/{catalog_id}?tab=mapping")
+    expect(_row(page, "uuid")).to_contain_text("The UUID is a technical product identifier.")
+    expect(_row(page, "title").locator("select[name$='-source'] option:checked")).to_have_text(
+        "Define a content source")
+
+    _choose(page, js, "title", "source", "name")
+    _choose(page, js, "title", "locale", "en_US")
+    _choose(page, js, "weight", "source", "weight")
+    _choose(page, js, "weight", "unit", "KILOGRAM")
+    expect(_row(page, "weight").locator("select[name$='-unit']")).to_have_value("KILOGRAM")
+    _choose(page, js, "weight", "source", "capacity")  # another measurement: its unit starts empty
+    expect(_row(page, "weight").locator("select[name$='-unit']")).to_have_value("")
+    _choose(page, js, "weight", "unit", "LITER")
+    expect(_row(page, "title").locator("select[name$='-locale']")).to_have_value("en_US")
+
+    page.select_option("#enabled", "yes")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.locator(".flash")).to_contain_text("Catalog successfully saved.")
+    with app.app_context(), db.connection_context():
+        catalog = Catalog.get_by_id(catalog_id)
+    assert catalog.enabled is True
+    assert catalog.product_mapping == {
+        "uuid": {"source": "uuid", "scope": None, "locale": None},
+        "title": {"source": "name", "scope": None, "locale": "en_US"},
+        "weight": {"source": "capacity", "scope": None, "locale": None, "parameters": {"unit": "LITER"}},
+    }
