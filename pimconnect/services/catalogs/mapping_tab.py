@@ -9,7 +9,8 @@ start empty (§7.7), whether the form came from htmx (posted on change) or from 
 """
 from dataclasses import dataclass, field
 
-from pimconnect.models import Attribute, AttributeGroup
+from pimconnect.models import Attribute, AttributeGroup, ChannelCurrency, Currency
+from pimconnect.models.structure import Channel
 from pimconnect.services.catalogs import choices, editor, mapping
 
 UUID_TEXTS = ("The UUID is a technical product identifier.",
@@ -85,7 +86,8 @@ def rows(stored_mapping, schema, structure):
     """The tab's rows for ``stored_mapping`` (the editor's unsaved mapping) against ``schema``."""
     stored_mapping = stored_mapping if isinstance(stored_mapping, dict) else {}
     required = schema.get("required") if isinstance(schema, dict) and isinstance(schema.get("required"), list) else []
-    offered = {}  # target type -> groups, one query per type
+    structure.attributes([a.get("source") for a in stored_mapping.values() if isinstance(a, dict)])  # one query
+    offered, lists = {}, _Lists()  # target type -> groups, one query per type; channels, locales… once each
     found = []
     for index, (target, definition) in enumerate(targets_of(schema).items()):
         association = stored_mapping.get(target) if isinstance(stored_mapping.get(target), dict) else {}
@@ -95,7 +97,7 @@ def rows(stored_mapping, schema, structure):
             if kind_key not in offered:
                 offered[kind_key] = sources_for(mapping.compatible_kinds(definition))
             row.groups = offered[kind_key]
-            _parameters(row, structure)
+            _parameters(row, structure, lists)
         found.append(row)
     return found
 
@@ -122,7 +124,25 @@ def sources_for(kinds):
     return groups
 
 
-def _parameters(row, structure):
+class _Lists:
+    """The channels, locales, currencies and units the rows offer, each read once per page."""
+
+    def __init__(self):
+        self._found = {}
+
+    def get(self, name, *args):
+        if (name, *args) not in self._found:
+            self._found[(name, *args)] = getattr(choices, name)(*args)
+        return self._found[(name, *args)]
+
+
+def _channel_currencies(channel_code):
+    query = (Currency.select(Currency.code).join(ChannelCurrency).join(Channel)
+             .where(Channel.code == channel_code, Currency.enabled).order_by(Currency.code))
+    return [code for (code,) in query.tuples()]
+
+
+def _parameters(row, structure, lists):
     source = row.source
     if not isinstance(source, str):
         return
@@ -134,17 +154,19 @@ def _parameters(row, structure):
     if attribute is not None:
         row.scopable, row.localizable = attribute.scopable, attribute.localizable
     if row.scopable:
-        row.channels = choices.channels()
+        row.channels = lists.get("channels")
     if row.localizable:
-        row.locales = choices.locales_of(row.get("scope")) if row.scopable else choices.activated_locales()
+        row.locales = lists.get("locales_of", row.get("scope")) if row.scopable else lists.get("activated_locales")
         if attribute.available_locales:
             row.locales = [code for code in row.locales if code in attribute.available_locales]
     if kind in mapping.LABELLED:
-        row.label_locales = [(code, code) for code in choices.activated_locales()]
-    elif kind == "pim_catalog_price_collection":
-        row.currencies = [(code, code) for code in choices.activated_currencies()]
+        row.label_locales = [(code, code) for code in lists.get("activated_locales")]
+    elif kind == "pim_catalog_price_collection":  # a scopable price: the chosen channel's currencies (§7.7)
+        codes = _channel_currencies(row.get("scope")) if row.scopable and row.get("scope") \
+            else lists.get("activated_currencies")
+        row.currencies = [(code, code) for code in codes]
     elif kind == "pim_catalog_metric":
-        row.units = choices.units(attribute.metric_family)
+        row.units = lists.get("units", attribute.metric_family)
 
 
 # --- reading the posted rows ------------------------------------------------------------------------
