@@ -15,6 +15,7 @@ from pimconnect.services.demo import seed as demo
 from tests.app_helpers import connect_code, register_listing
 from tests.conftest import fresh_database_url, make_test_config
 from tests.e2e.conftest import login
+from tests.e2e.test_ui_layout import AXE_SCRIPT, _axe_problems
 
 SCHEMA = {"$schema": "https://api.akeneo.com/mapping/product/0.0.13/schema", "type": "object",
           "properties": {"uuid": {"type": "string"}, "title": {"type": "string", "title": "Product name"},
@@ -72,6 +73,8 @@ def _choose(page, js, target, name, value):
 def test_map_targets_then_enable(shop, page, js):
     app, base, ids = shop
     catalog_id = ids[0] if js else ids[1]
+    if js:
+        page.context.add_init_script(AXE_SCRIPT)
     login(page, base, "admin")
     page.goto(f"{base}/connect/apps/v1/catalogs/{catalog_id}?tab=mapping")
     expect(_row(page, "uuid")).to_contain_text("The UUID is a technical product identifier.")
@@ -85,6 +88,10 @@ def test_map_targets_then_enable(shop, page, js):
     expect(_row(page, "weight").locator("select[name$='-unit']")).to_have_value("KILOGRAM")
     _choose(page, js, "weight", "source", "capacity")  # another measurement: its unit starts empty
     expect(_row(page, "weight").locator("select[name$='-unit']")).to_have_value("")
+    if js:  # the tab with parameters and an error under an input
+        page.get_by_role("button", name="Save").first.click()
+        expect(_row(page, "weight")).to_contain_text("The unit must not be empty.")
+        assert _axe_problems(page) == []
     _choose(page, js, "weight", "unit", "LITER")
     expect(_row(page, "title").locator("select[name$='-locale']")).to_have_value("en_US")
 
