@@ -1,8 +1,9 @@
 """Connect -> Connected apps -> an app -> Catalogs -> a catalog: the catalog editor
 (catalogs-for-apps.md §8, §10), deep-linked at ``/connect/apps/v1/catalogs/<id>``.
 
-One form holds the whole catalog (D10). Every action is a POST of that form with a named submit
-button (``action``: ``add:<field>``, ``remove:<row>``, ``more``, ``refresh``, ``save``); the page
+One form holds the whole catalog (D10): enabled flag, criteria, value filters and product mapping.
+Every action is a POST of that form with a named submit button (``action``: ``add:<field>``,
+``remove:<row>``, ``more``, ``refresh``, ``save``); the page
 re-renders with the unsaved state, or, under htmx, only the editor. Only ``save`` stores anything,
 and only a valid catalog (so an invalid one is never enabled, §6.1). GETs never change anything.
 Every route needs Manage apps.

@@ -3,7 +3,8 @@ posted form or from the stored catalog, its problems with their paths and messag
 
 The state travels whole in every round trip (D10, §10.2): the active tab's inputs carry their part,
 the other tabs' parts travel in hidden inputs, so adding, changing or removing a criterion without
-JavaScript re-renders the page with everything the user changed and nothing stored yet.
+JavaScript re-renders the page with everything the user changed and nothing stored yet. The Product
+mapping tab's rows are read by ``mapping_tab.read_form``; here only its hidden JSON copy.
 
 Problems are dicts ``{"path": "[product_selection_criteria][0][value]", "message": …}`` — the
 reference's ``propertyPath`` form (§4.4, §8.3) — whatever found them: the engine (criteria), the
@@ -43,8 +44,8 @@ TYPE_DEFAULTS = {
 
 @dataclass
 class EditorState:
-    """What the editor shows: the catalog's enabled flag, criteria and value filters (saved or not),
-    and the add-criterion picker's search."""
+    """What the editor shows: the catalog's enabled flag, criteria, value filters and product mapping
+    (saved or not), and the add-criterion picker's search."""
 
     enabled: bool
     criteria: list
