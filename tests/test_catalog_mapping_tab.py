@@ -16,7 +16,8 @@ SCHEMA = {
     "$schema": SCHEMA_URL.format("0.1.0"), "type": "object",
     "properties": {
         "uuid": {"type": "string"},
-        "title": {"type": "string", "title": "Product name", "description": "Shown on the shop's product page"},
+        "title": {"type": "string", "title": "Product name", "description": "Shown on the shop's product page",
+                  "maxLength": 255},
         "body": {"type": "string"},
         "weight": {"type": "number"},
         "price": {"type": "number"},
@@ -137,6 +138,7 @@ def test_rows_per_target_with_uuid_and_placeholder_texts(admin, app_api):
     assert html.count('class="mapping-row"') == len(SCHEMA["properties"])
     title = row(html, "title")
     assert "Product name" in title and "<code>title</code>" in title and "Shown on the shop&#39;s product page" in title
+    assert "maxLength: 255" in title
     uuid = row(html, "uuid")
     assert "The UUID is a technical product identifier." in uuid
     assert "we automatically map it with the Akeneo product UUID." in uuid and "<select" not in uuid

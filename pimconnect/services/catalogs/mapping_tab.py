@@ -18,7 +18,7 @@ UUID_TEXTS = ("The UUID is a technical product identifier.",
               "automatically map it with the Akeneo product UUID.")
 PLACEHOLDER = "Define a content source"
 SYSTEM_LABELS = {"family": "Family", "categories": "Categories", "status": "Status"}
-PARAMETER_KEYS = ("label_locale", "currency", "unit")
+CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "enum")
 
 
 @dataclass
@@ -57,6 +57,12 @@ class MappingRow:
     @property
     def type_text(self):
         return mapping.target_type(self.definition)
+
+    @property
+    def requirements(self):
+        """The target's constraints as the requirements box words them (§7.7): ``maxLength: 255``…"""
+        return [f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+                for key, value in self.definition.items() if key in CONSTRAINTS]
 
     @property
     def source(self):
