@@ -28,25 +28,34 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 @pytest.fixture
 def servers(tmp_path):
     """The PIM (CE: the app's user reads every product) and the Demo App, with the attribute
-    "Journey tags" (options Hot, Cold) and Hot on every other product."""
+    "Journey tags" (options Hot, Cold) and Hot on about half the products."""
     with live_apps(tmp_path, edition="ce", products=60) as servers:
-        _tag_every_other_product(servers)
+        _tag_products(servers)
         yield servers
 
 
-def _tag_every_other_product(servers):
+def _tag_products(servers):
+    """Hot on every other product, and so that each criterion narrows the selection whatever the
+    random uuids: among the enabled products in Ecommerce, Hot is on an incomplete one and on a
+    complete one, and a complete one has no Hot."""
     from pimconnect.models import Product
     from pimconnect.services.products.writes import save_product
     from pimconnect.services.structure import attribute_options, attributes
 
+    untagged, _products = _expected(servers)
+    complete, incomplete = untagged["without tag"], untagged["category"] - untagged["without tag"]
+    assert len(complete) >= 2 and incomplete, {k: len(v) for k, v in untagged.items()}
     with servers.pim.app_context(), db.connection_context():
         attribute = attributes.save_attribute(None, MultiDict({"code": TAG, "group": "marketing",
                                                                "label-en_US": "Journey tags"}),
                                               "pim_catalog_multiselect")
         for code in ("hot", "cold"):
             attribute_options.add_option(attribute, MultiDict({"code": code, "label-en_US": code.title()}))
-        for product in list(Product.select().order_by(Product.uuid))[::2]:
-            save_product({"values": {TAG: [{"locale": None, "scope": None, "data": ["hot"]}]}}, product)
+        products = list(Product.select().order_by(Product.uuid))
+        hot = ({str(p.uuid) for p in products[::2]} | {min(incomplete), min(complete)}) - {max(complete)}
+        for product in products:
+            if str(product.uuid) in hot:
+                save_product({"values": {TAG: [{"locale": None, "scope": None, "data": ["hot"]}]}}, product)
 
 
 def _untag_every_product(servers):
@@ -65,7 +74,8 @@ def _untag_every_product(servers):
 
 def _expected(servers):
     """The selection after each criterion, computed in plain Python from the products' rows (not by
-    the engine): {step: set of uuids} for status, + category, + tag, + completeness."""
+    the engine): {step: set of uuids} for status, + category, + tag, + completeness, and the three
+    criteria but the tag's."""
     from pimconnect.models import Category, Channel, Locale, Product, ProductCategory, ProductCompleteness
 
     with servers.pim.app_context(), db.connection_context():
@@ -82,6 +92,7 @@ def _expected(servers):
     steps["category"] = steps["status"] & in_ecommerce
     steps["tag"] = steps["category"] & hot
     steps["completeness"] = steps["tag"] & complete
+    steps["without tag"] = steps["category"] & complete  # once the tag's criterion is removed
     return steps, {str(p.uuid): p for p in products}
 
 
@@ -221,6 +232,7 @@ def _the_journey_up_to_enabling(page, servers, js):
     steps, products = _expected(servers)
     assert len(steps["status"]) > len(steps["category"]) > len(steps["tag"]) > len(steps["completeness"]) > 0, \
         {k: len(v) for k, v in steps.items()}
+    assert steps["without tag"] != steps["completeness"]
     tab, _steps = _connect_demo_app(page, servers)
     editor = _open_the_catalog_from_the_demo_app(tab)
     _add_the_three_criteria(editor, js, steps)
@@ -230,12 +242,12 @@ def _the_journey_up_to_enabling(page, servers, js):
         "enabled", "categories", TAG, "completeness"]
     _check_the_demo_app(tab, servers, steps["completeness"], products)
     _filter_the_values_in_a_second_catalog(servers, editor, js)
-    return tab, editor, catalog
+    return tab, editor, catalog, steps, products
 
 
 def test_the_catalog_journey_with_javascript(page, servers):
     """Up to enabling, then the attribute of a criterion deleted: disabled, notified, the row in red."""
-    tab, editor, catalog = _the_journey_up_to_enabling(page, servers, js=True)
+    tab, editor, catalog, steps, products = _the_journey_up_to_enabling(page, servers, js=True)
 
     _untag_every_product(servers)
     editor.goto(f"{servers.pim_url}/settings/attributes/{TAG}")
@@ -248,6 +260,7 @@ def test_the_catalog_journey_with_javascript(page, servers):
     expect(tab.locator("#catalog-message")).to_contain_text(f"The catalog {catalog.id} has been disabled")
 
     editor.goto(f"{servers.pim_url}/")
+    expect(editor.locator("a.bell")).to_contain_text("unread")
     editor.locator("a.bell").click()
     notice = editor.locator("main li", has_text=DISABLED_NOTICE)
     expect(notice).to_have_count(1)
@@ -264,6 +277,13 @@ def test_the_catalog_journey_with_javascript(page, servers):
     assert row.locator(".form-error").evaluate("e => getComputedStyle(e).color") == red
     assert row.evaluate("e => getComputedStyle(e).borderTopColor") == red
     expect(editor.locator("nav.tabs a", has_text="Product selection").locator(".pill.danger")).to_have_count(1)
+    expect(row.locator("select, input[type=checkbox]")).to_have_count(0)  # it can only be removed (§8.4)
+
+    # Repaired: the row removed, the catalog enabled again, the Demo App shows the other criteria's selection.
+    _do(editor, True, row.get_by_role("button", name="Remove").click)
+    expect(editor.locator("#preview-count")).to_have_text(_wording(steps["without tag"]))
+    _enable_and_save(editor)
+    _check_the_demo_app(tab, servers, steps["without tag"], products)
 
 
 @pytest.mark.parametrize("page", [False], indirect=True, ids=["without-js"])
