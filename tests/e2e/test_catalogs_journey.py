@@ -228,6 +228,21 @@ def _check_the_demo_app(tab, servers, selected, products):
     assert all(re.fullmatch(UUID, row[0]) for row in rows)
 
 
+@pytest.fixture
+def tab_problems(page):
+    """CSP violations and page errors of the tabs the journey opens (the Demo App's, the editor's,
+    the notification's), which the ``page`` fixture does not watch: they fail the test too."""
+    problems = []
+
+    def watch(tab):
+        tab.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
+        tab.on("pageerror", lambda exc: problems.append(str(exc)))
+
+    page.context.on("page", watch)
+    yield problems
+    assert problems == [], problems
+
+
 def _the_journey_up_to_enabling(page, servers, js):
     steps, products = _expected(servers)
     assert len(steps["status"]) > len(steps["category"]) > len(steps["tag"]) > len(steps["completeness"]) > 0, \
@@ -245,7 +260,7 @@ def _the_journey_up_to_enabling(page, servers, js):
     return tab, editor, catalog, steps, products
 
 
-def test_the_catalog_journey_with_javascript(page, servers):
+def test_the_catalog_journey_with_javascript(page, servers, tab_problems):
     """Up to enabling, then the attribute of a criterion deleted: disabled, notified, the row in red."""
     tab, editor, catalog, steps, products = _the_journey_up_to_enabling(page, servers, js=True)
 
@@ -287,6 +302,6 @@ def test_the_catalog_journey_with_javascript(page, servers):
 
 
 @pytest.mark.parametrize("page", [False], indirect=True, ids=["without-js"])
-def test_the_catalog_journey_without_javascript(page, servers):
+def test_the_catalog_journey_without_javascript(page, servers, tab_problems):
     """The same journey with JavaScript off (named submit buttons, whole pages) up to enabling."""
     _the_journey_up_to_enabling(page, servers, js=False)
