@@ -48,6 +48,7 @@ LONG_MODULES = (
     "tests/e2e/test_proposals_journey.py",
     "tests/e2e/test_catalog_editor_journey.py",
     "tests/e2e/test_catalog_mapping_journey.py",
+    "tests/e2e/test_catalogs_journey.py",
     "tests/test_app_token_race.py",
     "tests/test_api_contract.py",
     "tests/test_api_products_fuzz.py",

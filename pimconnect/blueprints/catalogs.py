@@ -82,7 +82,7 @@ def edit(catalog_id):
     structure = SelectionStructure()
     state = editor.from_catalog(catalog)
     state.picker_search = request.args.get("search", "").strip()[:100]
-    found = editor.merged(editor.problems(state, catalog, structure), editor.stored_errors(catalog))
+    found = editor.merged(editor.problems(state, catalog, structure), editor.stored_errors(catalog, state.criteria, structure))
     return _page(catalog, state, _tab(catalog, request.args.get("tab")), structure, found)
 
 

@@ -301,13 +301,15 @@ def problems(state, catalog, structure):
     return deleted_attribute_words(found, state.criteria, structure)
 
 
-def stored_errors(catalog):
-    """The errors stored when the catalog was disabled automatically (§6.4), as editor problems."""
+def stored_errors(catalog, criteria, structure):
+    """The errors stored when the catalog was disabled automatically (§6.4), as editor problems: a
+    deleted attribute's ``Invalid field value`` worded as the editor words it, so that its row shows
+    ``This attribute has been deleted.`` alone (§8.4), not both messages."""
     found = []
     for error in catalog.errors if isinstance(catalog.errors, list) else []:
         if isinstance(error, dict) and error.get("message"):
             found.append({"path": error.get("path") or error.get("propertyPath") or "", "message": error["message"]})
-    return found
+    return deleted_attribute_words(found, criteria, structure)
 
 
 def merged(*lists):
