@@ -77,6 +77,29 @@ def test_a_restricted_reader_sees_uncategorized_products_and_its_trees(shelves):
     assert [p.identifier for p in nothing.restrict(Product.select(Product.identifier))] == ["free"]
 
 
+@pytest.mark.parametrize("groups, category", [
+    ((), _levels(view=["master"])),  # one tree
+    ((), _levels(view=["print"])),
+    ((), _levels()),  # no category: the uncategorized products only
+    ((), _levels(view=["master_shirts"])),  # a category below a tree, not the tree
+    (("Redactor",), _levels(view=["print"])),  # two groups, the union of their rights
+    (("Redactor",), None),  # groups without any category grant
+    ((), None),  # no group at all
+])
+def test_a_restricted_readers_count_is_the_number_of_products_it_sees(shelves, groups, category):
+    """``visible_count`` (the REST ``with_count`` and the home count) counts in one pass what
+    ``product_condition`` keeps, product by product."""
+    with write_txn():
+        group_permissions.save(UserGroup.get(UserGroup.name == "Redactor").id, {"category": _levels(view=["master"])})
+    user = _user(f"counted_{len(groups)}_{sorted(category or {})}_{(category or {}).get('view')}", groups, category)
+    access = Access.of(user, (), enforce_grants=True)
+    assert access.restricted
+    seen = access.restrict(Product.select()).count()
+    with counted_queries() as statements:
+        assert access.visible_count() == seen == reads.count(access)
+    assert len(statements) == 2  # the count's, and reads.count's
+
+
 def test_every_reader_service_narrows_to_what_the_access_sees(shelves):
     """The grid, its total, the product page's lookup, the home count and the category trees' counts."""
     access = Access.of(_user("print_only", category=_levels(view=["print"])), (), enforce_grants=True)

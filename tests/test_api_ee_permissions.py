@@ -59,6 +59,17 @@ def test_lists_only_products_of_viewable_trees_and_uncategorized_ones(app_api):
     assert len(uuids["_embedded"]["items"]) == 4
 
 
+def test_with_count_counts_the_products_the_app_sees(app_api, api):
+    """The offset page's items_count is the number of products listed to the restricted app (a search
+    or a scope counted through the list's own query), and every product for an unrestricted reader."""
+    page = app_api.get(f"{URL}?limit=100&with_count=true").get_json()
+    assert page["items_count"] == len(page["_embedded"]["items"]) == 4
+    hats = app_api.get(f'{URL}?limit=100&with_count=true&search={{"categories":[{{"operator":"IN","value":["master"]}}]}}')
+    assert hats.get_json()["items_count"] == len(hats.get_json()["_embedded"]["items"])
+    everything = api.get(f"{URL}?limit=100&with_count=true").get_json()
+    assert everything["items_count"] == len(everything["_embedded"]["items"]) == len(PRODUCTS)
+
+
 def test_hidden_product_is_not_found(app_api):
     answer = app_api.get(f"{URL}/hat-print")
     assert answer.status_code == 404

@@ -64,3 +64,58 @@ def test_the_tabs_need_the_manage_rights_and_ee(seeded_app, app):
     manager = login_with(app, MANAGE)
     app.config["PIM_EDITION"] = "ce"
     assert manager.client.get("/settings/categories/ecommerce/permissions").status_code == 404
+
+
+GROUP_PAGE = ["pim_user_group_edit"]
+
+
+def _group_state(seeded_app):
+    """Redactor: Edit on the tree ecommerce, View on one category below it, Own on none; View on fr_FR; Edit on ERP."""
+    with seeded_app.app_context(), db.connection_context():
+        redactor = UserGroup.get(UserGroup.name == "Redactor").id
+        group_permissions.save(redactor, {"category": {"view": {"all": False, "identifiers": []}},
+                                          "locale": {"view": {"all": False, "identifiers": ["fr_FR"]}},
+                                          "attribute_group": {"edit": {"all": False, "identifiers": ["ERP"]}}})
+        tree = Category.get(Category.code == "ecommerce")
+        sale = Category.get(Category.code == "ecommerce_sale")
+        group_permissions.set_levels_on("category", tree.id, {redactor: "edit"})
+        group_permissions.set_levels_on("category", sale.id, {redactor: "view"})
+        below = Category.select().where((Category.path.startswith(tree.path)) & (Category.id != tree.id)).count()
+        return redactor, below
+
+
+def test_a_user_groups_permissions_overview(seeded_app, app):
+    redactor, below = _group_state(seeded_app)
+    manager = login_with(app, GROUP_PAGE + MANAGE)
+    page = manager.client.get(f"/system/groups/{redactor}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="group-permissions"' in html
+    ecommerce = html.split("<code>ecommerce</code>")[1].split("</tr>")[0]
+    assert "<td>Edit</td>" in ecommerce and f"Own on 0, Edit on 0, View on 1 of {below}" in ecommerce
+    assert 'href="/settings/categories/ecommerce/permissions"' in ecommerce
+    fr = html.split("<code>fr_FR</code>")[1].split("</tr>")[0]
+    assert "<td>View</td>" in fr and 'href="/settings/locales/fr_FR/permissions"' in fr
+    en = html.split("<code>en_US</code>")[1].split("</tr>")[0]
+    assert "<td>None</td>" in en
+    erp = html.split("<code>ERP</code>")[1].split("</tr>")[0]
+    assert "<td>Edit</td>" in erp and 'href="/settings/attribute-groups/ERP/permissions"' in erp
+    # the page's numbers are the tab's: the category tab shows Redactor on Edit for ecommerce
+    tab = manager.client.get("/settings/categories/ecommerce/permissions").get_data(as_text=True)
+    assert f'name="edit" value="{redactor}" checked' in tab and f'name="own" value="{redactor}" >' in tab
+
+
+def test_the_overview_needs_a_manage_right_and_ee(seeded_app, app):
+    redactor, _below = _group_state(seeded_app)
+    plain = login_with(app, GROUP_PAGE)
+    html = plain.client.get(f"/system/groups/{redactor}").get_data(as_text=True)
+    assert 'id="group-permissions"' not in html and "Members" in html
+    # one manage right shows the whole overview, read-only where the tab cannot be opened
+    locales_only = login_with(app, GROUP_PAGE + ["pim_enrich_locale_index", "pimee_enrich_locale_edit_permissions"])
+    html = locales_only.client.get(f"/system/groups/{redactor}").get_data(as_text=True)
+    assert 'id="group-permissions"' in html and 'href="/settings/locales/fr_FR/permissions"' in html
+    assert "/settings/categories/ecommerce/permissions" not in html and "<code>ecommerce</code>" in html
+    assert "/settings/attribute-groups/ERP/permissions" not in html
+    app.config["PIM_EDITION"] = "ce"
+    manager = login_with(app, GROUP_PAGE + MANAGE)
+    html = manager.client.get(f"/system/groups/{redactor}").get_data(as_text=True)
+    assert 'id="group-permissions"' not in html and "Members" in html

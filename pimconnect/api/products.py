@@ -255,8 +255,15 @@ def product_list(access, key, path):
     rows = _offset_page(access, page, limit) if condition is None and scope is None else None
     if rows is None:
         rows = product_rows(query.order_by(Product.uuid).paginate(page, limit))
-    count = query.order_by().count() if with_count else None
+    count = _count(access, query, plain=scope is None and not parse_search()) if with_count else None
     return offset_page(_items(access, rows, options, key), page, limit, count=count, path=path)
+
+
+def _count(access, query, plain):
+    """How many products the list holds: with no search and no scope, those the reader sees (counted by
+    its Access in one pass, not probed one by one); else the list's query counted."""
+    visible = access.visible_count() if plain else None
+    return visible if visible is not None else query.order_by().count()
 
 
 def _walk_page(access, after, limit):

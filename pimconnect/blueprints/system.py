@@ -1,11 +1,12 @@
 """System: users, roles (with the Permissions tab) and user groups."""
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_login import current_user
 
 from pimconnect import permissions
 from pimconnect.htmx import current_actor, redirect_to, refused_status, render
 from pimconnect.permissions import login_only, require
 from pimconnect.security import log_in
+from pimconnect.services.access import group_permissions
 from pimconnect.services.access import users as service
 
 bp = Blueprint("system", __name__, url_prefix="/system")
@@ -195,9 +196,26 @@ def create_group():
     return redirect_to(url_for("system.groups"))
 
 
+# the right that opens each kind's settings page, and so (with its "Manage … permissions") its Permissions tab
+GROUP_ENTITY_INDEX = {"category": "pim_enrich_category_index", "locale": "pim_enrich_locale_index",
+                      "attribute_group": "pim_enrich_attributegroup_index"}
+
+
+def _group_overview(group):
+    """The group's EE permissions (its level on each tree, locale and attribute group), for users with one of
+    the "Manage … permissions" rights; None in CE or without them (the section is left out)."""
+    if current_app.config["PIM_EDITION"] != "ee" or not any(
+            permissions.can(spec["manage"]) for spec in group_permissions.KINDS.values()):
+        return None
+    return group_permissions.group_overview(group.id)
+
+
 def _group_page(group, name=None, errors=None, status=200):
     return render("system/group_edit.html", status=status, group=group, members=service.group_members(group),
-                  name=group.name if name is None else name, errors=errors or {})
+                  name=group.name if name is None else name, errors=errors or {},
+                  overview=_group_overview(group), editable={
+                      kind: permissions.can(index) and permissions.can(group_permissions.KINDS[kind]["manage"])
+                      for kind, index in GROUP_ENTITY_INDEX.items()})
 
 
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])

@@ -259,3 +259,37 @@ def locale_created(locale):
     group = everyone()
     if group is not None:
         _insert(LocalePermission, LocalePermission.locale, [(group, locale.id, EDIT)])
+
+
+# -- per group ----------------------------------------------------------------------------------
+
+def group_overview(group_id):
+    """What a user group's Permissions section shows (its level on each entity, None where it holds none):
+    ``{"category": [(tree, level, {level: categories below the tree held at it or higher}, categories below)],
+    "locale": [(locale, level)] (the enabled locales and those it holds), "attribute_group": [(attribute group, level)]}``, each in code order."""
+    held = {kind: dict(table.select(column, table.level).where(table.group == group_id).tuples())
+            for kind, (table, column, _model) in TABLES.items()}
+    tree_of = fn.COALESCE(Category.root, Category.id)
+    below = dict(Category.select(tree_of, fn.COUNT(Category.id)).where(Category.parent.is_null(False))
+                 .group_by(tree_of).tuples())
+    below_held = {}  # tree id -> {level value: categories below it at exactly that level}
+    for tree, level, count in (CategoryPermission.select(tree_of, CategoryPermission.level, fn.COUNT(Category.id))
+                               .join(Category, on=(CategoryPermission.category == Category.id))
+                               .where((CategoryPermission.group == group_id) & Category.parent.is_null(False))
+                               .group_by(tree_of, CategoryPermission.level).tuples()):
+        below_held.setdefault(tree, {})[level] = count
+
+    def at_least(tree, level):
+        return sum(count for value, count in below_held.get(tree, {}).items() if value >= LEVEL_VALUES[level])
+
+    trees = Category.select().where(Category.parent.is_null()).order_by(Category.code)
+    return {
+        "category": [(tree, LEVEL_NAMES.get(held["category"].get(tree.id)),
+                      {level: at_least(tree.id, level) for level in KINDS["category"]["levels"]},
+                      below.get(tree.id, 0)) for tree in trees],
+        "locale": [(locale, LEVEL_NAMES.get(held["locale"].get(locale.id)))
+                   for locale in Locale.select().order_by(Locale.code)
+                   if locale.enabled or locale.id in held["locale"]],
+        "attribute_group": [(group, LEVEL_NAMES.get(held["attribute_group"].get(group.id)))
+                            for group in AttributeGroup.select().order_by(AttributeGroup.code)],
+    }
