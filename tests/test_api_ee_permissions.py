@@ -3,7 +3,6 @@ products outside its viewable trees are invisible, hidden values, locales and ca
 rights refuse writes, hidden data is kept, deleting needs own. In CE nothing is filtered."""
 import pytest
 
-from pimconnect.db import write_txn
 from pimconnect.models import ConnectedApp, Product
 from pimconnect.services.access import group_permissions
 from tests.app_helpers import app_token, connect_code, register_listing
