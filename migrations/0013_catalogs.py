@@ -18,7 +18,7 @@ def up(migrator, db):
         product_selection_criteria = JSONField(default=list)
         product_value_filters = JSONField(default=dict)
         product_mapping = JSONField(default=dict)
-        product_mapping_schema = JSONField(null=True)
+        product_mapping_schema = TextField(null=True)  # JSON text, in the order the app sent it
         errors = JSONField(default=list)
         created = DateTimeField(default=utcnow)
         updated = DateTimeField(default=utcnow)

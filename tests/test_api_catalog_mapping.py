@@ -3,6 +3,8 @@ with every message, the mapping they keep in step, mapped products with each sou
 targets filtering the selection, and the mapping's validation messages — with real connected apps."""
 import copy
 
+import json
+
 import pytest
 
 from pimconnect.db import write_txn
@@ -303,6 +305,17 @@ def test_get_schema(shop):
     put_schema(shop, shop.catalog, SCHEMA)
     answer = shop.get(schema_path(shop))
     assert (answer.status_code, answer.get_json()) == (200, SCHEMA)
+
+
+def test_the_schema_keeps_the_order_the_app_sent(shop):
+    """The targets come back in the app's order on both databases (PostgreSQL's jsonb would sort them)."""
+    order = ["uuid", "zeta_name", "a_description", "mm_price", "b"]
+    schema = {"$schema": SCHEMA_URL.format("1.0.3"), "type": "object",
+              "properties": {code: {"type": "number" if code == "mm_price" else "string"} for code in order},
+              "required": ["uuid"]}
+    assert put_schema(shop, shop.catalog, schema).status_code == 200
+    raw = json.loads(shop.get(schema_path(shop)).get_data(as_text=True))
+    assert list(raw["properties"]) == order and list(raw) == ["$schema", "type", "properties", "required"]
 
 
 def test_delete_schema_answers_204_with_or_without_one(shop, seeded_app):

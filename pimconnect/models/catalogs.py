@@ -3,7 +3,9 @@ technical user, with its criteria, value filters, product mapping and the mappin
 
 The owner is the app's API user, so deleting the app (which deletes that user) deletes its catalogs.
 """
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, JSONField
+import json
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, JSONField, TextField
 
 from pimconnect.db import BaseModel
 from pimconnect.models.access import User
@@ -16,6 +18,17 @@ def _default_criteria():
     return [dict(criterion) for criterion in DEFAULT_CRITERIA]
 
 
+class OrderedJSONField(TextField):
+    """A JSON document kept as the text it was written: PostgreSQL's jsonb (what JSONField is there)
+    reorders object keys, and a mapping schema's targets are listed in the app's order."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
 class Catalog(BaseModel):
     id = CharField(max_length=36, primary_key=True)  # UUID v4, generated on create
     name = CharField(max_length=255)
@@ -24,7 +37,7 @@ class Catalog(BaseModel):
     product_selection_criteria = JSONField(default=_default_criteria)  # §4.1
     product_value_filters = JSONField(default=dict)  # §5.1: channels, locales, currencies
     product_mapping = JSONField(default=dict)  # §7.3: target code → source
-    product_mapping_schema = JSONField(null=True)  # §7.1: the schema the app pushed, None when none
+    product_mapping_schema = OrderedJSONField(null=True)  # §7.1: the schema the app pushed, in its order
     errors = JSONField(default=list)  # the validation errors that disabled it automatically (§6.3, §6.4)
     created = DateTimeField(default=utcnow)
     updated = DateTimeField(default=utcnow)
