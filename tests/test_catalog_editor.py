@@ -338,3 +338,26 @@ def test_catalogs_tab_needs_manage_apps(seeded_app, shop, conn):
     response = creator.client.get(f"/connect/connected-apps/{code}?tab=catalogs")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "tab=catalogs" not in page and ">Store<" not in page
+
+
+def test_a_save_over_a_catalog_changed_since_the_form_was_rendered_is_refused(admin, shop, seeded_app):
+    """No lost update (security checklist C7): the form carries the version it was rendered from; a
+    change in between (here the app renaming it) makes the save answer 409 and store nothing."""
+    import re
+
+    from pimconnect.services.catalogs import writes as catalog_writes
+
+    _, catalog_id = shop
+    page = admin.client.get(url(catalog_id)).get_data(as_text=True)
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    with seeded_app.app_context():
+        catalog_writes.rename(stored(catalog_id), "Renamed by the app")
+    before = stored(catalog_id)
+    refused = post(admin, catalog_id, [STATUS], action="save", enabled="yes", version=version)
+    assert refused.status_code == 409
+    assert "it has changed since you opened it" in refused.get_data(as_text=True)
+    after = stored(catalog_id)
+    assert (after.enabled, after.updated, after.name) == (False, before.updated, "Renamed by the app")
+    fresh = re.search(r'name="version" value="([^"]+)"', admin.client.get(url(catalog_id)).get_data(as_text=True))
+    saved = post(admin, catalog_id, [STATUS], action="save", enabled="yes", version=fresh.group(1))
+    assert saved.status_code == 303 and stored(catalog_id).enabled is True

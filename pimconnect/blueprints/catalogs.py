@@ -26,6 +26,8 @@ TAB_PATHS = {"settings": ("[enabled]", "[name]"), "selection": ("[product_select
              "filters": ("[product_value_filters]",), "mapping": ("[product_mapping]",)}
 SAVED = "Catalog successfully saved."
 NOT_SAVED = "The catalog was not saved: please fix the errors below."
+CONFLICT = ("The catalog was not saved: it has changed since you opened it (another user, the app, or an automatic "
+            "disabling). Reload it to see the change, then make your edits again.")
 
 
 def _catalog(catalog_id):
@@ -102,7 +104,11 @@ def change(catalog_id):
     found = editor.problems(state, catalog, structure)
     if action == "save":
         if not found:
-            editor.save(catalog, state)
+            try:
+                editor.save(catalog, state)
+            except editor.Conflict:
+                return _page(catalog, state, tab, structure, found, note=CONFLICT,
+                             status=200 if is_htmx() else 409)
             flash(SAVED, "success")
             return redirect_to(url_for("catalogs.edit", catalog_id=catalog.id, tab=tab))
         return _page(catalog, state, tab, structure, found, note=NOT_SAVED, status=refused_status())

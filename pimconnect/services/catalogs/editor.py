@@ -11,6 +11,7 @@ reference's ``propertyPath`` form (§4.4, §8.3) — whatever found them: the en
 value filters' rules here, the mapping's validation (``mapping_problems``, the one place it plugs
 in), or errors stored on the catalog when it was disabled automatically (§6.4).
 """
+import datetime
 import json
 import re
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class EditorState:
     picker_search: str = ""
     picker_limit: int = 20
     mapping: dict | None = None  # the product mapping (None: the stored one, untouched by this form)
+    version: str = ""  # the catalog's ``updated`` when the form was rendered: a save checks it (no lost update)
 
     @property
     def criteria_json(self):
@@ -75,7 +77,8 @@ def from_catalog(catalog):
     mapping = catalog.product_mapping if isinstance(catalog.product_mapping, dict) else {}
     return EditorState(bool(catalog.enabled), list(criteria) if isinstance(criteria, list) else [],
                        {key: list(filters.get(key) or []) for key in FILTER_KEYS},
-                       mapping=dict(mapping) if catalog.product_mapping_schema is not None else None)
+                       mapping=dict(mapping) if catalog.product_mapping_schema is not None else None,
+                       version=catalog.updated.isoformat() if catalog.updated else "")
 
 
 def app_of(catalog):
@@ -119,7 +122,8 @@ def parse_form(form, structure):
     filters = {key: _codes(form.getlist(f"filters-{key}")) for key in FILTER_KEYS}
     state = EditorState(form.get("enabled") == "yes", [], filters,
                         picker_search=form.get("picker_search", "").strip()[:100],
-                        picker_limit=bounded_int(form.get("picker_limit"), 20, 20, 1000))
+                        picker_limit=bounded_int(form.get("picker_limit"), 20, 20, 1000),
+                        version=form.get("version", "").strip()[:40])
     if "mapping_json" in form:  # the Product mapping tab was not shown (its rows: mapping_tab.read_form)
         try:
             carried = json.loads(form["mapping_json"])
@@ -328,13 +332,26 @@ def stored_filters(state):
     return {key: state.filters[key] for key in FILTER_KEYS if state.filters.get(key)}
 
 
+class Conflict(Exception):
+    """The catalog changed since the form was rendered (another user, the app renaming it, or an
+    automatic disabling): the save would overwrite that change unseen (security checklist C7)."""
+
+
 def save(catalog, state):
     """Store the state (one transaction); the caller validated it first (an invalid catalog is never
     saved, so it can never be enabled, §6.1). Stored errors of an automatic disabling are cleared; the
-    mapping is stored with the rest when the form carried one."""
+    mapping is stored with the rest when the form carried one. A form that carries the version it was
+    rendered from saves only over that version, else ``Conflict``."""
     changes = {"enabled": state.enabled, "product_selection_criteria": state.criteria,
                "product_value_filters": stored_filters(state), "errors": [], "updated": utcnow()}
     if state.mapping is not None:
         changes["product_mapping"] = state.mapping
+    query = Catalog.update(**changes).where(Catalog.id == catalog.id)
+    if state.version:
+        try:
+            query = query.where(Catalog.updated == datetime.datetime.fromisoformat(state.version))
+        except ValueError:
+            raise Conflict(catalog.id) from None
     with write_txn():
-        Catalog.update(**changes).where(Catalog.id == catalog.id).execute()
+        if not query.execute():
+            raise Conflict(catalog.id)
