@@ -187,7 +187,8 @@ def test_another_apps_catalogs_do_not_count_towards_the_limit(seeded_app, client
     with seeded_app.app_context(), write_txn():
         for n in range(catalogs.MAX_PER_APP):
             catalogs.create(other.user_id, f"Catalog {n}")
-    create(app_api)
+    created = create(app_api)
+    assert [item["id"] for item in app_api.get(URL).get_json()["_embedded"]["items"]] == [created["id"]]
 
 
 def test_body_rules(app_api):

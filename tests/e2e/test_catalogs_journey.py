@@ -304,4 +304,5 @@ def test_the_catalog_journey_with_javascript(page, servers, tab_problems):
 @pytest.mark.parametrize("page", [False], indirect=True, ids=["without-js"])
 def test_the_catalog_journey_without_javascript(page, servers, tab_problems):
     """The same journey with JavaScript off (named submit buttons, whole pages) up to enabling."""
-    _the_journey_up_to_enabling(page, servers, js=False)
+    _, _, catalog, steps, _ = _the_journey_up_to_enabling(page, servers, js=False)
+    assert catalog.enabled and len(steps["completeness"]) > 0
