@@ -361,3 +361,18 @@ def test_a_save_over_a_catalog_changed_since_the_form_was_rendered_is_refused(ad
     fresh = re.search(r'name="version" value="([^"]+)"', admin.client.get(url(catalog_id)).get_data(as_text=True))
     saved = post(admin, catalog_id, [STATUS], action="save", enabled="yes", version=fresh.group(1))
     assert saved.status_code == 303 and stored(catalog_id).enabled is True
+
+
+def test_the_catalogs_tab_lists_20_catalogs_a_page_by_name(admin, shop, seeded_app):
+    """Each row counts its products: an app's 200 catalogs are shown 20 at a time, in name order."""
+    code, catalog_id = shop
+    with seeded_app.app_context(), write_txn():
+        owner = stored(catalog_id).owner_id
+        for n in range(44):
+            catalogs.create(owner, f"Catalog {n:02d}")
+    first = admin.client.get(f"/connect/connected-apps/{code}?tab=catalogs").get_data(as_text=True)
+    assert first.count('href="/connect/apps/v1/catalogs/') == 20 and "Page 1 of 3" in first
+    assert first.index("Catalog 00") < first.index("Catalog 19") and "Catalog 20" not in first
+    last = admin.client.get(f"/connect/connected-apps/{code}?tab=catalogs&page=99").get_data(as_text=True)
+    assert "Page 3 of 3" in last and "Store" in last and last.count('href="/connect/apps/v1/catalogs/') == 5
+    assert 'rel="prev"' in last and 'rel="next"' not in last

@@ -88,9 +88,12 @@ def _page(card, tab, errors=None, status=200, values=None):
         "monitoring_message": error_monitoring.monitoring_message(connection),
         "business_errors": error_monitoring.last_errors(connection.id) if tab == "error_monitoring" else [],
         "permissions": service.group_permissions(card) if tab == "permissions" else None,
-        "catalogs": catalog_preview.counts(catalog_editor.app_access, catalog_service.of_owner(owner))
-        if tab == "catalogs" else [],
+        "catalogs": [], "catalog_page": 1, "catalog_pages": 1,
     }
+    if tab == "catalogs":
+        shown, context["catalog_page"], context["catalog_pages"] = catalog_service.tab_page(
+            owner, request.args.get("page", 1, type=int))
+        context["catalogs"] = catalog_preview.counts(catalog_editor.app_access, shown)
     return render("connected_apps/show.html", status=status, **context)
 
 
