@@ -104,7 +104,10 @@ def test_select_products_watch_the_preview_then_enable(shop, page, js):
     expect(count).not_to_have_text(second)
     assert page.locator("#catalog-preview li").count() > 0
 
-    page.select_option("#enabled", "yes")
+    if js:  # the change posts the form: Save waits for its swap (not clicked on the form being replaced)
+        _do(page, js, lambda: page.select_option("#enabled", "yes"))
+    else:
+        page.select_option("#enabled", "yes")
     page.get_by_role("button", name="Save").first.click()
     expect(page.locator(".flash")).to_contain_text("Catalog successfully saved.")
     with app.app_context(), db.connection_context():

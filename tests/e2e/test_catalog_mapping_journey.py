@@ -95,7 +95,12 @@ def test_map_targets_then_enable(shop, page, js):
     _choose(page, js, "weight", "unit", "LITER")
     expect(_row(page, "title").locator("select[name$='-locale']")).to_have_value("en_US")
 
-    page.select_option("#enabled", "yes")
+    if js:  # the change posts the form: Save waits for its swap (not clicked on the form being replaced)
+        with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
+            page.select_option("#enabled", "yes")
+        page.wait_for_function(IDLE)
+    else:
+        page.select_option("#enabled", "yes")
     page.get_by_role("button", name="Save").first.click()
     expect(page.locator(".flash")).to_contain_text("Catalog successfully saved.")
     with app.app_context(), db.connection_context():
