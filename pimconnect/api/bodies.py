@@ -6,6 +6,7 @@ from flask import current_app
 
 from pimconnect.api import limits
 from pimconnect.api.core import ApiError
+from pimconnect.services.structure.rest.common import Refused, check_encodable
 
 COLLECTION_TYPE = "application/vnd.akeneo.collection+json"
 MAX_BATCH_LINES = 100
@@ -22,6 +23,18 @@ def json_object_body():
     data = json_body()
     if not isinstance(data, dict):
         raise ApiError(400, "Invalid json message received")
+    return data
+
+
+def read_body():
+    """The request's JSON object. One nested too deep for the decoder, or holding a lone surrogate (a
+    ``\\ud800`` escape, which no database stores nor any answer echoes), is refused like any bad JSON,
+    as the reference's decoder refuses it."""
+    data = json_object_body()
+    try:
+        check_encodable(data)
+    except Refused as exc:
+        raise ApiError(exc.status, exc.message) from None
     return data
 
 

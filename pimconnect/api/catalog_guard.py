@@ -15,7 +15,7 @@ from collections import namedtuple
 
 from flask import g, jsonify, request
 
-from pimconnect.api.core import ApiError, api_can, authenticate, check_accept, check_content_type, validation_failed
+from pimconnect.api.core import INSUFFICIENT_SCOPE, ApiError, admit, api_can, validation_failed
 from pimconnect.models import Catalog
 from pimconnect.services import catalogs
 
@@ -36,7 +36,6 @@ DISABLED_MAPPED_PRODUCT = ("No product to synchronize. The catalog {id} has been
                            "you can get catalogs status with the GET /api/rest/v1/catalogs endpoint.")  # #14
 ISO_8601 = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}:\d{2})(Z|[+\- ]\d{2}:\d{2}))?$")
 ISO_MESSAGE = "ISO 8601 format is required."
-INSUFFICIENT_SCOPE = {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
 ProductPageParams = namedtuple("ProductPageParams", "limit search_after updated_after updated_before")
 
 
@@ -49,13 +48,7 @@ def catalog_view(*acls):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            authenticate()
-            if not api_can("pim_api_overall_access"):
-                raise ApiError(403, "You are not allowed to access the web API.")
-            if request.method in ("GET", "HEAD"):
-                check_accept()
-            elif request.method in ("POST", "PATCH", "PUT") and request.headers.get("Content-Type", "").strip():
-                check_content_type("application/json")
+            admit(untyped_body_as_json=True)
             for acl in acls:
                 if not api_can(acl):
                     raise ApiError(403, FORBIDDEN[acl], headers=INSUFFICIENT_SCOPE)

@@ -7,14 +7,13 @@ the same 404 (§2.4). The guard (the Catalogs context's 403 texts, C2) is ``cata
 from flask import jsonify, request
 
 from pimconnect.api import bp
-from pimconnect.api.bodies import json_object_body
+from pimconnect.api.bodies import read_body
 from pimconnect.api.catalog_guard import EDIT, LIST, REMOVE, catalog_or_404, catalog_view
 from pimconnect.api.core import ApiError, current_access, validation_failed
 from pimconnect.api.responses import absolute, no_content
 from pimconnect.services import catalogs
 from pimconnect.services.catalogs import writes
 from pimconnect.services.errors import ValidationFailed
-from pimconnect.services.structure.rest.common import Refused, check_encodable
 
 CATALOGS = "/api/rest/v1/catalogs"
 LIST_LIMIT = 100  # GetCatalogsByOwnerUsernameQuery: 1..100, default 100
@@ -28,17 +27,6 @@ def representation(catalog):
 
 def _refused(failed):
     raise validation_failed(failed.errors) from None
-
-
-def _body():
-    """The JSON object sent; a lone surrogate (a ``\\ud800`` escape) is refused as bad JSON, as the
-    reference's decoder refuses it (and no database could store it)."""
-    data = json_object_body()
-    try:
-        check_encodable(data)
-    except Refused as refused:
-        raise ApiError(refused.status, refused.message) from None
-    return data
 
 
 # --- #1 list, #2 create -------------------------------------------------------------------------
@@ -79,7 +67,7 @@ def list_catalogs():
 @catalog_view(EDIT)
 def create_catalog():
     """Create a disabled catalog for the calling app (§3.4): 201 with it."""
-    data = _body()
+    data = read_body()
     try:
         catalog = writes.create(current_access().user_id, data.get("name"))
     except ValidationFailed as failed:
@@ -102,7 +90,7 @@ def get_catalog(catalog_id):
 def update_catalog(catalog_id):
     """Rename the catalog (§3.5): only ``name`` is read; ``enabled``, criteria and the rest are ignored."""
     catalog = catalog_or_404(catalog_id)
-    data = _body()
+    data = read_body()
     try:
         writes.rename(catalog, data.get("name"))
     except ValidationFailed as failed:

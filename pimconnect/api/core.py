@@ -139,6 +139,24 @@ def forbidden_message(entities, method=None):
     return f"Access forbidden. You are not allowed to {action} {entities}."
 
 
+INSUFFICIENT_SCOPE = {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
+
+
+def admit(content_type="application/json", untyped_body_as_json=False):
+    """What every guarded endpoint checks before its own ACL, in the reference's order: the bearer
+    token (401), overall API access (403), then ``Accept`` on a read (406) or the body's
+    ``Content-Type`` on a write (415). ``untyped_body_as_json``: a body sent without any
+    ``Content-Type`` is read as JSON (the catalog endpoints, catalogs-for-apps.md C2)."""
+    authenticate()
+    if not api_can("pim_api_overall_access"):
+        raise ApiError(403, "You are not allowed to access the web API.")
+    if request.method in ("GET", "HEAD"):
+        check_accept()
+    elif request.method in ("POST", "PATCH", "PUT"):
+        if not (untyped_body_as_json and not request.headers.get("Content-Type", "").strip()):
+            check_content_type(content_type)
+
+
 def api_view(acl, entities, content_type="application/json", worded_as=None):
     """Declare an API endpoint guarded by the ACL ``acl`` (``entities`` words its 403 message).
 
@@ -152,16 +170,9 @@ def api_view(acl, entities, content_type="application/json", worded_as=None):
     def decorator(view):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
-            authenticate()
-            if not api_can("pim_api_overall_access"):
-                raise ApiError(403, "You are not allowed to access the web API.")
-            if request.method in ("GET", "HEAD"):
-                check_accept()
-            elif request.method in ("POST", "PATCH", "PUT"):
-                check_content_type(content_type)
+            admit(content_type)
             if not api_can(acl):
-                raise ApiError(403, forbidden_message(entities, worded_as),
-                               headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+                raise ApiError(403, forbidden_message(entities, worded_as), headers=INSUFFICIENT_SCOPE)
             return view(*args, **kwargs)
 
         wrapped.required_permissions = ("pim_api_overall_access", acl)

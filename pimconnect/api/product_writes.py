@@ -4,7 +4,7 @@ import json
 import re
 
 from pimconnect.api import limits
-from pimconnect.api.bodies import MAX_BATCH_LINES, MAX_LINE_LENGTH, collection_patch, json_object_body
+from pimconnect.api.bodies import MAX_BATCH_LINES, MAX_LINE_LENGTH, collection_patch
 from pimconnect.api.core import ApiError, documented, validation_failed
 from pimconnect.api.products import parse_uuid
 from pimconnect.db import write_txn
@@ -107,18 +107,6 @@ def _merged_associations(access, data, product, by):
 
 
 # --- bodies and batches ---------------------------------------------------------------------
-
-def read_body():
-    """The request's JSON object. One nested too deep for the decoder, or holding a lone surrogate (a
-    ``\\ud800`` escape, which no database stores nor any answer echoes), is refused like any bad JSON,
-    as the reference's decoder refuses it."""
-    data = json_object_body()
-    try:
-        check_encodable(data)
-    except Refused as exc:
-        raise ApiError(exc.status, exc.message) from None
-    return data
-
 
 def read_json(text):
     """A JSON object sent inside a field (a multipart field), or None when read_body would refuse it."""

@@ -3,9 +3,9 @@ root instead of ``uuid``, associated products named by identifier; otherwise as 
 from functools import partial
 
 from pimconnect.api import bp
-from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.bodies import COLLECTION_TYPE, read_body
 from pimconnect.api.core import DOC_BASE, ApiError, api_view, current_access
-from pimconnect.api.product_writes import DRAFTED, batch, check_deletable, read_body, write
+from pimconnect.api.product_writes import DRAFTED, batch, check_deletable, write
 from pimconnect.api.products import (
     PRODUCTS,
     find,

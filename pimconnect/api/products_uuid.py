@@ -2,9 +2,9 @@
 from functools import partial
 
 from pimconnect.api import bp
-from pimconnect.api.bodies import COLLECTION_TYPE
+from pimconnect.api.bodies import COLLECTION_TYPE, read_body
 from pimconnect.api.core import ApiError, api_view, current_access, documented, validation_failed
-from pimconnect.api.product_writes import DRAFTED, batch, check_deletable, read_body, write
+from pimconnect.api.product_writes import DRAFTED, batch, check_deletable, write
 from pimconnect.api.products import (
     PRODUCTS_UUID,
     find,
