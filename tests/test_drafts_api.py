@@ -187,3 +187,27 @@ def test_the_route_list_names_the_new_routes(client, seeded_app):
     routes = client.get("/api/rest/v1").get_json()["routes"]
     assert routes["api_products_uuid_draft"]["route"] == "/api/rest/v1/products-uuid/{uuid}/draft"
     assert routes["api_products_proposal"] == {"route": "/api/rest/v1/products/{code}/proposal", "methods": ["POST"]}
+
+
+def test_the_owners_of_a_product_are_the_people_whose_access_owns_it(editor, seeded_app):
+    """``owners_of`` (one query) names exactly the enabled people whose Access gives Own on the product."""
+    from pimconnect.db import write_txn
+    from pimconnect.models import UserGroup, UserGroupMember
+    from pimconnect.services.access.access import Access
+    from pimconnect.services.drafts.drafts import owners_of
+
+    with seeded_app.app_context(), write_txn():
+        julia = User.get(User.username == "julia")
+        UserGroupMember.delete().where(UserGroupMember.user == julia.id).execute()  # out of "All"
+        sellers = UserGroup.create(name="Sellers")
+        UserGroupMember.create(user=julia, group=sellers)
+        group_permissions.save(sellers.id, {"category": _levels(own=["sales"], view=["master"])})
+    with seeded_app.app_context():
+        people = list(User.select().where(User.enabled == True, User.type == "user"))  # noqa: E712
+        for identifier, categories in PRODUCTS.items():
+            product = Product.get(Product.identifier == identifier)
+            expected = {u.username for u in people
+                        if Access.of(u, (), enforce_grants=True).product_level(categories) == "own"}
+            assert {u.username for u in owners_of(product)} == expected, identifier
+        assert "julia" in {u.username for u in owners_of(Product.get(Product.identifier == "hat-own"))}
+        assert "julia" not in {u.username for u in owners_of(Product.get(Product.identifier == "hat-edit"))}

@@ -8,11 +8,11 @@ A draft's ``changes`` hold one entry per (attribute, locale, channel), each with
 from flask import current_app
 
 from pimconnect.db import write_txn
-from pimconnect.models import Category, Product, ProductCategory, User
+from pimconnect.models import Category, Product, ProductCategory, User, UserGroupMember
 from pimconnect.models.drafts import IN_PROGRESS, READY, ProductDraft
+from pimconnect.models.permissions import OWN, CategoryPermission
 from pimconnect.models.structure import utcnow
 from pimconnect.services import notifications
-from pimconnect.services.access.access import Access
 from pimconnect.services.products.validation import plan_write
 from pimconnect.services.structure.snapshot import Structure
 
@@ -164,11 +164,18 @@ def submit(product, author, reference=None, legacy=False, link=None):
 
 
 def owners_of(product):
-    """Enabled people (not API or app users) who own the product: who may review its proposals."""
+    """Enabled people (not API or app users) who own the product: who may review its proposals. One
+    query: a member of a group with Own on one of its categories (``Access.product_level``'s rule; an
+    unclassified product, or any product when grants do not apply, is owned by everybody)."""
     categories = product_categories(product)
     people = User.select().where(User.enabled == True, User.type == "user")  # noqa: E712
-    return [user for user in people
-            if Access.of(user, (), enforce_grants=grants_enforced()).product_level(categories) == "own"]
+    if categories and grants_enforced():
+        owning = (UserGroupMember.select(UserGroupMember.user)
+                  .join(CategoryPermission, on=(CategoryPermission.group == UserGroupMember.group))
+                  .join(Category, on=(CategoryPermission.category == Category.id))
+                  .where(Category.code.in_(categories), CategoryPermission.level == OWN))
+        people = people.where(User.id.in_(owning))
+    return list(people.order_by(User.id))
 
 
 def draft_statuses(author_id, product_uuids):
