@@ -11,6 +11,7 @@ from pimconnect.models import Catalog, Connection
 from pimconnect.services import catalogs, selection
 from pimconnect.services.access.access import Access
 from pimconnect.services.catalogs import preview as previews
+from pimconnect.services.catalogs import products as catalog_products
 from tests.app_helpers import connect_code, register_listing
 from tests.factories import login_without, make_product
 
@@ -233,7 +234,7 @@ def test_preview_matches_the_engine_for_the_app_user(admin, seeded_app, shop, pr
                 {"field": "seasons", "operator": "IN", "value": ["summer", "winter"], "scope": None, "locale": None}]
     owner = stored(catalog_id).owner
     access = Access.of(owner, permissions.user_permissions(owner), enforce_grants=False)  # CE
-    expected = selection.count(access, previews.catalog_selection(criteria))
+    expected = selection.count(access, catalog_products.catalog_selection(criteria))
     result = previews.preview(access, criteria)
     assert result.count == expected and result.count.value == 1 and result.wording == "1 product"
     assert [p["identifier"] for p in result.products] == ["hat-winter"]

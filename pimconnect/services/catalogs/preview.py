@@ -13,8 +13,9 @@ from peewee import JOIN
 from pimconnect.models import Attribute, Family, Product
 from pimconnect.services import selection
 from pimconnect.services.catalogs import mapping
+from pimconnect.services.catalogs.products import catalog_selection
 from pimconnect.services.products.grid import family_label, first_image, product_label
-from pimconnect.services.selection import CATALOG, CATALOG_CRITERIA, COUNT_CAP, InvalidSelection, Selection
+from pimconnect.services.selection import COUNT_CAP, InvalidSelection
 
 SIZE = 10
 IMAGE_TYPE = "pim_catalog_image"
@@ -41,11 +42,6 @@ class Preview:
         if not self.count.exact:
             return f"More than {self.count.value:,} products"
         return {0: "No products", 1: "1 product"}.get(self.count.value, f"{self.count.value:,} products")
-
-
-def catalog_selection(criteria):
-    """The catalog dialect's Selection of ``criteria`` (the stored JSON list, saved or not)."""
-    return Selection(criteria, CATALOG_CRITERIA, CATALOG)
 
 
 class Narrowed:

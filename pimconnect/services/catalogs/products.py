@@ -7,8 +7,9 @@ Two functions say which products a catalog holds; everything else goes through t
 - ``selection_condition(access, catalog, criteria=None)`` — *which products*: the catalog's criteria
   compiled by the selection engine (catalog dialect and semantics) for the app user's Access (so EE
   permissions apply) AND "the source of each required target of the mapping is not empty" (§7.6,
-  ``mapping.required_targets_condition``). The editor's preview calls it too (with its unsaved
-  criteria), so that it selects exactly what product-uuids returns.
+  ``mapping.required_targets_condition``). The editor's preview counts and pages the same
+  ``catalog_selection`` with the same required-targets condition (``preview.required_targets``), so
+  that it selects exactly what product-uuids returns.
 - ``readable_condition(access, catalog, window=None)`` — *may they be read now*: the gate of every
   product endpoint (product-uuids, products, one product, product-identifiers, mapped products). It
   refuses with ``CatalogDisabled`` (answered with the §6.2 payload) a disabled catalog, a catalog the
@@ -54,9 +55,8 @@ class Window:
     updated_before: datetime.datetime | None = None
 
 
-def catalog_selection(catalog, criteria=None):
-    """The engine's Selection of the catalog's stored criteria (§4), or of ``criteria``."""
-    criteria = catalog.product_selection_criteria if criteria is None else criteria
+def catalog_selection(criteria):
+    """The engine's Selection of catalog ``criteria`` (§4: the stored JSON list, saved or not)."""
     return engine.Selection(criteria, engine.CATALOG_CRITERIA, engine.CATALOG)
 
 
@@ -65,7 +65,8 @@ def selection_condition(access, catalog, criteria=None):
     (None: every product); ``criteria``: the editor's unsaved criteria instead of the stored ones.
     Raises ``selection.InvalidSelection`` for criteria that do not hold (any more)."""
     structure = SelectionStructure()  # the criteria's and the required targets' lookups, shared
-    return _and([engine.condition(access, catalog_selection(catalog, criteria), structure),
+    criteria = catalog.product_selection_criteria if criteria is None else criteria
+    return _and([engine.condition(access, catalog_selection(criteria), structure),
                  required_targets_condition(catalog, structure)])
 
 
