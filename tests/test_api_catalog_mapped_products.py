@@ -6,29 +6,11 @@ import pytest
 from pimconnect.db import write_txn
 from pimconnect.models import AttributeOption, Catalog, Product
 from pimconnect.services.catalogs.mapping import mapping_problems, required_targets_condition
-from tests.test_api_catalog_mapping import MAPPING, SCHEMA, V1, _source, connect_app, new_catalog
+from tests.test_api_catalog_mapping import HAT as _HAT
+from tests.test_api_catalog_mapping import KETTLE, MAPPING, SCHEMA, SHIRT, V1, _source, connect_app, new_catalog
 
-SHIRT = {"identifier": "shirt-1", "family": "clothing", "categories": ["master_shirts", "ecommerce_sale"], "values": {
-    "name": [{"locale": "en_US", "scope": None, "data": "Linen shirt"}],
-    "description": [{"locale": "en_US", "scope": "ecommerce", "data": "A light shirt."},
-                    {"locale": "en_US", "scope": "print", "data": "Printed text."}],
-    "erp_name": [{"locale": None, "scope": None, "data": "SHIRT-ERP"}],
-    "weight": [{"locale": None, "scope": None, "data": {"amount": "2.5", "unit": "KILOGRAM"}}],
-    "price": [{"locale": None, "scope": None, "data": [{"amount": "49.00", "currency": "EUR"},
-                                                      {"amount": "55.50", "currency": "USD"}]}],
-    "color": [{"locale": None, "scope": None, "data": "blue"}],
-    "seasons": [{"locale": None, "scope": None, "data": ["spring", "summer"]}],
-    "release_date": [{"locale": None, "scope": None, "data": "2026-03-01T00:00:00+00:00"}],
-}}
-HAT = {"identifier": "hat-1", "family": "hats", "values": {
-    "name": [{"locale": "en_US", "scope": None, "data": "Straw hat"}],
-    "waterproof": [{"locale": None, "scope": None, "data": False}],
-    "weight": [{"locale": None, "scope": None, "data": {"amount": "120.5", "unit": "GRAM"}}],
-    "color": [{"locale": None, "scope": None, "data": "beige"}],
-}}
-KETTLE = {"identifier": "kettle-1", "family": "kitchenware", "enabled": False, "values": {
-    "stock_quantity": [{"locale": None, "scope": None, "data": 12}],
-}}
+# The mapping tests' products; this module's hat also has a colour.
+HAT = {**_HAT, "values": {**_HAT["values"], "color": [{"locale": None, "scope": None, "data": "beige"}]}}
 ALL = []  # no criteria: every product
 
 
