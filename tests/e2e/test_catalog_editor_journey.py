@@ -1,46 +1,23 @@
 """The catalog editor in real Chromium (issue 12): from the app's Catalogs tab, add a category criterion
 and a multi-select criterion, watch the live preview's count change, then enable the catalog — with
 htmx, and the same journey with JavaScript off (named submit buttons, whole-page round trips)."""
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from pimconnect import create_app, migrate
-from pimconnect.db import db, write_txn
-from pimconnect.models import Catalog, Connection
-from pimconnect.services import catalogs
-from pimconnect.services.demo import seed as demo
-from tests.app_helpers import connect_code, register_listing
-from tests.conftest import fresh_database_url, make_test_config
+from pimconnect.db import db
+from pimconnect.models import Catalog
+from tests.e2e.catalog_shop import IDLE, live_shop
 from tests.e2e.conftest import login
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    """A live PIM (CE: the app user sees every product) with demo products and a connected app that
-    owns two new catalogs: (base URL, connection code, [catalog ids])."""
-    with fresh_database_url(tmp_path_factory.mktemp("catalogs")) as url:
-        app = create_app(make_test_config(url, PIM_DEMO_PRODUCTS=80, PIM_EDITION="ce"))
-        with app.app_context(), db.connection_context():
-            migrate.upgrade(db.obj)
-            demo.seed_if_empty(app.config, products=80)
-        app_id, _ = register_listing(app, "Catalog Shop")
-        code = connect_code(app, app_id, ["read_catalogs", "write_catalogs", "read_products"])
-        with app.app_context(), db.connection_context(), write_txn():
-            owner = Connection.get(Connection.code == code).user
-            ids = [catalogs.create(owner, name).id for name in ("Store with htmx", "Store without JavaScript")]
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        app.config["PIM_URL"] = f"http://127.0.0.1:{server.server_port}"
-        yield app, app.config["PIM_URL"], code, ids
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    """A live PIM with 80 demo products and an app owning two new catalogs: (app, base URL, connection
+    code, [catalog ids])."""
+    with live_shop(tmp_path_factory.mktemp("catalogs"), "Catalog Shop", 80,
+                   ("Store with htmx", "Store without JavaScript")) as shop:
+        yield shop
 
 
 def _do(page, js, action):

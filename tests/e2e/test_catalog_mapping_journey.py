@@ -1,19 +1,13 @@
 """The catalog editor's Product mapping tab in real Chromium (issue 12): pick a source per target, fill in
 the parameters it asks for, watch a new source reset them, then save and enable — with htmx (a change
 posts the form and swaps the editor) and with JavaScript off (each row's Apply submit)."""
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from pimconnect import create_app, migrate
-from pimconnect.db import db, write_txn
-from pimconnect.models import Catalog, Connection
-from pimconnect.services import catalogs
-from pimconnect.services.demo import seed as demo
-from tests.app_helpers import connect_code, register_listing
-from tests.conftest import fresh_database_url, make_test_config
+from pimconnect.db import db
+from pimconnect.models import Catalog
+from tests.e2e.catalog_shop import IDLE, live_shop
 from tests.e2e.conftest import login
 from tests.e2e.test_ui_layout import AXE_SCRIPT, _axe_problems
 
@@ -25,32 +19,11 @@ SCHEMA = {"$schema": "https://api.akeneo.com/mapping/product/0.0.13/schema", "ty
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    """A live PIM with the demo structure and a connected app owning two catalogs with a schema."""
-    with fresh_database_url(tmp_path_factory.mktemp("mapping")) as url:
-        app = create_app(make_test_config(url, PIM_DEMO_PRODUCTS=10, PIM_EDITION="ce"))
-        with app.app_context(), db.connection_context():
-            migrate.upgrade(db.obj)
-            demo.seed_if_empty(app.config, products=10)
-        app_id, _ = register_listing(app, "Mapping Shop")
-        code = connect_code(app, app_id, ["read_catalogs", "write_catalogs", "read_products"])
-        with app.app_context(), db.connection_context(), write_txn():
-            owner = Connection.get(Connection.code == code).user
-            ids = []
-            for name in ("Mapped with htmx", "Mapped without JavaScript"):
-                catalog = catalogs.create(owner, name)
-                catalog.product_mapping_schema = SCHEMA
-                catalog.product_mapping = {"uuid": {"source": "uuid", "scope": None, "locale": None}}
-                catalog.save()
-                ids.append(catalog.id)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield app, f"http://127.0.0.1:{server.server_port}", ids
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    """A live PIM with the demo structure and an app owning two catalogs with a schema: (app, base URL,
+    connection code, [catalog ids])."""
+    with live_shop(tmp_path_factory.mktemp("mapping"), "Mapping Shop", 10,
+                   ("Mapped with htmx", "Mapped without JavaScript"), schema=SCHEMA) as shop:
+        yield shop
 
 
 def _row(page, target):
@@ -71,7 +44,7 @@ def _choose(page, js, target, name, value):
 
 @pytest.mark.parametrize("page, js", [(True, True), (False, False)], ids=["htmx", "no-js"], indirect=["page"])
 def test_map_targets_then_enable(shop, page, js):
-    app, base, ids = shop
+    app, base, _, ids = shop
     catalog_id = ids[0] if js else ids[1]
     if js:
         page.context.add_init_script(AXE_SCRIPT)
