@@ -34,6 +34,9 @@ NOT_READERS = {
     "pimconnect.services.products.completeness:_job_total": "maintenance job: its size",
     "pimconnect.services.products.completeness:enqueue_recompute_all": "maintenance job: anything to do?",
     "pimconnect.services.products.completeness:enqueue_recompute_family": "maintenance job: anything to do?",
+    # The stored API text (issue 16) is rendered for every product, whoever reads it later.
+    "pimconnect.services.products.representation:render_chunk": "maintenance job: a chunk of products",
+    "pimconnect.services.products.representation:_total": "maintenance job: its size",
     # The structure: a family in use cannot be deleted; ``has_products`` is a property of the family.
     "pimconnect.services.structure.families:delete_family": "a family any product uses cannot be deleted",
     "pimconnect.api.families:_has_products": "a property of the family (has_products), whoever reads it",

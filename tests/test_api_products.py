@@ -5,6 +5,7 @@ import pytest
 
 from pimconnect.db import db, write_txn
 from pimconnect.models import AssociationType, Attribute, MediaFile, Product
+from pimconnect.services.structure.attributes import attribute_state, write_attribute
 from tests.factories import fetch_product, make_product
 
 URL = "/api/rest/v1/products-uuid"
@@ -111,9 +112,14 @@ def test_value_formats(api, seeded_app, conn):
 def test_number_format_follows_the_attribute(api, seeded_app, conn):
     """A number stored before decimals were allowed is shown as the attribute now says (a string)."""
     product = make_product("pot", family="kitchenware", values={"stock_quantity": v(12)})
-    with write_txn():
-        Attribute.update(decimals_allowed=True).where(Attribute.code == "stock_quantity").execute()
+    attribute = Attribute.get(Attribute.code == "stock_quantity")
+    with seeded_app.app_context():
+        write_attribute(attribute, {**attribute_state(attribute), "decimals_allowed": True})
     assert get(api, product)["values"]["stock_quantity"] == v("12.0000")
+    with write_txn():  # a direct change (no service): the stored text is not re-rendered ...
+        Attribute.update(decimals_allowed=False).where(Attribute.code == "stock_quantity").execute()
+        Product.update(api_values=None).where(Product.uuid == product.uuid).execute()
+    assert get(api, product)["values"]["stock_quantity"] == v(12)  # ... but NULL is rendered on read
 
 
 def test_linked_data_with_attribute_options(api, seeded_app):

@@ -164,11 +164,14 @@ def test_the_search_after_page_reads_the_uuid_index_in_order(api, seeded_app, co
     assert len(second.get_json()["_embedded"]["items"]) == 1
     [sql] = [s for s in statements if s.lstrip().startswith("SELECT") and 'FROM "product" AS' in s
              and "ORDER BY" in s]
-    plan = " ".join(row[-1] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, ["0" * 32, 2][:sql.count("?")]))
+    rows = db.execute_sql("EXPLAIN QUERY PLAN " + sql, ["0" * 32, 2][:sql.count("?")]).fetchall()
+    plan = " ".join(row[-1] for row in rows)
     # The primary key's index, or (uuid, family, enabled) (migration 0011), which SQLite prefers for
-    # being smaller: both are in uuid order.
+    # being smaller: both are in uuid order. The only sort allowed is inside the subquery listing one
+    # product's category codes in order (a handful of rows), never of the products.
     walks = ("sqlite_autoindex_product_1 (uuid>?)", "product_uuid_family_id_enabled (uuid>?)")
-    assert "TEMP B-TREE" not in plan and any(index in plan for index in walks), plan
+    top = " ".join(row[-1] for row in rows if row[1] == 0)
+    assert "TEMP B-TREE" not in top and any(index in plan for index in walks), plan
 
 
 def test_batch_updates_cost_a_constant_number_of_statements_per_line(api, seeded_app, conn):

@@ -19,11 +19,18 @@ from pimconnect.api.params import (
     parse_search,
     parse_with_count,
 )
-from pimconnect.api.responses import base_url, offset_page, search_after_page
+from pimconnect.api.responses import Rendered, base_url, compact_json, offset_page, search_after_page
 from pimconnect.models import Attribute, Category, Channel, ChannelLocale, Family, Locale, Product, ProductCategory
 from pimconnect.services.drafts import drafts
 from pimconnect.services.products import bulk as product_bulk
-from pimconnect.services.products.rest import ROW_COLUMNS, ReadOptions, normalize_products, product_rows, rows_of
+from pimconnect.services.products import rest_text
+from pimconnect.services.products.rest import (
+    ROW_COLUMNS,
+    ReadOptions,
+    normalize_products,
+    product_rows,
+    rows_of,
+)
 from pimconnect.services.products.writes import current_batch
 
 PRODUCTS_UUID = "/api/rest/v1/products-uuid"
@@ -106,7 +113,15 @@ def read_options(key, **projections):
 def product_response(access, product, key):
     """A single product the reader may see (no ``_links``, §6.2), as much of it as it may see (EE);
     an editor's workflow status tells whether it has a draft, sent or not (§9.2)."""
-    return jsonify(with_draft_statuses(access, [product], normalize_products([product], read_options(key), access))[0])
+    options = read_options(key)
+    if stored_read(options, access):
+        try:
+            text = rest_text.items([rest_text.row_of(product)], options, access)[0]
+        except rest_text.NotWritable:
+            pass
+        else:
+            return current_app.response_class(text + "\n", mimetype=current_app.json.mimetype)
+    return jsonify(with_draft_statuses(access, [product], normalize_products([product], options, access))[0])
 
 
 def with_draft_statuses(access, products, items):
@@ -240,23 +255,64 @@ def product_list(access, key, path):
         # With a scope and no locales, values are limited to the channel's locales (reference handler).
         locales = locales if locales is not None else scope.locales
     options = read_options(key, attributes=attributes, locales=locales, scope=scope.code if scope else None)
+    stored = stored_read(options, access)
     if pagination_type == "search_after":
         cursor = request.args.get("search_after")
         after = _decode_cursor(cursor) if cursor else None
-        rows = _walk_page(access, after, limit) if condition is None and scope is None else None
-        if rows is None:
-            if after is not None:
-                query = query.where(Product.uuid > after)
-            rows = product_rows(query.order_by(Product.uuid).limit(limit))
+        if after is not None:
+            query = query.where(Product.uuid > after)
+        plain = condition is None and scope is None
+
+        def rows_for(stored):
+            rows = _walk_page(access, after, limit, stored) if plain else None
+            return rows if rows is not None else _rows(query.order_by(Product.uuid).limit(limit), stored)
+
+        rows, items = _page_items(access, rows_for, stored, options, key)
         last = encode_cursor(rows[-1].uuid) if rows else None
-        return search_after_page(_items(access, rows, options, key), limit, last, path=path)
+        return search_after_page(items, limit, last, path=path)
     if page * limit > MAX_PAGE_RESULTS:
         raise ApiError(422, PAGE_LIMIT_MESSAGE, _links={"documentation": {"href": PAGE_LIMIT_DOC}})
-    rows = _offset_page(access, page, limit) if condition is None and scope is None else None
-    if rows is None:
-        rows = product_rows(query.order_by(Product.uuid).paginate(page, limit))
+
+    def rows_for(stored):
+        rows = _offset_page(access, page, limit, stored) if condition is None and scope is None else None
+        return rows if rows is not None else _rows(query.order_by(Product.uuid).paginate(page, limit), stored)
+
+    rows, items = _page_items(access, rows_for, stored, options, key)
     count = _count(access, query, plain=scope is None and not parse_search()) if with_count else None
-    return offset_page(_items(access, rows, options, key), page, limit, count=count, path=path)
+    return offset_page(items, page, limit, count=count, path=path)
+
+
+def _columns(stored):
+    return rest_text.columns() if stored else ROW_COLUMNS
+
+
+def _rows(query, stored):
+    """The rows of a Product query with its family joined: StoredRows when ``stored``, else ProductRows."""
+    return rest_text.read(*query.select(*rest_text.columns()).sql()) if stored else product_rows(query)
+
+
+def stored_read(options, access):
+    """Whether this read's products are written from their stored text (rest_text), not rendered."""
+    return (current_app.config.get("PIM_API_STORED_VALUES", True) and compact_json()
+            and rest_text.eligible(options, access))
+
+
+def _page_items(access, rows_for, stored, options, key):
+    """(rows, items) of a page: ``rows_for(stored)`` reads its rows; items as text when ``stored``, unless
+    a value cannot be written that way (then the page is read again and rendered)."""
+    if stored:
+        rows = rows_for(True)
+        base = base_url()
+        try:
+            if key == "uuid":
+                items = rest_text.items(rows, options, access, href_prefix=base + PRODUCTS_UUID + "/")
+            else:
+                items = rest_text.items(rows, options, access, href_of=lambda row: base + item_path(row, key))
+            return rows, Rendered(items)
+        except rest_text.NotWritable:
+            pass
+    rows = rows_for(False)
+    return rows, _items(access, rows, options, key)
 
 
 def _count(access, query, plain):
@@ -266,27 +322,30 @@ def _count(access, query, plain):
     return visible if visible is not None else query.order_by().count()
 
 
-def _walk_page(access, after, limit):
+def _walk_page(access, after, limit, stored=False):
     """The rows of an unfiltered search_after page (the statement of a full walk, rendered once), or
-    None when it cannot be prepared or the reader may not see every product (the general path then runs)."""
+    None when it cannot be prepared or the reader may not see every product (the general path then runs).
+    ``stored``: with the stored text (rest_text)."""
     if access.product_condition() is not None:
         return None
     sample_uuid, sample_limit = uuid_module.UUID(int=1), 7919
 
     def build():
-        query = _select().select(*ROW_COLUMNS)
+        query = _select().select(*_columns(stored))
         if after is not None:
             query = query.where(Product.uuid > sample_uuid)
         return query.order_by(Product.uuid).limit(sample_limit)
 
     expected = ([Product.uuid.db_value(sample_uuid)] if after is not None else []) + [sample_limit]
-    sql = product_bulk.compiled_as("walk_after" if after is not None else "walk_first", build, expected)
+    name = ("walk_after" if after is not None else "walk_first") + ("_stored" if stored else "")
+    sql = product_bulk.compiled_as(name, build, expected)
     if sql is None:
         return None
-    return rows_of(sql, ([Product.uuid.db_value(after)] if after is not None else []) + [limit])
+    return (rest_text.read if stored else rows_of)(sql, ([Product.uuid.db_value(after)] if after is not None else [])
+                                                    + [limit])
 
 
-def _offset_page(access, page, limit):
+def _offset_page(access, page, limit, stored=False):
     """The rows of an unfiltered offset page (the statement rendered once: a small page's fixed cost),
     or None when it cannot be prepared or the reader may not see every product."""
     if access.product_condition() is not None:
@@ -294,12 +353,14 @@ def _offset_page(access, page, limit):
     sample_limit, sample_offset = 7919, 7927
 
     def build():
-        return _select().select(*ROW_COLUMNS).order_by(Product.uuid).limit(sample_limit).offset(sample_offset)
+        return (_select().select(*_columns(stored)).order_by(Product.uuid)
+                .limit(sample_limit).offset(sample_offset))
 
-    sql = product_bulk.compiled_as("offset_page", build, [sample_limit, sample_offset])
+    sql = product_bulk.compiled_as("offset_page_stored" if stored else "offset_page", build,
+                                   [sample_limit, sample_offset])
     if sql is None:
         return None
-    return rows_of(sql, [limit, (page - 1) * limit])
+    return (rest_text.read if stored else rows_of)(sql, [limit, (page - 1) * limit])
 
 
 def _items(access, rows, options, key):

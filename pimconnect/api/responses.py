@@ -49,6 +49,27 @@ def with_self_link(path, item):
     return {"_links": {"self": {"href": absolute(path)}}, **item}
 
 
+class Rendered(list):
+    """Page items already written out as JSON text (services/products/rest_text), in order."""
+
+
+def compact_json():
+    """Whether the app's JSON answers are compact (not indented in debug mode): pages written from
+    stored text are, so they are only written that way when the general path's would be too."""
+    provider = current_app.json
+    return provider.compact is not False and not (provider.compact is None and current_app.debug)
+
+
+def _page(body, items):
+    """``body`` with ``_embedded.items`` last, as jsonify writes it (text items spliced in as they are)."""
+    if not isinstance(items, Rendered):
+        body["_embedded"] = {"items": items}
+        return jsonify(body)
+    head = current_app.json.dumps(body, separators=(",", ":"))
+    text = f'{head[:-1]},"_embedded":{{"items":[{",".join(items)}]}}}}\n'
+    return current_app.response_class(text, mimetype=current_app.json.mimetype)
+
+
 def offset_page(items, page, limit, count=None, path=None):
     """The offset-paginated list (§4.2): links keep every parameter; ``next`` only on a full page."""
     path = path or request.path
@@ -61,8 +82,7 @@ def offset_page(items, page, limit, count=None, path=None):
     body = {"_links": links, "current_page": page}
     if count is not None:
         body["items_count"] = count
-    body["_embedded"] = {"items": items}
-    return jsonify(body)
+    return _page(body, items)
 
 
 def search_after_page(items, limit, next_cursor, path=None):
@@ -72,4 +92,4 @@ def search_after_page(items, limit, next_cursor, path=None):
              "first": {"href": link(path, limit=limit, search_after=None)}}
     if len(items) == limit and next_cursor is not None:
         links["next"] = {"href": link(path, limit=limit, search_after=next_cursor)}
-    return jsonify({"_links": links, "_embedded": {"items": items}})
+    return _page({"_links": links}, items)

@@ -10,6 +10,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     JSONField,
+    TextField,
     UUIDField,
 )
 
@@ -27,6 +28,8 @@ class Product(BaseModel):
     values = JSONField(default=dict)
     # {association type code: {"products": [uuid, …], "product_models": [], "groups": []}}; null = none
     associations = JSONField(null=True)
+    # ``values`` as the REST API shows them, rendered at save (services/products/representation); NULL: on read
+    api_values = TextField(null=True)
     created = DateTimeField(default=utcnow)
     updated = DateTimeField(default=utcnow, index=True)
     version = IntegerField(default=1)  # optimistic concurrency: forms and If-Match carry it

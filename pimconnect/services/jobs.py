@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 KINDS = {
     "completeness": "pimconnect.services.products.completeness:RECOMPUTE",
     "statistics": "pimconnect.services.products.statistics:ANALYZE",
+    "representations": "pimconnect.services.products.representation:RENDER",
 }
 
 

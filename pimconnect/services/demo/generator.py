@@ -26,6 +26,7 @@ from pimconnect.models import (
 from pimconnect.models.structure import utcnow
 from pimconnect.services.products.completeness import completeness_rows
 from pimconnect.services.products.writes import save_product
+from pimconnect.services.products import representation
 from pimconnect.services.products.values import index_rows
 from pimconnect.services.structure.snapshot import Structure
 
@@ -238,12 +239,14 @@ def _write_batch(builder, identifiers, start_n):
     """Build and bulk-insert one batch of products in one write transaction."""
     structure, now = builder.structure, utcnow()
     stamp = int(time.time() * 1000)
+    api_rules = representation.rules(structure)
     products, categories, values, completeness = [], [], [], []
     for offset, identifier in enumerate(identifiers):
         family, doc, category_ids, enabled = builder.product(identifier, start_n + offset)
         product_id = time_ordered_uuid(stamp + offset, builder.rng).hex
         products.append({"uuid": product_id, "identifier": identifier, "enabled": enabled,
-                         "family": structure.families[family].id, "values": doc, "created": now,
+                         "family": structure.families[family].id, "values": doc,
+                         "api_values": representation.render(doc, api_rules), "created": now,
                          "updated": now, "version": 1})
         categories.extend({"product": product_id, "category": c} for c in category_ids)
         values.extend(index_rows(product_id, doc, structure))

@@ -53,12 +53,12 @@ def compiled(name, build):
 
 def compiled_as(name, build, expected):
     """compiled() for a query whose rendered parameters must be exactly ``expected`` (the sample values
-    it was built with, as the driver gets them): the caller then passes its own in that order. None
-    when Peewee renders it otherwise (the caller takes its general path)."""
+    it was built with, as the driver gets them, or a function returning them): the caller then passes
+    its own in that order. None when Peewee renders it otherwise (the caller takes its general path)."""
     key = ("checked", name, type(db.obj))
     if key not in _SQL:
         sql, params = build().sql()
-        _SQL[key] = sql if list(params) == list(expected) else None
+        _SQL[key] = sql if list(params) == list(expected() if callable(expected) else expected) else None
     return _SQL[key]
 
 

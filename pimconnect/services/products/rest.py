@@ -10,6 +10,7 @@ once per page: a page of 100 products is mostly JSON decoding and encoding, not 
 import dataclasses
 import datetime
 import json
+import re
 import uuid as uuid_module
 from collections import namedtuple
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ ROW_COLUMNS = (Product.uuid, Product.identifier, Product.enabled, Family.code, P
 PLAIN, NUMBER, METRIC, PRICES = range(4)  # how an attribute's data is shown (see _entry)
 KINDS = {"pim_catalog_number": NUMBER, "pim_catalog_metric": METRIC, "pim_catalog_price_collection": PRICES}
 AttributeRule = namedtuple("AttributeRule", "type kind decimals_allowed media")
+# A naive datetime as SQLite stores it (str of a datetime), with or without microseconds.
+STORED_MOMENT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?", re.ASCII)
 SAMPLE_USER = -7  # the reader's id in a compiled statement, swapped for the real one
 
 
@@ -53,19 +56,31 @@ def product_rows(query):
 
     The driver's rows are converted here rather than by Peewee's per-column converters (a third of a
     page's time): the uuid as a UUID, the JSON documents decoded (PostgreSQL's driver already does),
-    the flag as a bool; the timestamps stay as the driver gives them (``_iso`` reads both forms).
+    the flag as a bool; the timestamps stay as the driver gives them (``iso_of`` reads both forms).
     """
     return rows_of(*query.select(*ROW_COLUMNS).sql())
 
 
 def rows_of(sql, params):
     """ProductRow tuples of a statement selecting ROW_COLUMNS (see product_rows)."""
-    return [ProductRow(uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(uuid), identifier,
+    return [ProductRow(uuid if isinstance(uuid, uuid_module.UUID) else uuid_of_hex(uuid), identifier,
                        bool(enabled), family, json.loads(values) if isinstance(values, str) else values,
                        json.loads(associations) if isinstance(associations, str) else associations,
                        created, updated)
             for uuid, identifier, enabled, family, values, associations, created, updated
             in db.execute_sql(sql, params).fetchall()]
+
+
+def uuid_of_hex(text, new=object.__new__, assign=object.__setattr__, UUID=uuid_module.UUID,
+                unknown=uuid_module.SafeUUID.unknown):
+    """UUID(text) for the 32 hex digits SQLite stores, a fifth of its cost: the attributes UUID.__init__
+    sets, without its parsing of every spelling a uuid may have."""
+    if len(text) != 32:
+        return UUID(text)
+    made = new(UUID)
+    assign(made, "int", int(text, 16))
+    assign(made, "is_safe", unknown)
+    return made
 
 
 def as_row(product):
@@ -97,18 +112,17 @@ def normalize_products(products, options, access):
         return []
     products = [p if isinstance(p, ProductRow) else as_row(p) for p in products]
     uuids = [p.uuid for p in products]
-    attributes = _attributes(access)
+    attributes = attribute_rules(access)
     if access.restricted:  # what the reader may not see is never converted (filter_document keeps the rest)
         attributes, options = _seen_by(access, attributes, options)
-    types = _fetch("page_association_types", lambda: AssociationType.select(
-        AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
-    categories = _categories(uuids, access)
-    names = _associated_names(products, options.key, access)
-    completenesses = _completenesses(uuids, options) if options.with_completenesses else {}
-    values = {p.uuid: _values(p.values or {}, attributes, options) for p in products}
+    types = association_types()
+    categories = page_categories(uuids, access)
+    names = associated_names(products, options.key, access)
+    completenesses = page_completenesses(uuids, options) if options.with_completenesses else {}
+    values = {p.uuid: values_of(p.values or {}, attributes, options) for p in products}
     labels = _option_labels(values.values(), attributes) if options.with_attribute_options else {}
     # Shared by the items that have no associations (nothing mutates them before they are encoded).
-    no_associations = _associations({}, types, names)
+    no_associations = associations_of({}, types, names)
     quantified = {code: {"products": [], "product_models": []} for code, is_quantified in types if is_quantified}
     items = []
     for product in products:
@@ -121,9 +135,9 @@ def normalize_products(products, options, access):
                 "groups": [],
                 "parent": None,
                 "values": values[product.uuid],
-                "created": _iso(product.created),
-                "updated": _iso(product.updated),
-                "associations": (_associations(product.associations, types, names) if product.associations
+                "created": iso_of(product.created),
+                "updated": iso_of(product.updated),
+                "associations": (associations_of(product.associations, types, names) if product.associations
                                  else no_associations),
                 "quantified_associations": quantified}
         if options.with_quality_scores:
@@ -136,7 +150,13 @@ def normalize_products(products, options, access):
     return items
 
 
-def _attributes(access):
+def association_types():
+    """(code, is_quantified) of every association type, by code."""
+    return _fetch("page_association_types", lambda: AssociationType.select(
+        AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
+
+
+def attribute_rules(access):
     """{code: AttributeRule} of every attribute; for a restricted reader the same query also brings
     each attribute's group, which its Access then knows without a lookup of its own."""
     if not access.restricted:
@@ -146,8 +166,12 @@ def _attributes(access):
         rows = _fetch("page_attributes_groups", lambda: Attribute.select(
             Attribute.code, Attribute.type, Attribute.decimals_allowed, AttributeGroup.code).join(AttributeGroup))
         access.group_of.learn((row[0], row[3]) for row in rows)
-    return {code: AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals, kind_name in MEDIA_TYPES)
-            for code, kind_name, decimals, *_group in rows}
+    return {code: rule(kind_name, decimals) for code, kind_name, decimals, *_group in rows}
+
+
+def rule(kind_name, decimals_allowed):
+    """The AttributeRule of an attribute of this type."""
+    return AttributeRule(kind_name, KINDS.get(kind_name, PLAIN), decimals_allowed, kind_name in MEDIA_TYPES)
 
 
 def _seen_by(access, attributes, options):
@@ -166,9 +190,11 @@ def _fetch(name, build):
     return db.execute_sql(product_bulk.compiled(name, build)).fetchall()
 
 
-def _iso(moment):
+def iso_of(moment):
     """core.iso for the timestamps a row holds: naive UTC datetimes, or SQLite's stored text of one."""
     if isinstance(moment, str):
+        if STORED_MOMENT.fullmatch(moment):  # what fromisoformat + isoformat would give, without them
+            return f"{moment[:10]}T{moment[11:19]}+00:00"
         try:
             moment = datetime.datetime.fromisoformat(moment)
         except ValueError:
@@ -178,11 +204,13 @@ def _iso(moment):
     return iso(moment)
 
 
-def _categories(uuids, access):
+def page_categories(uuids, access):
     """{uuid hex: [category codes]} of the page, in one statement compiled once per page size; for a
     restricted reader the same statement brings its level on each category (its Access then knows)."""
     restricted = access.restricted
-    sample = [uuid_module.UUID(int=n) for n in range(len(uuids))]
+
+    def sample():  # the uuids the statement is compiled with (only when it is compiled)
+        return [uuid_module.UUID(int=n) for n in range(len(uuids))]
 
     def build():
         query = ProductCategory.select(ProductCategory.product, Category.code).join(Category)
@@ -192,13 +220,13 @@ def _categories(uuids, access):
             query = (query.select_extend(fn.COALESCE(fn.MAX(CategoryPermission.level), SQL("0")))
                      .join(CategoryPermission, JOIN.LEFT_OUTER, on=granted)
                      .group_by(ProductCategory.product, Category.code))
-        return query.where(ProductCategory.product.in_(sample)).order_by(Category.code)
+        return query.where(ProductCategory.product.in_(sample())).order_by(Category.code)
 
     params = [u.hex for u in uuids]
     sql = None
     if restricted:
         sql = product_bulk.compiled_as(f"page_categories_levels_{len(uuids)}", build,
-                                       [SAMPLE_USER] + [u.hex for u in sample])
+                                       lambda: [SAMPLE_USER] + [u.hex for u in sample()])
         params = [access.user_id] + params if sql else params
     if sql is None:  # unrestricted, or rendered otherwise: the codes alone (levels looked up on need)
         restricted = False
@@ -211,7 +239,7 @@ def _categories(uuids, access):
     return found
 
 
-def _associated_names(products, key, access):
+def associated_names(products, key, access):
     """{uuid string: name} of the associated products that still exist and the reader may see (uuid, or
     identifier on /products): the others are left out of the associations (§9.2; a write keeps them, §9.3)."""
     wanted = {ref for p in products for entry in (p.associations or {}).values()
@@ -222,7 +250,7 @@ def _associated_names(products, key, access):
     return {str(row.uuid): (row.identifier if key == "identifier" else str(row.uuid)) for row in query}
 
 
-def _associations(stored, types, names):
+def associations_of(stored, types, names):
     """Every non-quantified association type, with empty lists when unused (§6.2)."""
     result = {}
     for code, quantified in types:
@@ -235,7 +263,7 @@ def _associations(stored, types, names):
     return result
 
 
-def _completenesses(uuids, options):
+def page_completenesses(uuids, options):
     """[{"scope", "locale", "data"}] per product, restricted to the read's channel and locales."""
     query = (ProductCompleteness.select(ProductCompleteness.product, Channel.code, Locale.code,
                                         ProductCompleteness.ratio)
@@ -256,7 +284,7 @@ def _scope_locale(entry):
     return entry["scope"] or "", entry["locale"] or ""
 
 
-def _values(stored, attributes, options):
+def values_of(stored, attributes, options):
     """The read form of a values document, projected on the read's attributes, locales and channel.
     Without projections (a full walk) no entry is tested."""
     values = {}

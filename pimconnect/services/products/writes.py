@@ -11,7 +11,7 @@ from pimconnect.db import is_sqlite, serialize_shared, write_txn
 from pimconnect.models import Product, ProductCategory, ProductCompleteness, ProductValue
 from pimconnect.models.structure import utcnow
 from pimconnect.services.products import bulk as product_bulk
-from pimconnect.services.products import completeness, statistics
+from pimconnect.services.products import completeness, representation, statistics
 from pimconnect.services.errors import ValidationFailed
 from pimconnect.services.products.validation import plan_write
 from pimconnect.services.products.values import OPTIONS_LOCK, index_rows
@@ -50,7 +50,8 @@ def _write_row(product, plan, structure, expected_version, reread=True):
     with ``reread`` False, the row it was with the changes applied: what the update wrote)."""
     family_id = structure.families[plan["family"]].id if plan["family"] else None
     fields = {"identifier": plan["identifier"], "enabled": plan["enabled"], "family": family_id,
-              "values": plan["values"], "updated": utcnow()}
+              "values": plan["values"], "updated": utcnow(),
+              "api_values": representation.render(plan["values"], representation.rules(structure))}
     if plan["associations"] is not None:
         fields["associations"] = plan["associations"]
     if product is None:

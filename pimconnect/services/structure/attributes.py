@@ -14,6 +14,7 @@ from pimconnect.models.structure import utcnow
 from pimconnect.services import jobs
 from pimconnect.services.catalogs import validity
 from pimconnect.services.errors import Invalid
+from pimconnect.services.products import representation
 from pimconnect.services.products.completeness import enqueue_recompute_family
 from pimconnect.services.products.values import OPTIONS_LOCK
 from pimconnect.services.structure.attribute_types import (
@@ -124,6 +125,8 @@ def write_attribute(attribute, state, errors=None):
                 attribute = Attribute.create(**values)
             else:
                 old_group = attribute.group_id
+                shown_otherwise = bool(values.get("decimals_allowed", attribute.decimals_allowed)) != bool(
+                    attribute.decimals_allowed)
                 for name, value in values.items():
                     setattr(attribute, name, value)
                 attribute.updated = utcnow()
@@ -133,6 +136,9 @@ def write_attribute(attribute, state, errors=None):
                         AttributeGroup.id.in_([old_group, attribute.group_id])).execute()
                 if before != values["available_locales"]:
                     _enqueue_requiring_families(attribute)
+                if shown_otherwise:  # the API shows its amounts otherwise: the stored text is stale
+                    serialize(OPTIONS_LOCK)  # no product write in progress renders with the old rule
+                    representation.forget_attribute(attribute.id)
     except IntegrityError:
         raise Invalid({"code": "This attribute could not be saved: its code is already used."}) from None
     jobs.kick()

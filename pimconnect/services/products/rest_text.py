@@ -1,0 +1,155 @@
+"""Product pages written out from the stored representation (issue 16): the same bytes as
+``rest.normalize_products`` encoded by the app's JSON provider, without decoding a values document.
+
+A read takes this path when it has nothing that changes a product's values: no projection
+(``attributes``, ``locales``, ``scope``), no ``with_attribute_options``, and a reader that sees every
+product whole (CE, or an unrestricted EE reader). Everything else a page holds besides the values is
+written as the general path writes it, from the same helpers: categories, associations (the names of
+the associated products that still exist), completenesses, quality scores, the EE metadata. A row
+whose stored text is NULL has its values rendered here, as the general path would.
+
+The items are JSON text in the key order of ``normalize_products``, each piece written by orjson, as
+the provider writes the general path's dicts; tests/test_api_stored_values.py holds the two paths
+byte for byte equal.
+"""
+import json
+import uuid as uuid_module
+from collections import namedtuple
+
+from orjson import dumps
+from peewee import SQL, Case, Select, fn
+
+from pimconnect.db import db, is_sqlite
+from pimconnect.models import Category, Product, ProductCategory
+from pimconnect.services.products import rest
+from pimconnect.services.products.representation import STORED_MARK, with_links
+
+SEPARATOR = "\x1f"  # char(31), between the category codes of a row
+WORKING_COPY = ',"metadata":{"workflow_status":"working_copy"}'
+
+
+class NotWritable(Exception):
+    """A value orjson cannot write (an integer beyond 64 bits): the page takes the general path, whose
+    encoder falls back to the standard library for the whole answer."""
+
+
+# A row of columns(): rest.ProductRow's fields (``values`` only where ``api_values`` is NULL), then the stored
+# text, the category codes joined by SEPARATOR (None when not read: a product model's row) and the uuid's text.
+StoredRow = namedtuple("StoredRow", "uuid identifier enabled family values associations created updated "
+                                    "api_values categories text_uuid")
+
+
+def read(sql, params):
+    """The StoredRows of a statement selecting columns(), converted as rest.rows_of converts its rows."""
+    uuid_of_hex, loads, UUID = rest.uuid_of_hex, json.loads, uuid_module.UUID
+    return [StoredRow(uuid if isinstance(uuid, UUID) else uuid_of_hex(uuid), identifier, bool(enabled), family,
+                      loads(values) if values is not None and isinstance(values, str) else values,
+                      loads(associations) if associations is not None and isinstance(associations, str)
+                      else associations, created, updated, api_values, categories, text_uuid)
+            for uuid, identifier, enabled, family, values, associations, created, updated, api_values, categories,
+            text_uuid in db.execute_sql(sql, params).fetchall()]
+
+
+def row_of(product):
+    """The StoredRow of a Product model (its family joined or not); its categories are looked up."""
+    return StoredRow(product.uuid, product.identifier, product.enabled,
+                     product.family.code if product.family_id else None, product.values, product.associations,
+                     product.created, product.updated, product.api_values, None, str(product.uuid))
+
+
+def columns():
+    """rest.ROW_COLUMNS as a stored-text page reads them: the values document only where the stored text
+    is NULL, the timestamps already written as the API writes them (``2016-06-23T18:24:44+00:00``), and
+    two more, the stored text and the product's category codes in the order the general path lists them,
+    joined by SEPARATOR ('' for none: codes are letters, digits and underscores)."""
+    values = Case(None, [(Product.api_values.is_null(), Product.values)], None)
+    if is_sqlite():  # the uuid is stored as 32 lower-case hex digits
+        text_uuid = fn.printf(SQL("'%s-%s-%s-%s-%s'"), *(fn.substr(Product.uuid, SQL(start), SQL(length)) for
+                                                         start, length in (("1", "8"), ("9", "4"), ("13", "4"),
+                                                                           ("17", "4"), ("21", "12"))))
+        moment = lambda column: fn.strftime(SQL("'%Y-%m-%dT%H:%M:%S+00:00'"), column)  # noqa: E731
+        ordered = (ProductCategory.select(Category.code).join(Category)
+                   .where(ProductCategory.product == Product.uuid).order_by(Category.code)).alias("codes")
+        codes = Select([ordered], [fn.group_concat(SQL('"codes"."code"'), SQL("char(31)"))])
+    else:
+        text_uuid = Product.uuid.cast("text")
+        moment = lambda column: fn.to_char(column, SQL("""'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'"""))  # noqa: E731
+        codes = (ProductCategory.select(fn.string_agg(Category.code, SQL("chr(31)")).order_by(Category.code))
+                 .join(Category).where(ProductCategory.product == Product.uuid))
+    return rest.ROW_COLUMNS[:4] + (values, Product.associations, moment(Product.created), moment(Product.updated),
+                                   Product.api_values, fn.COALESCE(codes, SQL("''")), text_uuid)
+
+
+def eligible(options, access):
+    """Whether a read with these options by this reader may be written from the stored text."""
+    return (not access.restricted and options.attributes is None and options.locales is None
+            and options.scope is None and not options.with_attribute_options)
+
+
+def _text(value):
+    return dumps(value).decode()
+
+
+def items(rows, options, access, href_prefix=None, href_of=None):
+    """The JSON text of each row's item (ProductRows read with the stored columns), in order. Each starts
+    with its ``_links`` when ``href_prefix`` (the item's URL is it + the uuid) or ``href_of`` (row -> the
+    item's URL) is given. NotWritable when a value is beyond orjson."""
+    try:
+        return _items(rows, options, access, href_prefix, href_of)
+    except TypeError:
+        raise NotWritable() from None
+
+
+def _items(rows, options, access, href_prefix, href_of):
+    if not rows:
+        return []
+    uuids = [row.uuid for row in rows]
+    types = rest.association_types()
+    # rows read with columns() carry their codes; a product model's row (one product) does not
+    categories = rest.page_categories(uuids, access) if rows[0].categories is None else None
+    names = rest.associated_names(rows, options.key, access)
+    completenesses = rest.page_completenesses(uuids, options) if options.with_completenesses else None
+    no_associations = _text(rest.associations_of({}, types, names))
+    quantified = _text({code: {"products": [], "product_models": []} for code, is_quantified in types if is_quantified})
+    scores = ',"quality_scores":[]' if options.with_quality_scores else ""
+    end = (WORKING_COPY if options.metadata else "") + "}"
+    base, by_identifier, iso_of = options.base_url, options.key == "identifier", rest.iso_of
+    link_prefix = '{"_links":{"self":{"href":' + _text(href_prefix)[:-1] if href_prefix is not None else None
+    attributes = None  # the attribute rules, loaded when a row has no stored text
+    families = {}  # code -> its text
+    out = []
+    for row in rows:
+        uid = row.text_uuid
+        values = row.api_values
+        if values is None:
+            attributes = attributes if attributes is not None else rest.attribute_rules(access)
+            values = _text(rest.values_of(row.values or {}, attributes, options))
+        elif STORED_MARK in values:
+            values = with_links(values, base)
+        if link_prefix is not None:
+            head = f'{link_prefix}{uid}"}}}},'
+        elif href_of is not None:
+            head = '{"_links":{"self":{"href":' + _text(href_of(row)) + "}},"
+        else:
+            head = "{"
+        key = '"identifier":' + _text(row.identifier) if by_identifier else f'"uuid":"{uid}"'
+        assigned = ((row.categories.split(SEPARATOR) if row.categories else None) if categories is None
+                    else categories.get(row.uuid.hex))
+        created, updated = row.created, row.updated
+        if isinstance(created, str) and created[10:11] == "T":  # written by columns(): digits and signs only
+            created, updated = f'"{created}"', f'"{updated}"'
+        else:
+            created, updated = _text(iso_of(created)), _text(iso_of(updated))
+        family = families.get(row.family)
+        if family is None:
+            family = families[row.family] = _text(row.family)
+        associations = (_text(rest.associations_of(row.associations, types, names)) if row.associations
+                        else no_associations)
+        out.append(
+            f'{head}{key},"enabled":{"true" if row.enabled else "false"},"family":{family},'
+            f'"categories":{_text(assigned) if assigned else "[]"},"groups":[],"parent":null,"values":{values},'
+            f'"created":{created},"updated":{updated},'
+            f'"associations":{associations},"quantified_associations":{quantified}{scores}'
+            + (',"completenesses":' + _text(completenesses.get(row.uuid, [])) if completenesses is not None else "")
+            + end)
+    return out
