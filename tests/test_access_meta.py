@@ -52,6 +52,8 @@ NOT_READERS = {
 # reader. Whoever uses one must take an Access (or be one of NOT_READERS).
 BUILDERS = {
     "pimconnect.api.products:_select": "the columns a representation needs",
+    "pimconnect.services.products.rest_text:select_sql": "the columns of a stored-text page, in the caller's query",
+    "pimconnect.api.products:_rows": "the rows of the caller's query (narrowed by product_list)",
     "pimconnect.services.selection.values:ValueRows.document_text":
         "a correlated condition on a value row's product, part of a selection's condition",
 }

@@ -288,7 +288,7 @@ def _columns(stored):
 
 def _rows(query, stored):
     """The rows of a Product query with its family joined: StoredRows when ``stored``, else ProductRows."""
-    return rest_text.read(*query.select(*rest_text.columns()).sql()) if stored else product_rows(query)
+    return rest_text.read(*rest_text.select_sql(query)) if stored else product_rows(query)
 
 
 def stored_read(options, access):

@@ -5,6 +5,7 @@ selection) and keeps it, so that validating a selection again — a catalog edit
 change — costs no query for anything already read. One object serves one request or one editor
 action; it never outlives a structure change.
 """
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,6 +23,8 @@ from pimconnect.models import (
     MeasurementFamily,
     MeasurementUnit,
 )
+from pimconnect.db import db
+from pimconnect.services.products import bulk
 from pimconnect.services.selection.sql import sql_text
 
 IDENTIFIER_TYPE = "pim_catalog_identifier"
@@ -57,6 +60,28 @@ def _attribute_ref(a):
                         tuple(a.available_locales or ()), a.metric_family)
 
 
+def _ref_of_row(id_, code, type_, localizable, scopable, available_locales, metric_family):
+    """The AttributeRef of a row of REF_COLUMNS as the driver gives it (SQLite: 0/1 and JSON text)."""
+    if isinstance(available_locales, str):
+        available_locales = json.loads(available_locales)
+    return AttributeRef(id_, code, type_, bool(localizable), bool(scopable), tuple(available_locales or ()),
+                        metric_family)
+
+
+def _fetch(name, build, sample, params):
+    """The rows of ``build()`` (whose parameters are ``sample``) run with ``params``: its SQL written once per
+    shape (a search runs these lookups on every request), or each time when Peewee writes it otherwise."""
+    sql = bulk.compiled_as(name, build, sample)
+    if sql is None:
+        return build().tuples() if not params else None
+    return db.execute_sql(sql, params).fetchall()
+
+
+# The columns an AttributeRef holds: an attribute row has some thirty (labels, validation rules …).
+REF_COLUMNS = (Attribute.id, Attribute.code, Attribute.type, Attribute.localizable, Attribute.scopable,
+               Attribute.available_locales, Attribute.metric_family)
+
+
 class SelectionStructure:
     """Attributes, channels, locales, categories, families, options, units and currencies, each
     read once, on demand."""
@@ -75,8 +100,13 @@ class SelectionStructure:
         """{code: AttributeRef} of the existing attributes among ``codes`` (strings)."""
         wanted = [c for c in dict.fromkeys(codes) if isinstance(c, str) and c not in self._attributes]
         if wanted:
-            found = {a.code: _attribute_ref(a) for a in Attribute.select().where(
-                Attribute.code.in_([sql_text(c) for c in wanted]))}
+            codes = [sql_text(c) for c in wanted]
+            sample = [f"code{n}" for n in range(len(codes))]
+            rows = _fetch(f"selection_attributes_{len(codes)}",
+                          lambda: Attribute.select(*REF_COLUMNS).where(Attribute.code.in_(sample)), sample, codes)
+            if rows is None:
+                rows = Attribute.select(*REF_COLUMNS).where(Attribute.code.in_(codes)).tuples()
+            found = {row[1]: _ref_of_row(*row) for row in rows}
             for code in wanted:
                 self._attributes[code] = found.get(code)
         return {c: self._attributes[c] for c in codes if isinstance(c, str) and self._attributes.get(c)}
@@ -86,7 +116,7 @@ class SelectionStructure:
 
     @cached_property
     def identifier_attribute(self):
-        found = Attribute.get_or_none(Attribute.type == IDENTIFIER_TYPE)
+        found = Attribute.select(*REF_COLUMNS).where(Attribute.type == IDENTIFIER_TYPE).first()
         return found and _attribute_ref(found)
 
     @cached_property
@@ -99,7 +129,8 @@ class SelectionStructure:
     @cached_property
     def locales(self):
         """Activated locale code -> id."""
-        return dict(Locale.select(Locale.code, Locale.id).where(Locale.enabled).tuples())
+        return dict(_fetch("selection_locales", lambda: Locale.select(Locale.code, Locale.id).where(Locale.enabled),
+                           [], []))
 
     def channel(self, code):
         """The ChannelRef of ``code``, or None."""
@@ -145,9 +176,17 @@ class SelectionStructure:
         lowered = [sql_text(c).lower() for c in codes]
         wanted = [c for c in dict.fromkeys(lowered) if c not in known]
         if wanted:
-            query = AttributeOption.select(AttributeOption.code).where(
-                AttributeOption.attribute == attribute.id, fn.LOWER(AttributeOption.code).in_(wanted))
-            found = {code.lower(): code for (code,) in query.tuples()}
+            sample = [f"code{n}" for n in range(len(wanted))]
+
+            def query(attribute_id, codes):
+                return AttributeOption.select(AttributeOption.code).where(
+                    AttributeOption.attribute == attribute_id, fn.LOWER(AttributeOption.code).in_(codes))
+
+            rows = _fetch(f"selection_options_{len(wanted)}", lambda: query(-1, sample), [-1] + sample,
+                          [attribute.id] + wanted)
+            if rows is None:
+                rows = query(attribute.id, wanted).tuples()
+            found = {code.lower(): code for (code,) in rows}
             for code in wanted:
                 known[code] = found.get(code)
         return {c: known[c] for c in lowered if known.get(c)}
