@@ -20,7 +20,7 @@ LEGACY = "/api/rest/v1/products"
 # the index is written in bulk, and no savepoint: see products._Batch); none on PostgreSQL, where the
 # batch's new products go in with one INSERT (writes._Batch.created).
 def per_line():
-    return 1 if is_sqlite() else 0
+    return 0  # the new products' rows go in with one INSERT for the batch, on both databases
 
 
 def v(data, locale=None, scope=None):
@@ -52,9 +52,9 @@ def test_batch_statements_per_line_are_constant_and_the_index_is_one_insert_per_
     assert (len(large_sql) - len(small_sql)) == per_line() * 35, (len(small_sql), len(large_sql))
     for table in ("product_value", "product_completeness", "product_category"):
         assert len(inserts_into(small_sql, table)) == 1 == len(inserts_into(large_sql, table)), table
-    # SQLite: one per line, so that a failing line is undone alone; PostgreSQL: one for the batch
-    # (should it fail, the batch runs again with a savepoint and an INSERT per line)
-    assert len(inserts_into(large_sql, "product")) == (40 if is_sqlite() else 1)
+    # One for the batch (should it fail, the batch runs again line by line, with a savepoint per line
+    # on PostgreSQL)
+    assert len(inserts_into(large_sql, "product")) == 1
 
 
 def test_bulk_index_equals_what_the_line_by_line_path_writes(api, seeded_app, conn):

@@ -201,7 +201,7 @@ def _batch_document(line):
         return None  # answered as invalid JSON on its line
     except (RecursionError, Refused):
         return _BREAKS
-    if limits.depth(document) > limits.MAX_BODY_DEPTH:
+    if limits.too_deep(line, document, limits.MAX_BODY_DEPTH):
         return _BREAKS
     return document
 

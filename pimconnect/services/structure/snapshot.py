@@ -1,6 +1,7 @@
 """A read-only snapshot of the catalog structure (attributes with their options, channels, enabled
 locales and currencies, measurement units, families with their requirements), loaded with a handful
 of queries: what product writes, completeness and the value rules check documents against."""
+import json
 from dataclasses import dataclass, field
 
 from pimconnect.models import (
@@ -17,6 +18,8 @@ from pimconnect.models import (
     MeasurementFamily,
     MeasurementUnit,
 )
+from pimconnect.db import db
+from pimconnect.services.products import bulk
 from pimconnect.services.structure.attribute_types import IDENTIFIER
 
 
@@ -74,24 +77,30 @@ class Structure:
 
     @classmethod
     def load(cls):
-        attributes = {a.code: _attribute_info(a) for a in Attribute.select()}
+        """Every product write loads one (a batch, one for all its lines): each query's SQL is written once
+        and its rows read as tuples, not models (an attribute row has some thirty columns)."""
+        attributes = {row[1]: _attribute_info(*row) for row in _rows("attributes", lambda: Attribute.select(
+            *ATTRIBUTE_COLUMNS))}
         by_id = {a.id: a for a in attributes.values()}
-        for option in AttributeOption.select(AttributeOption.attribute, AttributeOption.code):
-            by_id[option.attribute_id].options[option.code.lower()] = option.code
-        channels = {c.code: ChannelInfo(c.id, c.code, [], []) for c in Channel.select()}
+        for attribute_id, code in _rows("options", lambda: AttributeOption.select(AttributeOption.attribute,
+                                                                                   AttributeOption.code)):
+            by_id[attribute_id].options[code.lower()] = code
+        channels = {code: ChannelInfo(id_, code, [], []) for id_, code in _rows(
+            "channels", lambda: Channel.select(Channel.id, Channel.code))}
         channel_codes = {c.id: c.code for c in channels.values()}
-        for row in ChannelLocale.select(ChannelLocale.channel, Locale.code).join(Locale).order_by(Locale.code).tuples():
-            channels[channel_codes[row[0]]].locales.append(row[1])
-        query = ChannelCurrency.select(ChannelCurrency.channel, Currency.code).join(Currency).order_by(Currency.code)
-        for row in query.tuples():
-            channels[channel_codes[row[0]]].currencies.append(row[1])
-        locales = dict(Locale.select(Locale.code, Locale.id).where(Locale.enabled).tuples())
-        currencies = {c for (c,) in Currency.select(Currency.code).where(Currency.enabled).tuples()}
+        for channel_id, code in _rows("channel_locales", lambda: ChannelLocale.select(
+                ChannelLocale.channel, Locale.code).join(Locale).order_by(Locale.code)):
+            channels[channel_codes[channel_id]].locales.append(code)
+        for channel_id, code in _rows("channel_currencies", lambda: ChannelCurrency.select(
+                ChannelCurrency.channel, Currency.code).join(Currency).order_by(Currency.code)):
+            channels[channel_codes[channel_id]].currencies.append(code)
+        locales = dict(_rows("locales", lambda: Locale.select(Locale.code, Locale.id).where(Locale.enabled)))
+        currencies = {c for (c,) in _rows("currencies", lambda: Currency.select(Currency.code).where(Currency.enabled))}
         units = {}
-        query = MeasurementUnit.select(MeasurementFamily.code, MeasurementUnit.code,
-                                       MeasurementUnit.convert_from_standard).join(MeasurementFamily)
-        for family_code, unit, operations in query.tuples():
-            units.setdefault(family_code, {})[unit] = operations or []
+        for family_code, unit, operations in _rows("units", lambda: MeasurementUnit.select(
+                MeasurementFamily.code, MeasurementUnit.code, MeasurementUnit.convert_from_standard)
+                .join(MeasurementFamily)):
+            units.setdefault(family_code, {})[unit] = _json(operations) or []
         return cls(attributes, channels, locales, currencies, units, _families(by_id, channel_codes))
 
     def family_attribute_codes(self, family_code):
@@ -99,25 +108,51 @@ class Structure:
         return family.attributes if family else set()
 
 
-def _attribute_info(a):
+ATTRIBUTE_COLUMNS = (Attribute.id, Attribute.code, Attribute.type, Attribute.localizable, Attribute.scopable,
+                     Attribute.unique, Attribute.available_locales, Attribute.max_characters, Attribute.validation_rule,
+                     Attribute.validation_regexp, Attribute.number_min, Attribute.number_max,
+                     Attribute.decimals_allowed, Attribute.negative_allowed, Attribute.metric_family,
+                     Attribute.date_min, Attribute.date_max, Attribute.allowed_extensions)
+
+
+def _rows(name, build):
+    """The rows of a parameterless query, its SQL written once per database (Peewee's otherwise)."""
+    sql = bulk.compiled_as("structure_" + name, build, [])
+    return db.execute_sql(sql).fetchall() if sql is not None else list(build().tuples())
+
+
+def _json(value):
+    """A JSON column as the driver gives it (SQLite: its text) decoded."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _flag(value):
+    """A boolean column as the driver gives it (SQLite: 0/1), None kept."""
+    return None if value is None else bool(value)
+
+
+def _attribute_info(id_, code, type_, localizable, scopable, unique, available_locales, max_characters,
+                    validation_rule, validation_regexp, number_min, number_max, decimals_allowed, negative_allowed,
+                    metric_family, date_min, date_max, allowed_extensions):
     return AttributeInfo(
-        id=a.id, code=a.code, type=a.type, localizable=a.localizable, scopable=a.scopable, unique=a.unique,
-        available_locales=list(a.available_locales or []), max_characters=a.max_characters,
-        validation_rule=a.validation_rule, validation_regexp=a.validation_regexp, number_min=a.number_min,
-        number_max=a.number_max, decimals_allowed=a.decimals_allowed, negative_allowed=a.negative_allowed,
-        metric_family=a.metric_family, date_min=a.date_min, date_max=a.date_max,
-        allowed_extensions=[e.lower() for e in (a.allowed_extensions or [])],
+        id=id_, code=code, type=type_, localizable=bool(localizable), scopable=bool(scopable), unique=bool(unique),
+        available_locales=list(_json(available_locales) or []), max_characters=max_characters,
+        validation_rule=validation_rule, validation_regexp=validation_regexp, number_min=number_min,
+        number_max=number_max, decimals_allowed=_flag(decimals_allowed), negative_allowed=_flag(negative_allowed),
+        metric_family=metric_family, date_min=date_min, date_max=date_max,
+        allowed_extensions=[e.lower() for e in (_json(allowed_extensions) or [])],
     )
 
 
 def _families(attributes_by_id, channel_codes):
-    families = {f.code: FamilyInfo(f.id, f.code, set(), {}) for f in Family.select(Family.id, Family.code)}
+    families = {code: FamilyInfo(id_, code, set(), {}) for id_, code in _rows(
+        "families", lambda: Family.select(Family.id, Family.code))}
     by_id = {f.id: f for f in families.values()}
-    for family_id, attribute_id in FamilyAttribute.select(FamilyAttribute.family, FamilyAttribute.attribute).tuples():
+    for family_id, attribute_id in _rows("family_attributes", lambda: FamilyAttribute.select(
+            FamilyAttribute.family, FamilyAttribute.attribute)):
         by_id[family_id].attributes.add(attributes_by_id[attribute_id].code)
-    query = AttributeRequirement.select(AttributeRequirement.family, AttributeRequirement.channel,
-                                        AttributeRequirement.attribute)
-    for family_id, channel_id, attribute_id in query.tuples():
+    for family_id, channel_id, attribute_id in _rows("requirements", lambda: AttributeRequirement.select(
+            AttributeRequirement.family, AttributeRequirement.channel, AttributeRequirement.attribute)):
         required = by_id[family_id].requirements.setdefault(channel_codes[channel_id], [])
         required.append(attributes_by_id[attribute_id].code)
     for family in families.values():
