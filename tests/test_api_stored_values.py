@@ -53,6 +53,10 @@ PARAGRAPHS = TRICKY + "\nsecond line\n\nthird 'line' \\n"  # a textarea takes li
 LONG = ("Woven straw, hand-stitched — " + "äöü 😀 \"q\" \\ " * 4000)[:60000]
 
 
+# Identifiers JSON and URLs must escape: a quote, a backslash, markup, an emoji, a tab, URL delimiters.
+ODD_IDENTIFIERS = {14: 'q"uote\\back<&>😀', 15: "tab\tx", 16: "per%cent?#frag"}
+
+
 def v(data, locale=None, scope=None):
     return {"locale": locale, "scope": scope, "data": data}
 
@@ -219,8 +223,13 @@ def _write_products(api, media):
                                                           "locale": None, "scope": None}),
                                    "file": (io.BytesIO(b"new notice"), "new notice.txt")})
     assert uploaded.status_code == 201, uploaded.get_json()
+    for number, identifier in ODD_IDENTIFIERS.items():  # each in its own URL, percent-encoded
+        answer = api.patch(f"{IDENTIFIERS}/{quote(identifier, safe='')}", json={
+            "uuid": uid(number), "family": "bags", "values": {"name": [v(identifier, "en_US")]},
+            "associations": {"X_SELL": {"products": ["hat-full"]}}})
+        assert answer.status_code == 201, answer.get_json()
     associated = api.patch(f"{UUIDS}/{uid(1)}", json={"associations": {
-        "X_SELL": {"products": [uid(2), str(ghost.uuid), uid(3)]}, "UPSELL": {"products": [uid(4)]}}})
+        "X_SELL": {"products": [uid(2), str(ghost.uuid), uid(3)]}, "UPSELL": {"products": [uid(4), uid(14)]}}})
     assert associated.status_code == 204, associated.get_json()
     with db.connection_context():
         delete_product(ghost)  # hat-full still names it: the API leaves it out of the associations
@@ -378,7 +387,8 @@ POST_BODIES = [{}, {"limit": 2, "with_count": True}, {"search": SEARCHES["family
 POST_REQUESTS = [("POST", f"{path}/search", body) for path in (UUIDS, IDENTIFIERS) for body in POST_BODIES]
 POST_REQUESTS.append(("POST", f"{UUIDS}/search?limit=1&page=2", {"search": SEARCHES["enabled"]}))
 PRODUCTS = {uid(1): "hat-full", uid(2): "bag-leather", uid(3): "pan-1", uid(4): "shirt-a", uid(5): "orphan",
-            uid(6): "print-only", uid(7): "loose-values", uid(8): "hat/with-slash_é", uid(9): "empty-family"}
+            uid(6): "print-only", uid(7): "loose-values", uid(8): "hat/with-slash_é", uid(9): "empty-family",
+            **{uid(number): identifier for number, identifier in ODD_IDENTIFIERS.items()}}
 FLAGS = ["", "?with_completenesses=true", "?with_quality_scores=true", "?with_attribute_options=true",
          "?with_completenesses=true&with_quality_scores=true&with_attribute_options=false",
          "?attributes=name&locales=fr_FR&scope=print"]  # a single product takes no projection: ignored
@@ -454,6 +464,14 @@ def test_media_links_follow_pim_url(shop, pim_url):
         hrefs = [entry["_links"]["download"]["href"] for item in items for code in ("picture", "notice", "manual")
                  for entry in item["values"].get(code, [])]
         assert hrefs and all(href.startswith(f"{base}/api/rest/v1/media-files/") for href in hrefs), hrefs
+
+
+def test_indented_answers_in_debug_mode_are_the_same(shop):
+    """In debug mode Flask indents its JSON answers: both ways answer the same indented bytes."""
+    shop.app.config["DEBUG"] = True
+    for path in (f"{UUIDS}?limit=5", f"{IDENTIFIERS}?pagination_type=search_after&limit=5", f"{UUIDS}/{uid(1)}"):
+        answer = compare(shop.app, shop.client, shop.tokens["connection"], "GET", path)
+        assert answer.data.startswith(b"{\n"), answer.data[:20]
 
 
 # --- the stored column ----------------------------------------------------------------------------
@@ -570,6 +588,7 @@ def test_eligible_reads_write_the_stored_text_out(small, seeded_app, api_as):
     hand, every eligible read shows it with the flag on and none with it off; projections, option labels
     and a restricted reader never do (they take the full rendering)."""
     set_stored(seeded_app, orjson.dumps({"name": [v(MARKER, "en_US")]}).decode(), uid(11))
+    assert MARKER.encode() in small.get(ELIGIBLE[0]).data  # the flag's default: on
     shown = {path: (_shows_marker(seeded_app, small, path, True), _shows_marker(seeded_app, small, path, False))
              for path in ELIGIBLE + INELIGIBLE}
     assert shown == {path: (path in ELIGIBLE, False) for path in ELIGIBLE + INELIGIBLE}
