@@ -89,6 +89,7 @@ class Shop:
         self.app, self.database = app, database
         self.client = app.test_client()
         self.tokens = {}  # reader name -> bearer token
+        self.users = {}  # reader name -> the id of the user behind its token
         self.media = {}  # file name -> media code
 
     def bind(self):
@@ -260,6 +261,7 @@ def _readers(shop):
         connect_code(shop.app, app_id, ["read_products", "write_products"])
         with shop.app.app_context(), db.connection_context():
             group_permissions.save(ConnectedApp.get_by_id(app_id).user_group_id, rights)
+            shop.users[name] = ConnectedApp.get_by_id(app_id).connection.user_id
         shop.tokens[name] = app_token(shop.app, app_id)
     drafted = Api(shop.client, shop.tokens["app-editor"]).patch(
         f"{IDENTIFIERS}/pan-1", json={"values": {"name": [v("Draft name", "en_US")]}})
@@ -429,6 +431,10 @@ def test_the_matrix_reads_real_pages(shop):
          "launch", "Zz_legacy"])
     assert full["values"]["erp_name"][0]["data"] == TRICKY
     assert full["associations"]["X_SELL"]["products"] == [uid(2), uid(3)]  # the deleted one is left out
+    with shop.app.app_context(), db.connection_context():  # EE grants: who is restricted
+        restricted = {name: Access(user_id, "app", (), enforce_grants=True).restricted
+                      for name, user_id in shop.users.items()}
+    assert restricted == {"app-everything": False, "app-restricted": True, "app-editor": True}
     hidden = compare(shop.app, shop.client, shop.tokens["app-restricted"], "GET", f"{UUIDS}?limit=100")
     seen = hidden.get_json()["_embedded"]["items"]
     assert uid(6) not in [item["uuid"] for item in seen] and uid(1) in [item["uuid"] for item in seen]
