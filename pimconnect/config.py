@@ -59,6 +59,9 @@ def from_environment(instance_path, env=os.environ):
         "PIM_JOBS_IMMEDIATE": _bool(env.get("PIM_JOBS_IMMEDIATE", "0")),
         # A running job whose worker has not committed a chunk for this long is resumed by another.
         "PIM_JOBS_STALE_SECONDS": int(env.get("PIM_JOBS_STALE_SECONDS", "120")),
+        # Product pages written from each product's stored API text (services/products/rest_text); 0 renders
+        # every page from the documents instead (the same bytes, slower): a switch to rule the path out.
+        "PIM_API_STORED_VALUES": _bool(env.get("PIM_API_STORED_VALUES", "1")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

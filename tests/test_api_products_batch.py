@@ -33,6 +33,18 @@ def test_batch_creates_and_updates_line_by_line(api, seeded_app):
     assert fetch_product(hat).enabled is False and count() == 2
 
 
+def test_new_products_with_and_without_associations_in_one_batch(api, seeded_app):
+    """The new products' rows wait for one INSERT; a line naming associated products sends the waiting ones
+    first, so rows with and without associations meet in the next INSERT (once a KeyError, answered 500)."""
+    lines = [{"identifier": "a"}, {"identifier": "b", "associations": {"X_SELL": {"products": ["a"]}}},
+             {"identifier": "c"}, {"identifier": "d", "associations": {"UPSELL": {"products": ["c"]}}}]
+    answer = api.patch_batch(LEGACY, lines)
+    assert answer.status_code == 200
+    assert [line["status_code"] for line in api.lines(answer)] == [201] * 4
+    assert api.get(f"{LEGACY}/b").get_json()["associations"]["X_SELL"]["products"] == ["a"]
+    assert api.get(f"{LEGACY}/c").get_json()["associations"]["X_SELL"]["products"] == []
+
+
 def test_a_failing_line_does_not_roll_back_earlier_ones(api, seeded_app):
     first, third = str(uuid.uuid4()), str(uuid.uuid4())
     response = api.patch_batch(URL, [

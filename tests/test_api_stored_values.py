@@ -208,8 +208,8 @@ def _write_products(api, media):
                  "name": [v("Sans famille", "fr_FR")], "rating": [v(2.25)], "stock_quantity": [v("7")],
                  "erp_name": [v("a\\b\"c")]}},
              {"identifier": "empty-family", "uuid": uid(9), "family": "hats"},
-             # Last: where a batch defers its new products' INSERT (PostgreSQL), a new product with associations
-             # followed by a new one without answers 500: the deferred rows differ in keys (reported, not fixed here).
+             # (a new product with associations followed by a new one without once answered 500: see
+             # test_api_products_batch.py::test_new_products_with_and_without_associations_in_one_batch)
              {"identifier": "hat/with-slash_é", "uuid": uid(8), "family": "hats", "enabled": False,
               "categories": ["ecommerce_sale"], "values": {"name": [v("Chapeau 🎩", "fr_FR")],
                                                            "color": [v("black")],
@@ -664,3 +664,11 @@ def test_a_value_beyond_orjson_answers_the_same(small, seeded_app):
         shown = [item["values"]["stock_quantity"][0]["data"] for item in items
                  if uid(12) == item.get("uuid") or "pan-small" == item.get("identifier")]
         assert shown in ([huge], []), path
+
+
+def test_the_switch_is_read_from_the_environment(tmp_path):
+    """PIM_API_STORED_VALUES=0 turns the stored-text path off (to rule it out); it is on by default."""
+    from pimconnect.config import from_environment
+
+    assert from_environment(str(tmp_path), {})[FLAG] is True
+    assert from_environment(str(tmp_path), {FLAG: "0"})[FLAG] is False

@@ -293,7 +293,7 @@ def _rows(query, stored):
 
 def stored_read(options, access):
     """Whether this read's products are written from their stored text (rest_text), not rendered."""
-    return (current_app.config.get("PIM_API_STORED_VALUES", True) and compact_json()
+    return (current_app.config["PIM_API_STORED_VALUES"] and compact_json()
             and rest_text.eligible(options, access))
 
 
