@@ -17,7 +17,7 @@ import uuid as uuid_module
 from collections import namedtuple
 
 from orjson import dumps
-from peewee import JOIN, SQL, Case, Select, fn
+from peewee import JOIN, SQL, Case, fn
 
 from pimconnect.db import db, is_sqlite
 from pimconnect.models import Category, Family, Product, ProductCategory
@@ -33,21 +33,40 @@ class NotWritable(Exception):
     encoder falls back to the standard library for the whole answer."""
 
 
-# A row of columns(): rest.ProductRow's fields (``values`` only where ``api_values`` is NULL), then the stored
-# text, the category codes joined by SEPARATOR (None when not read: a product model's row) and the uuid's text.
-StoredRow = namedtuple("StoredRow", "uuid identifier enabled family values associations created updated "
-                                    "api_values categories text_uuid")
+class StoredRow(namedtuple("StoredRow", "key identifier enabled family values associations created updated "
+                                        "api_values categories text_uuid")):
+    """A row of columns(): rest.ProductRow's fields (``values`` only where ``api_values`` is NULL; the uuid
+    as the driver gives it, a UUID or SQLite's hex, made a UUID on demand), the stored text, the category
+    codes in order (None when not read: a product model's row) and the uuid's text."""
+
+    __slots__ = ()
+
+    @property
+    def uuid(self):
+        key = self.key
+        return key if isinstance(key, uuid_module.UUID) else rest.uuid_of_hex(key)
+
 
 
 def read(sql, params):
-    """The StoredRows of a statement selecting columns(), converted as rest.rows_of converts its rows."""
-    uuid_of_hex, loads, UUID = rest.uuid_of_hex, json.loads, uuid_module.UUID
-    return [StoredRow(uuid if isinstance(uuid, UUID) else uuid_of_hex(uuid), identifier, bool(enabled), family,
-                      loads(values) if values is not None and isinstance(values, str) else values,
-                      loads(associations) if associations is not None and isinstance(associations, str)
-                      else associations, created, updated, api_values, categories, text_uuid)
-            for uuid, identifier, enabled, family, values, associations, created, updated, api_values, categories,
-            text_uuid in db.execute_sql(sql, params).fetchall()]
+    """The StoredRows of a statement selecting columns(), converted as rest.rows_of converts its rows. On
+    SQLite the uuid's text is written here from its 32 hex digits and the category codes sorted here (both
+    cost more in its SQL: printf, a sort per product; its BINARY order is the code points' order)."""
+    loads = json.loads
+    rows = db.execute_sql(sql, params).fetchall()
+    if not rows or len(rows[0]) == len(StoredRow._fields):  # PostgreSQL: UUIDs, documents decoded, codes in order
+        return [StoredRow(uuid, identifier, enabled, family, values, associations, created, updated, api_values,
+                          categories.split(SEPARATOR) if categories else [], text_uuid)
+                for uuid, identifier, enabled, family, values, associations, created, updated, api_values,
+                categories, text_uuid in rows]
+    return [StoredRow(uuid, identifier, bool(enabled), family,
+                      values if values is None else loads(values),
+                      associations if associations is None else loads(associations),
+                      created, updated, api_values, sorted(categories.split(SEPARATOR)) if categories else [],
+                      f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}" if len(uuid) == 32
+                      else str(rest.uuid_of_hex(uuid)))
+            for uuid, identifier, enabled, family, values, associations, created, updated, api_values, categories
+            in rows]
 
 
 def row_of(product):
@@ -59,25 +78,24 @@ def row_of(product):
 
 def columns():
     """rest.ROW_COLUMNS as a stored-text page reads them: the values document only where the stored text
-    is NULL, the timestamps already written as the API writes them (``2016-06-23T18:24:44+00:00``), and
-    two more, the stored text and the product's category codes in the order the general path lists them,
-    joined by SEPARATOR ('' for none: codes are letters, digits and underscores)."""
+    is NULL; on PostgreSQL the timestamps already written as the API writes them (``2016-06-23T18:24:44+00:00``);
+    then the stored text and the product's category codes joined by SEPARATOR ('' for none: codes are letters,
+    digits and underscores), on PostgreSQL in the order of its collation, which the general path follows, and
+    the uuid's text."""
     values = Case(None, [(Product.api_values.is_null(), Product.values)], None)
-    if is_sqlite():  # the uuid is stored as 32 lower-case hex digits
-        text_uuid = fn.printf(SQL("'%s-%s-%s-%s-%s'"), *(fn.substr(Product.uuid, SQL(start), SQL(length)) for
-                                                         start, length in (("1", "8"), ("9", "4"), ("13", "4"),
-                                                                           ("17", "4"), ("21", "12"))))
-        moment = lambda column: fn.strftime(SQL("'%Y-%m-%dT%H:%M:%S+00:00'"), column)  # noqa: E731
-        ordered = (ProductCategory.select(Category.code).join(Category)
-                   .where(ProductCategory.product == Product.uuid).order_by(Category.code)).alias("codes")
-        codes = Select([ordered], [fn.group_concat(SQL('"codes"."code"'), SQL("char(31)"))])
+    if is_sqlite():  # the uuid's text and the codes' order are written by read(), the timestamps by _items()
+        text_uuid = None
+        moment = lambda column: column  # noqa: E731
+        codes = (ProductCategory.select(fn.group_concat(Category.code, SQL("char(31)"))).join(Category)
+                 .where(ProductCategory.product == Product.uuid))
     else:
         text_uuid = Product.uuid.cast("text")
         moment = lambda column: fn.to_char(column, SQL("""'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'"""))  # noqa: E731
         codes = (ProductCategory.select(fn.string_agg(Category.code, SQL("chr(31)")).order_by(Category.code))
                  .join(Category).where(ProductCategory.product == Product.uuid))
     return rest.ROW_COLUMNS[:4] + (values, Product.associations, moment(Product.created), moment(Product.updated),
-                                   Product.api_values, fn.COALESCE(codes, SQL("''")), text_uuid)
+                                   Product.api_values, fn.COALESCE(codes, SQL("''"))) + (
+                                   (text_uuid,) if text_uuid is not None else ())
 
 
 _COLUMNS_SQL = {}  # database class -> the SQL of columns(), as written in a query on product "t1", family "t2"
@@ -123,12 +141,12 @@ def items(rows, options, access, href_prefix=None, href_of=None):
 def _items(rows, options, access, href_prefix, href_of):
     if not rows:
         return []
-    uuids = [row.uuid for row in rows]
     types = rest.association_types()
     # rows read with columns() carry their codes; a product model's row (one product) does not
-    categories = rest.page_categories(uuids, access) if rows[0].categories is None else None
+    categories = rest.page_categories([row.uuid for row in rows], access) if rows[0].categories is None else None
     names = rest.associated_names(rows, options.key, access)
-    completenesses = rest.page_completenesses(uuids, options) if options.with_completenesses else None
+    completenesses = (rest.page_completenesses([row.uuid for row in rows], options) if options.with_completenesses
+                      else None)
     no_associations = _text(rest.associations_of({}, types, names))
     quantified = _text({code: {"products": [], "product_models": []} for code, is_quantified in types if is_quantified})
     scores = ',"quality_scores":[]' if options.with_quality_scores else ""
@@ -153,8 +171,7 @@ def _items(rows, options, access, href_prefix, href_of):
         else:
             head = "{"
         key = '"identifier":' + _text(row.identifier) if by_identifier else f'"uuid":"{uid}"'
-        assigned = ((row.categories.split(SEPARATOR) if row.categories else None) if categories is None
-                    else categories.get(row.uuid.hex))
+        assigned = row.categories if categories is None else categories.get(row.uuid.hex)
         created, updated = row.created, row.updated
         if isinstance(created, str) and created[10:11] == "T":  # written by columns(): digits and signs only
             created, updated = f'"{created}"', f'"{updated}"'
