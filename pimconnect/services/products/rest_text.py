@@ -37,7 +37,7 @@ class StoredRow(namedtuple("StoredRow", "key identifier enabled family values as
                                         "api_values categories text_uuid")):
     """A row of columns(): rest.ProductRow's fields (``values`` only where ``api_values`` is NULL; the uuid
     as the driver gives it, a UUID or SQLite's hex, made a UUID on demand), the stored text, the category
-    codes in order (None when not read: a product model's row) and the uuid's text."""
+    codes joined by SEPARATOR (None when not read: a product model's row) and the uuid's text."""
 
     __slots__ = ()
 
@@ -50,19 +50,18 @@ class StoredRow(namedtuple("StoredRow", "key identifier enabled family values as
 
 def read(sql, params):
     """The StoredRows of a statement selecting columns(), converted as rest.rows_of converts its rows. On
-    SQLite the uuid's text is written here from its 32 hex digits and the category codes sorted here (both
-    cost more in its SQL: printf, a sort per product; its BINARY order is the code points' order)."""
+    SQLite the uuid's text is written here from its 32 hex digits (SQL's printf costs more)."""
     loads = json.loads
     rows = db.execute_sql(sql, params).fetchall()
     if not rows or len(rows[0]) == len(StoredRow._fields):  # PostgreSQL: UUIDs, documents decoded, codes in order
         return [StoredRow(uuid, identifier, enabled, family, values, associations, created, updated, api_values,
-                          categories.split(SEPARATOR) if categories else [], text_uuid)
+                          categories, text_uuid)
                 for uuid, identifier, enabled, family, values, associations, created, updated, api_values,
                 categories, text_uuid in rows]
     return [StoredRow(uuid, identifier, bool(enabled), family,
                       values if values is None else loads(values),
                       associations if associations is None else loads(associations),
-                      created, updated, api_values, sorted(categories.split(SEPARATOR)) if categories else [],
+                      created, updated, api_values, categories,
                       f"{uuid[:8]}-{uuid[8:12]}-{uuid[12:16]}-{uuid[16:20]}-{uuid[20:]}" if len(uuid) == 32
                       else str(rest.uuid_of_hex(uuid)))
             for uuid, identifier, enabled, family, values, associations, created, updated, api_values, categories
@@ -144,6 +143,9 @@ def _items(rows, options, access, href_prefix, href_of):
     types = rest.association_types()
     # rows read with columns() carry their codes; a product model's row (one product) does not
     categories = rest.page_categories([row.uuid for row in rows], access) if rows[0].categories is None else None
+    # the text of each set of codes, as SQL joined them: a page holds few (SQLite's are sorted here, in its
+    # BINARY order, the code points' order; PostgreSQL's came in the order of its collation)
+    category_texts, ordered = {"": "[]"}, not is_sqlite()
     names = rest.associated_names(rows, options.key, access)
     completenesses = (rest.page_completenesses([row.uuid for row in rows], options) if options.with_completenesses
                       else None)
@@ -171,7 +173,14 @@ def _items(rows, options, access, href_prefix, href_of):
         else:
             head = "{"
         key = '"identifier":' + _text(row.identifier) if by_identifier else f'"uuid":"{uid}"'
-        assigned = row.categories if categories is None else categories.get(row.uuid.hex)
+        if categories is None:
+            assigned = category_texts.get(row.categories)
+            if assigned is None:
+                codes = row.categories.split(SEPARATOR)
+                assigned = category_texts[row.categories] = _text(codes if ordered else sorted(codes))
+        else:
+            codes = categories.get(row.uuid.hex)
+            assigned = _text(codes) if codes else "[]"
         created, updated = row.created, row.updated
         if isinstance(created, str) and created[10:11] == "T":  # written by columns(): digits and signs only
             created, updated = f'"{created}"', f'"{updated}"'
@@ -184,7 +193,7 @@ def _items(rows, options, access, href_prefix, href_of):
                         else no_associations)
         out.append(
             f'{head}{key},"enabled":{"true" if row.enabled else "false"},"family":{family},'
-            f'"categories":{_text(assigned) if assigned else "[]"},"groups":[],"parent":null,"values":{values},'
+            f'"categories":{assigned},"groups":[],"parent":null,"values":{values},'
             f'"created":{created},"updated":{updated},'
             f'"associations":{associations},"quantified_associations":{quantified}{scores}'
             + (',"completenesses":' + _text(completenesses.get(row.uuid, [])) if completenesses is not None else "")
