@@ -4,7 +4,9 @@ Batch upsert, search_after walks (unfiltered and filtered), the small GET ?limit
 PostgreSQL right after the load (autovacuum kept off the product tables; the job worker runs beside
 the server as in production, and with it the statistics job large writes queue) and again after an
 explicit ANALYZE, then after 200 more products; optionally the filtered page at 10k vs 100k (--large).
-Every ratio is of two medians of three measured in the same run, printed with the load average.
+Every ratio is of two medians measured in the same run, the API's runs alternating with the floor's
+(five each), printed with the load average. The walks are judged on the server's time (a WSGI timer
+around the app: the floor has no HTTP either); their time over HTTP is printed beside it.
 
 The page time is compared on the same products at both sizes (the first filtered page at 100k holds
 generated products, with ~4× the values of the bench's own: a heavier page, not a slower filter).
@@ -48,7 +50,8 @@ COLLECTION = "application/vnd.akeneo.collection+json"
 BATCH = 100
 FILTER = {"color": [{"operator": "IN", "value": ["red"]}]}
 MAX_RATIO = 1.5  # filtered page at the large size vs the small size
-WALKS = 3  # full walks timed; the median is judged
+UPSERTS = 5  # batches of new products timed, alternating with the floor's
+WALKS = 5  # full walks timed, alternating with the floor's; the medians are judged
 FAMILIES = ["hats", "clothing", "bags", "kitchenware"]
 FLOOR_START = 9_000_000  # the floor's batches are numbered apart from the API's
 SMALL_GET_MS = 1.5  # server time of GET ?limit=10 on SQLite
@@ -255,12 +258,16 @@ def walk_ms(session, url, search=None):
 
 
 def walk_figures(session, url, note=""):
-    """The unfiltered and the filtered search_after walks against their floors (median of three each):
-    judged on the server's time, the time over HTTP printed beside it."""
+    """The unfiltered and the filtered search_after walks against their floors: judged on the server's
+    time, the time over HTTP printed beside it. The API's walks and the floor's alternate (WALKS of each),
+    so that the machine's other load, which moves a walk by a third, weighs on both alike."""
     for search, label in ((None, "search_after walk"), (FILTER, f"filtered walk {json.dumps(FILTER)}")):
         seen = walk(session, url, search)[1]
-        runs = [walk_ms(session, url, search) for _ in range(WALKS)]
-        floor = median_of(WALKS, lambda: api_floor.walk_floor(url, filtered=search is not None)[0] * 1000)
+        runs, floors = [], []
+        for _ in range(WALKS):
+            runs.append(walk_ms(session, url, search))
+            floors.append(api_floor.walk_floor(url, filtered=search is not None)[0] * 1000)
+        floor = statistics.median(floors)
         ratio(f"{label} of {seen} products (limit {BATCH}){note}, server time",
               statistics.median(server for _, server in runs), floor, 2)
         ratio("  the same over HTTP (werkzeug's threaded server, requests; not judged)",
@@ -350,9 +357,12 @@ def run_backend(label, url, count, large, runs, with_profile):
         print(f"batch upsert: {count} products in batches of {BATCH}: {rate:,.0f} products/s, median batch "
               f"{batch_ms:.1f} ms ({refused} refused lines)")
         # The API's median batch over the last three batches of new products against three floor batches.
-        batches = iter(range(count, count + 3 * BATCH, BATCH))
-        api_ms = median_of(3, lambda: upsert(session, api.url, BATCH, next(batches))[2])
-        floor_ms = median_of(3, lambda: upsert_floor_ms(FLOOR_START))
+        # alternating (as the walks do), so that the machine's load weighs on both alike
+        api_runs, floor_runs = [], []
+        for start in range(count, count + UPSERTS * BATCH, BATCH):
+            api_runs.append(upsert(session, api.url, BATCH, start)[2])
+            floor_runs.append(upsert_floor_ms(FLOOR_START))
+        api_ms, floor_ms = statistics.median(api_runs), statistics.median(floor_runs)
         ratio(f"batch upsert of {BATCH} new products", api_ms, floor_ms, 3)
         note = " (PostgreSQL right after the load, no explicit ANALYZE)" if postgres else ""
         small = page_ms(session, api.url, runs)
@@ -367,7 +377,7 @@ def run_backend(label, url, count, large, runs, with_profile):
             walk_figures(session, api.url, " (after ANALYZE)")
             small = page_ms(session, api.url, runs)
             print(f"filtered first page at {count:,} products (after ANALYZE): median {small:.2f} ms (of {runs})")
-            upsert(session, api.url, 2 * BATCH, count + 3 * BATCH)
+            upsert(session, api.url, 2 * BATCH, count + UPSERTS * BATCH)
             stale = page_ms(session, api.url, runs)
             print(f"filtered first page after {2 * BATCH} more products (statistics now stale): "
                   f"median {stale:.2f} ms ({stale / small:.2f}× the analyzed figure)")
