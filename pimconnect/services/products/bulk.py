@@ -201,6 +201,10 @@ def insert_rows(model, rows):
     if not rows:
         return
     names = tuple(rows[0])
+    first = rows[0].keys()
+    if any(row.keys() != first for row in rows):  # rows of several shapes (a product with associations and one
+        names = tuple(dict.fromkeys(name for row in rows for name in row))  # without): a column missing is NULL
+        rows = [{name: row.get(name) for name in names} for row in rows]
     if not is_sqlite():
         _insert_recordset(model, names, rows)
         return

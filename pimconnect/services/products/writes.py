@@ -55,7 +55,7 @@ def _write_row(product, plan, structure, expected_version, reread=True):
     if plan["associations"] is not None:
         fields["associations"] = plan["associations"]
     if product is None:
-        created = Product(uuid=plan["uuid"], **{"associations": None, **fields})  # every new row has every column
+        created = Product(uuid=plan["uuid"], **fields)
         batch = _batch.get()
         if batch is not None and batch.optimistic:
             batch.created.append(dict(created.__data__))  # inserted with the batch's others (see _Batch)
