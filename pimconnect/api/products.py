@@ -116,7 +116,7 @@ def product_response(access, product, key):
     options = read_options(key)
     if stored_read(options, access):
         try:
-            text = rest_text.items([rest_text.row_of(product)], options, access)[0]
+            text = rest_text.items([rest_text.row_of(product)], options, access)
         except rest_text.NotWritable:
             pass
         else:
@@ -308,7 +308,7 @@ def _page_items(access, rows_for, stored, options, key):
                 items = rest_text.items(rows, options, access, href_prefix=base + PRODUCTS_UUID + "/")
             else:
                 items = rest_text.items(rows, options, access, href_of=lambda row: base + item_path(row, key))
-            return rows, Rendered(items)
+            return rows, Rendered(items, len(rows))
         except rest_text.NotWritable:
             pass
     rows = rows_for(False)

@@ -49,8 +49,15 @@ def with_self_link(path, item):
     return {"_links": {"self": {"href": absolute(path)}}, **item}
 
 
-class Rendered(list):
-    """Page items already written out as JSON text (services/products/rest_text), in order."""
+class Rendered:
+    """A page's items already written out as JSON text, joined by commas (services/products/rest_text);
+    its length is the number of items (the links count them)."""
+
+    def __init__(self, text, count):
+        self.text, self.count = text, count
+
+    def __len__(self):
+        return self.count
 
 
 def compact_json():
@@ -66,7 +73,7 @@ def _page(body, items):
         body["_embedded"] = {"items": items}
         return jsonify(body)
     head = current_app.json.dumps(body, separators=(",", ":"))
-    text = f'{head[:-1]},"_embedded":{{"items":[{",".join(items)}]}}}}\n'
+    text = f'{head[:-1]},"_embedded":{{"items":[{items.text}]}}}}\n'
     return current_app.response_class(text, mimetype=current_app.json.mimetype)
 
 

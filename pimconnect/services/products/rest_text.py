@@ -22,7 +22,7 @@ from peewee import JOIN, SQL, Case, fn
 from pimconnect.db import db, is_sqlite
 from pimconnect.models import Category, Family, Product, ProductCategory
 from pimconnect.services.products import rest
-from pimconnect.services.products.representation import STORED_MARK, with_links
+from pimconnect.services.products.representation import with_links
 
 SEPARATOR = "\x1f"  # char(31), between the category codes of a row
 WORKING_COPY = ',"metadata":{"workflow_status":"working_copy"}'
@@ -128,11 +128,12 @@ def _text(value):
 
 
 def items(rows, options, access, href_prefix=None, href_of=None):
-    """The JSON text of each row's item (ProductRows read with the stored columns), in order. Each starts
-    with its ``_links`` when ``href_prefix`` (the item's URL is it + the uuid) or ``href_of`` (row -> the
-    item's URL) is given. NotWritable when a value is beyond orjson."""
+    """The JSON text of the rows' items (StoredRows), in order, joined by commas. Each starts with its
+    ``_links`` when ``href_prefix`` (the item's URL is it + the uuid) or ``href_of`` (row -> the item's URL)
+    is given. The stored media links get the PIM's address in one pass over the whole text. NotWritable
+    when a value is beyond orjson."""
     try:
-        return _items(rows, options, access, href_prefix, href_of)
+        return with_links(",".join(_items(rows, options, access, href_prefix, href_of)), options.base_url)
     except TypeError:
         raise NotWritable() from None
 
@@ -153,7 +154,7 @@ def _items(rows, options, access, href_prefix, href_of):
     quantified = _text({code: {"products": [], "product_models": []} for code, is_quantified in types if is_quantified})
     scores = ',"quality_scores":[]' if options.with_quality_scores else ""
     end = (WORKING_COPY if options.metadata else "") + "}"
-    base, by_identifier, iso_of = options.base_url, options.key == "identifier", rest.iso_of
+    by_identifier, iso_of = options.key == "identifier", rest.iso_of
     link_prefix = '{"_links":{"self":{"href":' + _text(href_prefix)[:-1] if href_prefix is not None else None
     attributes = None  # the attribute rules, loaded when a row has no stored text
     families = {}  # code -> its text
@@ -161,11 +162,9 @@ def _items(rows, options, access, href_prefix, href_of):
     for row in rows:
         uid = row.text_uuid
         values = row.api_values
-        if values is None:
+        if values is None:  # rendered with the PIM's address, MARK-free (the stored text's links: see items)
             attributes = attributes if attributes is not None else rest.attribute_rules(access)
             values = _text(rest.values_of(row.values or {}, attributes, options))
-        elif STORED_MARK in values:
-            values = with_links(values, base)
         if link_prefix is not None:
             head = f'{link_prefix}{uid}"}}}},'
         elif href_of is not None:
