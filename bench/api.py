@@ -5,8 +5,11 @@ PostgreSQL right after the load (autovacuum kept off the product tables; the job
 the server as in production, and with it the statistics job large writes queue) and again after an
 explicit ANALYZE, then after 200 more products; optionally the filtered page at 10k vs 100k (--large).
 Every ratio is of two medians measured in the same run, the API's runs alternating with the floor's
-(five each), printed with the load average. The walks are judged on the server's time (a WSGI timer
-around the app: the floor has no HTTP either); their time over HTTP is printed beside it.
+(five each), printed with the load average. The walks are judged on the server's time (the floor has
+no HTTP either) on gunicorn, as the README runs it in production: one sync worker in a process of its
+own, its access log giving each request's time. The same walks through werkzeug's threaded server in
+the bench's own process (sharing the interpreter with the client: 15-25 % slower) and their time over
+HTTP are printed beside them.
 
 The page time is compared on the same products at both sizes (the first filtered page at 100k holds
 generated products, with ~4× the values of the bench's own: a heavier page, not a slower filter).
@@ -257,6 +260,53 @@ def walk_ms(session, url, search=None):
     return seen / rate * 1000, sum(SERVER_MS)
 
 
+@contextlib.contextmanager
+def gunicorn_walks(url, token):
+    """The app on gunicorn (one sync worker, as the README runs it in production, on the same database) and a
+    function giving (server ms, HTTP ms) of one full walk through it: the server's time is what gunicorn logs
+    for each request (``%(D)s``, from the request read to the answer written), in a process of its own."""
+    import tempfile
+
+    from bench.api_concurrency import free_port, start_gunicorn
+
+    with tempfile.TemporaryDirectory(prefix="pim-bench-gunicorn-") as directory:
+        log = os.path.join(directory, "access.log")
+        port = free_port()
+        process = start_gunicorn(url, port, 1, ("--access-logfile", log, "--access-logformat", "%(D)s %(U)s"))
+        base = f"http://127.0.0.1:{port}"
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+
+        def walk_once(search=None):
+            with open(log) as lines:
+                before = len(lines.readlines())
+            http = walk_ms(session, base, search)[0]
+            time.sleep(0.05)  # the last line reaches the log
+            with open(log) as lines:
+                logged = lines.readlines()[before:]
+            return sum(int(line.split()[0]) for line in logged if PRODUCTS in line) / 1000, http
+
+        try:
+            walk_once()  # warm-up: the worker's first requests load the app's caches
+            yield walk_once, base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def gunicorn_figures(url, token, note=""):
+    """The walks through gunicorn against their floors, alternating (judged: the production server)."""
+    with gunicorn_walks(url, token) as (walk_once, base):
+        for search, label in ((None, "search_after walk"), (FILTER, f"filtered walk {json.dumps(FILTER)}")):
+            runs, floors = [], []
+            for _ in range(WALKS):
+                runs.append(walk_once(search))
+                floors.append(api_floor.walk_floor(base, filtered=search is not None)[0] * 1000)
+            floor = statistics.median(floors)
+            ratio(f"{label}{note} on gunicorn (1 worker), server time", statistics.median(s for s, _ in runs), floor, 2)
+            ratio("  the same over HTTP (not judged)", statistics.median(h for _, h in runs), floor)
+
+
 def walk_figures(session, url, note=""):
     """The unfiltered and the filtered search_after walks against their floors: judged on the server's
     time, the time over HTTP printed beside it. The API's walks and the floor's alternate (WALKS of each),
@@ -268,10 +318,10 @@ def walk_figures(session, url, note=""):
             runs.append(walk_ms(session, url, search))
             floors.append(api_floor.walk_floor(url, filtered=search is not None)[0] * 1000)
         floor = statistics.median(floors)
-        ratio(f"{label} of {seen} products (limit {BATCH}){note}, server time",
-              statistics.median(server for _, server in runs), floor, 2)
-        ratio("  the same over HTTP (werkzeug's threaded server, requests; not judged)",
-              statistics.median(http for http, _ in runs), floor)
+        ratio(f"{label} of {seen} products (limit {BATCH}){note}, server time in the bench's process "
+              "(werkzeug's threaded server beside the client; not judged)",
+              statistics.median(server for _, server in runs), floor)
+        ratio("  the same over HTTP (not judged)", statistics.median(http for http, _ in runs), floor)
 
 
 def upsert_floor_ms(start):
@@ -369,12 +419,14 @@ def run_backend(label, url, count, large, runs, with_profile):
         print(f"filtered first page at {count:,} products{note}: median {small:.2f} ms (of {runs}; "
               f"statistics jobs the worker ran so far: {statistics_jobs()})")
         walk_figures(session, api.url, note)
+        gunicorn_figures(url, token, note)
         small_get(app, token)
         if postgres:
             with db.connection_context():
                 generator.refresh_statistics()
             print("(planner statistics refreshed: ANALYZE)")
             walk_figures(session, api.url, " (after ANALYZE)")
+            gunicorn_figures(url, token, " (after ANALYZE)")
             small = page_ms(session, api.url, runs)
             print(f"filtered first page at {count:,} products (after ANALYZE): median {small:.2f} ms (of {runs})")
             upsert(session, api.url, 2 * BATCH, count + UPSERTS * BATCH)
@@ -408,6 +460,7 @@ def run_backend(label, url, count, large, runs, with_profile):
               f"({big / small:.2f}×; "
               f"not judged: at {size:,} it holds generated products, ~4× the values of the bench's own)")
         walk_figures(session, api.url, f" at {size:,}")
+        gunicorn_figures(url, token, f" at {size:,}")
         if with_profile:
             run_profiles(app, token, 7_000_000)
 

@@ -40,11 +40,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_gunicorn(url, port, workers):
+def start_gunicorn(url, port, workers, extra=()):
+    """gunicorn serving the app on ``url``'s database (``extra``: more command-line options)."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "PIM_ENV": "development",
            "PIM_URL": f"http://127.0.0.1:{port}"}
     process = subprocess.Popen([os.path.join(ROOT, ".venv", "bin", "gunicorn"), "--workers", str(workers),
-                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
+                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *extra, "app:app"],
                                cwd=ROOT, env=env)
     deadline = time.time() + 60
     while time.time() < deadline:
