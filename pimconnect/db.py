@@ -43,6 +43,9 @@ class StrictSqliteDatabase(PooledSqliteDatabase):
         return super().execute_sql(sql, params, *args, **kwargs)
 
 
+PLANNED_PER_VALUES = 'FROM "product'  # a statement reading a product table (see PreparingPostgresqlDatabase)
+
+
 class PreparingPostgresqlDatabase(PooledPostgresqlDatabase):
     """PostgreSQL whose connections keep more statements prepared than psycopg's defaults.
 
@@ -53,23 +56,31 @@ class PreparingPostgresqlDatabase(PooledPostgresqlDatabase):
     recently used ones fell out of the 100 and started over. Prepared on the 2nd execution, up to
     ``PREPARED_MAX`` kept (a few MB of server memory per connection at most).
 
-    Each execution is still planned for its parameters (``plan_cache_mode``): from a prepared statement's
-    6th run PostgreSQL may otherwise settle on a generic plan, blind to the values, and a filtered
-    search_after walk of 2,300 products went from 17 to 80 ms after a few runs (bench/api.py). What
-    preparing saves is the parsing; planning a page's statement costs a fraction of a millisecond.
+    Statements reading products are never prepared: from a prepared statement's 6th run PostgreSQL may
+    settle on a generic plan, blind to the values, and which products a search's values select is what
+    their plan depends on (a filtered search_after walk of 2,300 products went from 17 to 80 ms after a
+    few runs, bench/api.py). Each is planned for its values, as an unprepared statement is; the others
+    (the bearer check, grants, structure, inserts) keep their prepared plans (forcing custom plans on
+    every statement cost 1-2 ms a request: planning the grants' UNION alone took 1.8 ms).
     """
 
     PREPARE_THRESHOLD = 1
     PREPARED_MAX = 1000
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        if PLANNED_PER_VALUES not in sql or not hasattr(self.connection(), "prepared_max"):  # psycopg 3 only
+            return super()._execute_cursor(sql, params, **cursor_options)
+        self._log_query(sql, params)
+        with peewee.__exception_wrapper__:
+            cursor = self.cursor(**cursor_options)
+            cursor.execute(sql, params or (), prepare=False)
+        return cursor
 
     def _initialize_connection(self, conn):
         super()._initialize_connection(conn)
         if hasattr(conn, "prepared_max"):  # psycopg 3 (psycopg2 has no server-side prepared statements)
             conn.prepare_threshold = self.PREPARE_THRESHOLD
             conn.prepared_max = self.PREPARED_MAX
-        with conn.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
-        conn.commit()
 
 
 # Every pool this process opened, so that tests and benchmarks can close them all (close_pools).
