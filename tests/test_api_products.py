@@ -103,7 +103,7 @@ def test_value_formats(api, seeded_app, conn):
     assert values["release_date"] == v("2020-05-17T00:00:00+00:00")
     assert values["material"] == v("steel") and values["name"] == v("Pot", "en_US")
     assert values["description"] == v("Big pot", "en_US", "ecommerce")
-    hat = api.get(f"/api/rest/v1/products/hat").get_json()["values"]
+    hat = api.get("/api/rest/v1/products/hat").get_json()["values"]
     assert hat["picture"] == [{"locale": None, "scope": None, "data": "a/b/c/d/abcd_pic.png", "_links": {
         "download": {"href": "http://localhost/api/rest/v1/media-files/a/b/c/d/abcd_pic.png/download"}}}]
     assert hat["seasons"] == v(["summer", "winter"]) and hat["waterproof"] == v(False)
