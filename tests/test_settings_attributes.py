@@ -300,3 +300,13 @@ def test_option_changes_need_permission(seeded_app, app):
     assert viewer.post("/settings/attributes/color/options", {"code": "pink"}).status_code == 403
     assert viewer.post("/settings/attributes/color/options/blue/delete").status_code == 403
     assert get(AttributeOption, code="blue") is not None
+
+
+def test_a_code_ending_with_a_newline_is_refused():
+    """Codes are letters, digits and underscores, nothing after them (a "$" anchor let a final newline in)."""
+    from pimconnect.services.structure import checks, settings
+
+    errors = {}
+    checks.check_code("color\n", errors, None, "attribute")
+    assert "code" in errors
+    assert not settings.CODE_RE.match("color\n") and settings.CODE_RE.match("color_2")

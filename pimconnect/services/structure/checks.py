@@ -6,7 +6,7 @@ from peewee import fn
 
 from pimconnect.models import Locale
 
-CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
+CODE_RE = re.compile(r"\A[A-Za-z0-9_]+\Z")  # \Z: "$" would let a final newline through
 RESERVED_CODES = {"id", "uuid", "associations", "categories", "category", "completeness", "enabled", "family",
                   "groups", "parent", "scope", "values", "attributes", "entity_type", "label", "products"}
 MAX_SORT_ORDER = 2**31 - 1  # the database INTEGER

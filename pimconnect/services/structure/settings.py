@@ -30,7 +30,7 @@ from pimconnect.services.access import group_permissions
 from pimconnect.services.catalogs import validity
 from pimconnect.services.products.completeness import enqueue_recompute_all
 
-CODE_RE = re.compile(r"^[A-Za-z0-9_]+$")
+CODE_RE = re.compile(r"\A[A-Za-z0-9_]+\Z")  # \Z: "$" would let a final newline through
 BLANK = "This value should not be blank."
 MAX_PATH = 1000  # Category.path's column size
 ID_SLOT = 21  # room for one more id (at most 20 digits) and its slash in a path
