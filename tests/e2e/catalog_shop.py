@@ -13,9 +13,6 @@ from pimconnect.services.demo import seed as demo
 from tests.app_helpers import connect_code, register_listing
 from tests.conftest import fresh_database_url, make_test_config
 
-# No htmx request in flight, nothing being swapped or settled.
-IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-
 
 @contextlib.contextmanager
 def live_shop(folder, listing, products, catalog_names, schema=None):

@@ -79,6 +79,10 @@ def page(browser, request):
     assert problems == [], problems
 
 
+# No htmx request in flight, no swap or settle under way (wait for it before acting on a swapped form).
+IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
 def login(page, base_url, username):
     """Log in through the login form and wait for the dashboard."""
     page.goto(f"{base_url}/login")

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from pimconnect.db import db
 from pimconnect.models import Catalog
-from tests.e2e.catalog_shop import IDLE, live_shop
-from tests.e2e.conftest import login
+from tests.e2e.catalog_shop import live_shop
+from tests.e2e.conftest import IDLE, login
 
 
 @pytest.fixture(scope="module")

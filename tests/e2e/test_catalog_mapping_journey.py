@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from pimconnect.db import db
 from pimconnect.models import Catalog
-from tests.e2e.catalog_shop import IDLE, live_shop
-from tests.e2e.conftest import login
+from tests.e2e.catalog_shop import live_shop
+from tests.e2e.conftest import IDLE, login
 from tests.e2e.test_ui_layout import AXE_SCRIPT, _axe_problems
 
 SCHEMA = {"$schema": "https://api.akeneo.com/mapping/product/0.0.13/schema", "type": "object",

@@ -1,7 +1,7 @@
 """The documented way to give the Manage apps permission: System → Roles → a role → Permissions → System."""
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import IDLE, login
 
 
 def _open_system_permissions(page, role_label):
@@ -9,7 +9,12 @@ def _open_system_permissions(page, role_label):
     page.get_by_role("link", name="Roles").click()
     page.get_by_role("link", name=role_label).click()
     page.get_by_role("link", name="Permissions", exact=True).click()
-    page.get_by_role("navigation", name="Permission sections").get_by_role("link", name="System").click()
+    section = page.get_by_role("navigation", name="Permission sections").get_by_role("link", name="System")
+    # The section is swapped in by htmx: a box unticked in the form it replaces would be lost with it
+    # (the role journey once saved the fresh, ticked form under load).
+    with page.expect_response(lambda response: "section=System" in response.url):
+        section.click()
+    page.wait_for_function(IDLE)
     return page.get_by_label("Manage apps")
 
 
