@@ -66,6 +66,11 @@ def fetchone(name, build, params):
     return db.execute_sql(compiled(name, build), params).fetchone()
 
 
+def fetchall(name, build, params=()):
+    """The rows (tuples, as the driver gives them) of ``build()`` run with ``params``, its SQL compiled once."""
+    return db.execute_sql(compiled(name, build), params).fetchall()
+
+
 def first_model(name, build, value):
     """The first row of ``build(value)`` (a model query selecting whole models, each once, joined by
     their foreign keys) as its models, or None.

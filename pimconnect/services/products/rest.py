@@ -151,8 +151,8 @@ def normalize_products(products, options, access):
 
 
 def association_types():
-    """(code, is_quantified) of every association type, by code."""
-    return _fetch("page_association_types", lambda: AssociationType.select(
+    """(code, is_quantified) of every association type, by code (the flag 0/1 on SQLite: tested for truth)."""
+    return product_bulk.fetchall("page_association_types", lambda: AssociationType.select(
         AssociationType.code, AssociationType.is_quantified).order_by(AssociationType.code))
 
 
@@ -160,10 +160,10 @@ def attribute_rules(access):
     """{code: AttributeRule} of every attribute; for a restricted reader the same query also brings
     each attribute's group, which its Access then knows without a lookup of its own."""
     if not access.restricted:
-        rows = _fetch("page_attributes", lambda: Attribute.select(
+        rows = product_bulk.fetchall("page_attributes", lambda: Attribute.select(
             Attribute.code, Attribute.type, Attribute.decimals_allowed))
     else:
-        rows = _fetch("page_attributes_groups", lambda: Attribute.select(
+        rows = product_bulk.fetchall("page_attributes_groups", lambda: Attribute.select(
             Attribute.code, Attribute.type, Attribute.decimals_allowed, AttributeGroup.code).join(AttributeGroup))
         access.group_of.learn((row[0], row[3]) for row in rows)
     return {code: rule(kind_name, decimals) for code, kind_name, decimals, *_group in rows}
@@ -182,12 +182,6 @@ def _seen_by(access, attributes, options):
     locales = frozenset(code for code, level in access.grants.locales.codes.items() if level)
     return visible, dataclasses.replace(options, locales=locales if options.locales is None
                                         else options.locales & locales)
-
-
-def _fetch(name, build):
-    """The rows of a parameterless query, its SQL compiled once (the flags come back as 0/1 on SQLite:
-    they are only tested for truth)."""
-    return db.execute_sql(product_bulk.compiled(name, build)).fetchall()
 
 
 def iso_of(moment):

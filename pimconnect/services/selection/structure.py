@@ -70,11 +70,10 @@ def _ref_of_row(id_, code, type_, localizable, scopable, available_locales, metr
 
 def _fetch(name, build, sample, params):
     """The rows of ``build()`` (whose parameters are ``sample``) run with ``params``: its SQL written once per
-    shape (a search runs these lookups on every request), or each time when Peewee writes it otherwise."""
+    shape (a search runs these lookups on every request); None when Peewee writes it with its parameters in
+    another order (the caller runs its query as it is)."""
     sql = bulk.compiled_as(name, build, sample)
-    if sql is None:
-        return build().tuples() if not params else None
-    return db.execute_sql(sql, params).fetchall()
+    return db.execute_sql(sql, params).fetchall() if sql is not None else None
 
 
 # The columns an AttributeRef holds: an attribute row has some thirty (labels, validation rules …).
@@ -129,8 +128,8 @@ class SelectionStructure:
     @cached_property
     def locales(self):
         """Activated locale code -> id."""
-        return dict(_fetch("selection_locales", lambda: Locale.select(Locale.code, Locale.id).where(Locale.enabled),
-                           [], []))
+        return dict(bulk.fetchall("selection_locales",
+                                  lambda: Locale.select(Locale.code, Locale.id).where(Locale.enabled)))
 
     def channel(self, code):
         """The ChannelRef of ``code``, or None."""

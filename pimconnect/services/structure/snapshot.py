@@ -18,7 +18,6 @@ from pimconnect.models import (
     MeasurementFamily,
     MeasurementUnit,
 )
-from pimconnect.db import db
 from pimconnect.services.products import bulk
 from pimconnect.services.structure.attribute_types import IDENTIFIER
 
@@ -78,26 +77,29 @@ class Structure:
     @classmethod
     def load(cls):
         """Every product write loads one (a batch, one for all its lines): each query's SQL is written once
-        and its rows read as tuples, not models (an attribute row has some thirty columns)."""
-        attributes = {row[1]: _attribute_info(*row) for row in _rows("attributes", lambda: Attribute.select(
-            *ATTRIBUTE_COLUMNS))}
+        (none takes a parameter) and its rows read as tuples, not models (an attribute row has some thirty
+        columns)."""
+        attributes = {row[1]: _attribute_info(*row) for row in _rows("attributes", Attribute.select,
+                                                                        *ATTRIBUTE_COLUMNS)}
         by_id = {a.id: a for a in attributes.values()}
-        for attribute_id, code in _rows("options", lambda: AttributeOption.select(AttributeOption.attribute,
-                                                                                   AttributeOption.code)):
+        for attribute_id, code in _rows("options", AttributeOption.select, AttributeOption.attribute,
+                                        AttributeOption.code):
             by_id[attribute_id].options[code.lower()] = code
-        channels = {code: ChannelInfo(id_, code, [], []) for id_, code in _rows(
-            "channels", lambda: Channel.select(Channel.id, Channel.code))}
+        channels = {code: ChannelInfo(id_, code, [], []) for id_, code in _rows("channels", Channel.select,
+                                                                                 Channel.id, Channel.code)}
         channel_codes = {c.id: c.code for c in channels.values()}
-        for channel_id, code in _rows("channel_locales", lambda: ChannelLocale.select(
+        for channel_id, code in bulk.fetchall("structure_channel_locales", lambda: ChannelLocale.select(
                 ChannelLocale.channel, Locale.code).join(Locale).order_by(Locale.code)):
             channels[channel_codes[channel_id]].locales.append(code)
-        for channel_id, code in _rows("channel_currencies", lambda: ChannelCurrency.select(
+        for channel_id, code in bulk.fetchall("structure_channel_currencies", lambda: ChannelCurrency.select(
                 ChannelCurrency.channel, Currency.code).join(Currency).order_by(Currency.code)):
             channels[channel_codes[channel_id]].currencies.append(code)
-        locales = dict(_rows("locales", lambda: Locale.select(Locale.code, Locale.id).where(Locale.enabled)))
-        currencies = {c for (c,) in _rows("currencies", lambda: Currency.select(Currency.code).where(Currency.enabled))}
+        locales = dict(bulk.fetchall("structure_locales",
+                                     lambda: Locale.select(Locale.code, Locale.id).where(Locale.enabled)))
+        currencies = {c for (c,) in bulk.fetchall("structure_currencies",
+                                                  lambda: Currency.select(Currency.code).where(Currency.enabled))}
         units = {}
-        for family_code, unit, operations in _rows("units", lambda: MeasurementUnit.select(
+        for family_code, unit, operations in bulk.fetchall("structure_units", lambda: MeasurementUnit.select(
                 MeasurementFamily.code, MeasurementUnit.code, MeasurementUnit.convert_from_standard)
                 .join(MeasurementFamily)):
             units.setdefault(family_code, {})[unit] = _json(operations) or []
@@ -115,10 +117,9 @@ ATTRIBUTE_COLUMNS = (Attribute.id, Attribute.code, Attribute.type, Attribute.loc
                      Attribute.date_min, Attribute.date_max, Attribute.allowed_extensions)
 
 
-def _rows(name, build):
-    """The rows of a parameterless query, its SQL written once per database (Peewee's otherwise)."""
-    sql = bulk.compiled_as("structure_" + name, build, [])
-    return db.execute_sql(sql).fetchall() if sql is not None else list(build().tuples())
+def _rows(name, select, *columns):
+    """The rows of ``select(*columns)`` (a whole table's), its SQL written once."""
+    return bulk.fetchall("structure_" + name, lambda: select(*columns))
 
 
 def _json(value):
@@ -145,14 +146,15 @@ def _attribute_info(id_, code, type_, localizable, scopable, unique, available_l
 
 
 def _families(attributes_by_id, channel_codes):
-    families = {code: FamilyInfo(id_, code, set(), {}) for id_, code in _rows(
-        "families", lambda: Family.select(Family.id, Family.code))}
+    families = {code: FamilyInfo(id_, code, set(), {}) for id_, code in _rows("families", Family.select,
+                                                                               Family.id, Family.code)}
     by_id = {f.id: f for f in families.values()}
-    for family_id, attribute_id in _rows("family_attributes", lambda: FamilyAttribute.select(
-            FamilyAttribute.family, FamilyAttribute.attribute)):
+    for family_id, attribute_id in _rows("family_attributes", FamilyAttribute.select, FamilyAttribute.family,
+                                         FamilyAttribute.attribute):
         by_id[family_id].attributes.add(attributes_by_id[attribute_id].code)
-    for family_id, channel_id, attribute_id in _rows("requirements", lambda: AttributeRequirement.select(
-            AttributeRequirement.family, AttributeRequirement.channel, AttributeRequirement.attribute)):
+    for family_id, channel_id, attribute_id in _rows("requirements", AttributeRequirement.select,
+                                                     AttributeRequirement.family, AttributeRequirement.channel,
+                                                     AttributeRequirement.attribute):
         required = by_id[family_id].requirements.setdefault(channel_codes[channel_id], [])
         required.append(attributes_by_id[attribute_id].code)
     for family in families.values():
