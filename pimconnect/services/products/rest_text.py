@@ -70,9 +70,7 @@ def read(sql, params):
 
 def row_of(product):
     """The StoredRow of a Product model (its family joined or not); its categories are looked up."""
-    return StoredRow(product.uuid, product.identifier, product.enabled,
-                     product.family.code if product.family_id else None, product.values, product.associations,
-                     product.created, product.updated, product.api_values, None, str(product.uuid))
+    return StoredRow(*rest.as_row(product), product.api_values, None, str(product.uuid))
 
 
 def columns():
