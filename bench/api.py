@@ -254,17 +254,17 @@ def median_of(runs, action):
 
 
 def walk_ms(session, url, search=None):
-    """(ms over HTTP, ms of server time) of one full walk."""
+    """(server ms, ms over HTTP, products seen) of one full walk through the bench's in-process server."""
     SERVER_MS.clear()
     rate, seen, _pages = walk(session, url, search)
-    return seen / rate * 1000, sum(SERVER_MS)
+    return sum(SERVER_MS), seen / rate * 1000, seen
 
 
 @contextlib.contextmanager
 def gunicorn_walks(url, token):
     """The app on gunicorn (one sync worker, as the README runs it in production, on the same database) and a
-    function giving (server ms, HTTP ms) of one full walk through it: the server's time is what gunicorn logs
-    for each request (``%(D)s``, from the request read to the answer written), in a process of its own."""
+    walk_ms for it: the server's time is what gunicorn logs for each request (``%(D)s``, from the request
+    read to the answer written), in a process of its own. Yields (walk function, the server's address)."""
     import tempfile
 
     from bench.api_concurrency import free_port, start_gunicorn
@@ -280,11 +280,11 @@ def gunicorn_walks(url, token):
         def walk_once(search=None):
             with open(log) as lines:
                 before = len(lines.readlines())
-            http = walk_ms(session, base, search)[0]
+            _server, http, seen = walk_ms(session, base, search)
             time.sleep(0.05)  # the last line reaches the log
             with open(log) as lines:
                 logged = lines.readlines()[before:]
-            return sum(int(line.split()[0]) for line in logged if PRODUCTS in line) / 1000, http
+            return sum(int(line.split()[0]) for line in logged if PRODUCTS in line) / 1000, http, seen
 
         try:
             walk_once()  # warm-up: the worker's first requests load the app's caches
@@ -294,34 +294,30 @@ def gunicorn_walks(url, token):
             process.wait(timeout=30)
 
 
-def gunicorn_figures(url, token, note=""):
-    """The walks through gunicorn against their floors, alternating (judged: the production server)."""
-    with gunicorn_walks(url, token) as (walk_once, base):
-        for search, label in ((None, "search_after walk"), (FILTER, f"filtered walk {json.dumps(FILTER)}")):
-            runs, floors = [], []
-            for _ in range(WALKS):
-                runs.append(walk_once(search))
-                floors.append(api_floor.walk_floor(base, filtered=search is not None)[0] * 1000)
-            floor = statistics.median(floors)
-            ratio(f"{label}{note} on gunicorn (1 worker), server time", statistics.median(s for s, _ in runs), floor, 2)
-            ratio("  the same over HTTP (not judged)", statistics.median(h for _, h in runs), floor)
-
-
-def walk_figures(session, url, note=""):
-    """The unfiltered and the filtered search_after walks against their floors: judged on the server's
-    time, the time over HTTP printed beside it. The API's walks and the floor's alternate (WALKS of each),
-    so that the machine's other load, which moves a walk by a third, weighs on both alike."""
+def walk_figures(walk_once, base, where, note="", target=None):
+    """The unfiltered and the filtered search_after walks (``walk_once(search)`` -> server ms, HTTP ms,
+    products) against their floors, on the server's time, the time over HTTP printed beside it. The API's
+    walks and the floor's alternate (WALKS of each), so that the machine's other load, which moves a walk
+    by a third, weighs on both alike."""
     for search, label in ((None, "search_after walk"), (FILTER, f"filtered walk {json.dumps(FILTER)}")):
-        seen = walk(session, url, search)[1]
         runs, floors = [], []
         for _ in range(WALKS):
-            runs.append(walk_ms(session, url, search))
-            floors.append(api_floor.walk_floor(url, filtered=search is not None)[0] * 1000)
+            runs.append(walk_once(search))
+            floors.append(api_floor.walk_floor(base, filtered=search is not None)[0] * 1000)
         floor = statistics.median(floors)
-        ratio(f"{label} of {seen} products (limit {BATCH}){note}, server time in the bench's process "
-              "(werkzeug's threaded server beside the client; not judged)",
-              statistics.median(server for _, server in runs), floor)
-        ratio("  the same over HTTP (not judged)", statistics.median(http for http, _ in runs), floor)
+        ratio(f"{label} of {runs[0][2]} products (limit {BATCH}){note} {where}, server time",
+              statistics.median(server for server, _, _ in runs), floor, target)
+        ratio("  the same over HTTP (not judged)", statistics.median(http for _, http, _ in runs), floor)
+
+
+IN_PROCESS = "in the bench's process (werkzeug's threaded server beside the client; not judged)"
+
+
+def all_walk_figures(session, api, url, note=""):
+    """The walks through the bench's in-process server, then through gunicorn (judged: the production server)."""
+    walk_figures(lambda search: walk_ms(session, api.url, search), api.url, IN_PROCESS, note)
+    with gunicorn_walks(url, api.token["access_token"]) as (walk_once, base):
+        walk_figures(walk_once, base, "on gunicorn (1 worker)", note, target=2)
 
 
 def upsert_floor_ms(start):
@@ -418,15 +414,13 @@ def run_backend(label, url, count, large, runs, with_profile):
         small = page_ms(session, api.url, runs)
         print(f"filtered first page at {count:,} products{note}: median {small:.2f} ms (of {runs}; "
               f"statistics jobs the worker ran so far: {statistics_jobs()})")
-        walk_figures(session, api.url, note)
-        gunicorn_figures(url, token, note)
+        all_walk_figures(session, api, url, note)
         small_get(app, token)
         if postgres:
             with db.connection_context():
                 generator.refresh_statistics()
             print("(planner statistics refreshed: ANALYZE)")
-            walk_figures(session, api.url, " (after ANALYZE)")
-            gunicorn_figures(url, token, " (after ANALYZE)")
+            all_walk_figures(session, api, url, " (after ANALYZE)")
             small = page_ms(session, api.url, runs)
             print(f"filtered first page at {count:,} products (after ANALYZE): median {small:.2f} ms (of {runs})")
             upsert(session, api.url, 2 * BATCH, count + UPSERTS * BATCH)
@@ -459,8 +453,7 @@ def run_backend(label, url, count, large, runs, with_profile):
         print(f"filtered first page at {count:,} vs {size:,} products: {small:.2f} vs {big:.2f} ms "
               f"({big / small:.2f}×; "
               f"not judged: at {size:,} it holds generated products, ~4× the values of the bench's own)")
-        walk_figures(session, api.url, f" at {size:,}")
-        gunicorn_figures(url, token, f" at {size:,}")
+        all_walk_figures(session, api, url, f" at {size:,}")
         if with_profile:
             run_profiles(app, token, 7_000_000)
 
