@@ -12,6 +12,15 @@ from pimconnect.services import catalogs
 from pimconnect.services.demo import seed as demo
 from tests.app_helpers import connect_code, register_listing
 from tests.conftest import fresh_database_url, make_test_config
+from tests.e2e.conftest import IDLE
+
+
+def posted(page, action):
+    """Do ``action``, a change the catalog editor posts with htmx, and wait until its answer is swapped in
+    (a click meanwhile would act on the form being replaced)."""
+    with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
+        action()
+    page.wait_for_function(IDLE)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from pimconnect.db import db
 from pimconnect.models import Catalog
-from tests.e2e.catalog_shop import live_shop
+from tests.e2e.catalog_shop import live_shop, posted
 from tests.e2e.conftest import IDLE, login
 
 
@@ -27,9 +27,7 @@ def _do(page, js, action):
         action()
         page.get_by_role("button", name="Update preview").click()
         return
-    with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
-        action()
-    page.wait_for_function(IDLE)
+    posted(page, action)
 
 
 def _add(page, js, label, search=None):
@@ -82,7 +80,7 @@ def test_select_products_watch_the_preview_then_enable(shop, page, js):
     assert page.locator("#catalog-preview li").count() > 0
 
     if js:  # the change posts the form: Save waits for its swap (not clicked on the form being replaced)
-        _do(page, js, lambda: page.select_option("#enabled", "yes"))
+        posted(page, lambda: page.select_option("#enabled", "yes"))
     else:
         page.select_option("#enabled", "yes")
     page.get_by_role("button", name="Save").first.click()

@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from pimconnect.db import db
 from pimconnect.models import Catalog
-from tests.e2e.catalog_shop import live_shop
-from tests.e2e.conftest import IDLE, login
+from tests.e2e.catalog_shop import live_shop, posted
+from tests.e2e.conftest import login
 from tests.e2e.test_ui_layout import AXE_SCRIPT, _axe_problems
 
 SCHEMA = {"$schema": "https://api.akeneo.com/mapping/product/0.0.13/schema", "type": "object",
@@ -37,9 +37,7 @@ def _choose(page, js, target, name, value):
         select.select_option(value)
         _row(page, target).get_by_role("button", name="Apply").click()
         return
-    with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
-        select.select_option(value)
-    page.wait_for_function(IDLE)
+    posted(page, lambda: select.select_option(value))
 
 
 @pytest.mark.parametrize("page, js", [(True, True), (False, False)], ids=["htmx", "no-js"], indirect=["page"])
@@ -69,9 +67,7 @@ def test_map_targets_then_enable(shop, page, js):
     expect(_row(page, "title").locator("select[name$='-locale']")).to_have_value("en_US")
 
     if js:  # the change posts the form: Save waits for its swap (not clicked on the form being replaced)
-        with page.expect_response(lambda response: response.request.method == "POST" and "/catalogs/" in response.url):
-            page.select_option("#enabled", "yes")
-        page.wait_for_function(IDLE)
+        posted(page, lambda: page.select_option("#enabled", "yes"))
     else:
         page.select_option("#enabled", "yes")
     page.get_by_role("button", name="Save").first.click()
