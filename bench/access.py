@@ -31,7 +31,7 @@ READS = {
 }
 
 
-def _levels(**levels):
+def levels(**levels):
     return {level: {"all": codes == "all", "identifiers": [] if codes == "all" else list(codes)}
             for level, codes in levels.items()}
 
@@ -50,8 +50,10 @@ def add_categories(count):
             settings.insert_category(f"bench_leaf_{n}", {}, parent)
 
 
-def make_readers():
-    """(unrestricted credentials, restricted credentials): two connections with every API ACL."""
+def make_readers(grants=None):
+    """(unrestricted credentials, restricted credentials): two connections with every API ACL; the restricted
+    one's user is in an app group of its own holding ``grants`` (by default: view on two trees, every
+    locale and attribute group)."""
     from pimconnect.models import Role, UserGroup, UserGroupMember
     from pimconnect.services.access import group_permissions
     from pimconnect.services.connections import settings as connections
@@ -69,10 +71,10 @@ def make_readers():
             # An app's user is in its own group only, never in "All".
             UserGroupMember.delete().where(UserGroupMember.user == restricted_connection.user_id).execute()
             UserGroupMember.create(user=restricted_connection.user_id, group=group)
-            group_permissions.save(group.id, {
-                "category": _levels(view=["master", "ecommerce"]),
-                "locale": _levels(view="all"),
-                "attribute_group": _levels(view="all"),
+            group_permissions.save(group.id, grants or {
+                "category": levels(view=["master", "ecommerce"]),
+                "locale": levels(view="all"),
+                "attribute_group": levels(view="all"),
             })
     return everything, restricted
 

@@ -17,43 +17,22 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from bench.access import statements_of, token  # noqa: E402
+from bench import access as access_bench  # noqa: E402
+from bench.access import levels, statements_of, token  # noqa: E402
 from bench.harness import build_app, grow_products, sqlite_url  # noqa: E402
-from pimconnect import permissions  # noqa: E402
-from pimconnect.db import db, temporary_postgres_schema, write_txn  # noqa: E402
+from pimconnect.db import temporary_postgres_schema  # noqa: E402
 
 LIST = "/api/rest/v1/products-uuid"
 
 
-def _levels(**levels):
-    return {level: {"all": codes == "all", "identifiers": [] if codes == "all" else list(codes)}
-            for level, codes in levels.items()}
-
-
 def make_readers():
-    """(everything credentials, restricted credentials): two connections with every API ACL."""
-    from pimconnect.models import Role, UserGroup, UserGroupMember
-    from pimconnect.services.access import group_permissions
-    from pimconnect.services.connections import settings as connections
-
-    with db.connection_context():
-        with write_txn():
-            role = Role.create(code="ROLE_BENCH_PERMISSIONS", label="Bench", permissions=permissions.API_ACLS)
-            group = UserGroup.create(name="bench_restricted_app", type="app")
-        _, everything = connections.create({"code": "bench_everything", "label": "Everything", "flow_type": "other",
-                                            "role": str(role.id), "group": ""})
-        restricted_connection, restricted = connections.create({"code": "bench_restricted", "label": "Restricted",
-                                                                "flow_type": "other", "role": str(role.id),
-                                                                "group": ""})
-        with write_txn():
-            UserGroupMember.delete().where(UserGroupMember.user == restricted_connection.user_id).execute()
-            UserGroupMember.create(user=restricted_connection.user_id, group=group)
-            group_permissions.save(group.id, {
-                "category": _levels(own=["master"], edit=["master"], view=["master"]),
-                "locale": _levels(edit=["en_US"], view=["en_US", "fr_FR"]),
-                "attribute_group": _levels(edit=["ecommerce"], view=["ecommerce", "marketing", "media"]),
-            })
-    return everything, restricted
+    """(everything credentials, restricted credentials): bench.access's readers, the restricted one holding
+    one tree (own, edit, view), some locales and attribute groups."""
+    return access_bench.make_readers({
+        "category": levels(own=["master"], edit=["master"], view=["master"]),
+        "locale": levels(edit=["en_US"], view=["en_US", "fr_FR"]),
+        "attribute_group": levels(edit=["ecommerce"], view=["ecommerce", "marketing", "media"]),
+    })
 
 
 def reads(client, bearer):
